@@ -1,0 +1,7 @@
+//! Killmails: the model (ESI + zKillboard wire names) and its validation.
+
+mod model;
+mod validate;
+
+pub use model::{Attacker, EntityId, Item, Killmail, Position, SystemId, TypeId, Victim, ZkbMeta};
+pub use validate::{validate, Limits, EARLIEST_KILLMAIL};

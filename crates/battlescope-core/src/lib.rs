@@ -1,0 +1,23 @@
+//! # battlescope-core
+//!
+//! The pure domain of BattleScope: it turns EVE Online killmails into battles.
+//!
+//! - [`killmail`]: the killmail model with the exact wire names of ESI and
+//!   zKillboard, and its validation.
+//! - [`input`]: parsers for every input the platform reads (ESI, R2Z2,
+//!   RedisQ, zKillboard API rows, JSON arrays, JSON Lines and — with the
+//!   `archive` feature — the daily `.tar.bz2` archives), with per-record
+//!   errors and read reports.
+//! - [`universe`]: static universe data (solar systems, ship types) embedded
+//!   in the crate, security and ship classes.
+//!
+//! No network, no async runtime, no file system access except through the
+//! `std::io::Read` handed to the readers (and the `read_path` convenience).
+
+pub mod error;
+pub mod input;
+pub mod killmail;
+pub mod universe;
+
+pub use error::{Error, RecordLoc};
+pub use killmail::{Attacker, Item, Killmail, Position, Victim, ZkbMeta};

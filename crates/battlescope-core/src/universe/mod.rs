@@ -1,0 +1,1 @@
+//! Static universe data (placeholder until the generated tables land).
