@@ -99,16 +99,36 @@ pub struct Item {
 /// Only `hash` is required: it is what lets anyone fetch the killmail from ESI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZkbMeta {
-    #[serde(rename = "locationID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "locationID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub location_id: Option<u64>,
     pub hash: String,
-    #[serde(rename = "fittedValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fittedValue",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fitted_value: Option<f64>,
-    #[serde(rename = "droppedValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "droppedValue",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dropped_value: Option<f64>,
-    #[serde(rename = "destroyedValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "destroyedValue",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destroyed_value: Option<f64>,
-    #[serde(rename = "totalValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "totalValue",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total_value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<i64>,
@@ -144,9 +164,10 @@ impl Killmail {
     /// True when no attacker is a player character (pure NPC kill).
     #[must_use]
     pub fn is_npc_kill(&self) -> bool {
-        self.zkb.as_ref().and_then(|z| z.npc).unwrap_or_else(|| {
-            self.attackers.iter().all(|a| a.character_id.is_none())
-        })
+        self.zkb
+            .as_ref()
+            .and_then(|z| z.npc)
+            .unwrap_or_else(|| self.attackers.iter().all(|a| a.character_id.is_none()))
     }
 
     /// zKillboard's total value in ISK, when known.

@@ -1,0 +1,194 @@
+//! The crate's one error type.
+//!
+//! Every error names the record it is about ([`RecordLoc`]: source, position
+//! and killmail id when known) and, where it applies, the field and what was
+//! wrong with it, so a user can find and fix the input.
+
+use std::fmt;
+
+/// Where a record came from: enough to find it again in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RecordLoc {
+    /// File name, URL or other label of the input; `None` for in-memory input.
+    pub source: Option<String>,
+    /// Position of the record inside the source.
+    pub position: Position,
+    /// The killmail id, when it could be read.
+    pub killmail_id: Option<u64>,
+}
+
+/// Position of a record inside its source.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Position {
+    /// The source is one record.
+    #[default]
+    Whole,
+    /// 1-based line of a JSON Lines input.
+    Line(u64),
+    /// 0-based element of a JSON array.
+    Element(u64),
+    /// Member of an archive.
+    Entry(String),
+}
+
+impl RecordLoc {
+    /// A record in a named source.
+    #[must_use]
+    pub fn new(source: Option<&str>, position: Position) -> Self {
+        Self {
+            source: source.map(str::to_owned),
+            position,
+            killmail_id: None,
+        }
+    }
+
+    /// The same location, now knowing the killmail id.
+    #[must_use]
+    pub fn with_killmail(mut self, id: u64) -> Self {
+        self.killmail_id = Some(id);
+        self
+    }
+}
+
+impl fmt::Display for RecordLoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut wrote = false;
+        if let Some(id) = self.killmail_id {
+            write!(f, "killmail {id}")?;
+            wrote = true;
+        }
+        let place = match &self.position {
+            Position::Whole => None,
+            Position::Line(n) => Some(format!("line {n}")),
+            Position::Element(n) => Some(format!("element {n}")),
+            Position::Entry(name) => Some(format!("entry {name}")),
+        };
+        match (&self.source, place) {
+            (Some(src), Some(place)) => {
+                write!(f, "{}{src} {place}", if wrote { " at " } else { "" })
+            }
+            (Some(src), None) => write!(f, "{}{src}", if wrote { " in " } else { "" }),
+            (None, Some(place)) => write!(f, "{}{place}", if wrote { " at " } else { "" }),
+            (None, None) if !wrote => f.write_str("record"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// Errors of `battlescope-core`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes are not JSON, or JSON of the wrong shape/type at `path`.
+    #[error("{record}: {path}: {message}")]
+    Json {
+        record: RecordLoc,
+        /// Field path such as `attackers[3].final_blow`, or `.` for the root.
+        path: String,
+        message: String,
+    },
+    /// Well-formed, but a value breaks a rule (id ≤ 0, absurd date, …).
+    #[error("{record}: field `{field}` {reason}")]
+    Invalid {
+        record: RecordLoc,
+        field: String,
+        reason: String,
+    },
+    /// The record is JSON but none of the known killmail shapes.
+    #[error("{record}: not a killmail record: {reason}")]
+    Shape { record: RecordLoc, reason: String },
+    /// A record larger than the reader's limit; it is skipped unread.
+    #[error("{record}: record is {size} bytes, over the {limit}-byte limit")]
+    TooLarge {
+        record: RecordLoc,
+        size: u64,
+        limit: u64,
+    },
+    /// Reading the source failed.
+    #[error("{source_name}: {context}: {source}")]
+    Io {
+        source_name: String,
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A whole input could not be read as the chosen or detected format.
+    #[error("{source_name}: {reason}")]
+    Format { source_name: String, reason: String },
+    /// A configuration value is invalid.
+    #[error("invalid configuration: `{field}` {reason}")]
+    Config { field: String, reason: String },
+}
+
+impl Error {
+    /// The record the error is about, when it is about one record.
+    #[must_use]
+    pub fn record(&self) -> Option<&RecordLoc> {
+        match self {
+            Self::Json { record, .. }
+            | Self::Invalid { record, .. }
+            | Self::Shape { record, .. }
+            | Self::TooLarge { record, .. } => Some(record),
+            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+        }
+    }
+
+    /// The offending field, when known.
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Json { path, .. } => Some(path),
+            Self::Invalid { field, .. } | Self::Config { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// A short, stable key used to count skipped records by reason
+    /// (`invalid_json`, `invalid:<field>`, `not_a_killmail`, `too_large`, …).
+    #[must_use]
+    pub fn reason_key(&self) -> String {
+        match self {
+            Self::Json { .. } => "invalid_json".to_owned(),
+            Self::Invalid { field, .. } => format!("invalid:{field}"),
+            Self::Shape { .. } => "not_a_killmail".to_owned(),
+            Self::TooLarge { .. } => "too_large".to_owned(),
+            Self::Io { .. } => "io".to_owned(),
+            Self::Format { .. } => "format".to_owned(),
+            Self::Config { .. } => "config".to_owned(),
+        }
+    }
+}
+
+/// Result alias of the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_read_naturally() {
+        let loc = RecordLoc::new(Some("a.jsonl"), Position::Line(4));
+        assert_eq!(loc.to_string(), "a.jsonl line 4");
+        assert_eq!(
+            loc.clone().with_killmail(7).to_string(),
+            "killmail 7 at a.jsonl line 4"
+        );
+        assert_eq!(RecordLoc::default().to_string(), "record");
+        assert_eq!(
+            RecordLoc::default().with_killmail(9).to_string(),
+            "killmail 9"
+        );
+        let e = Error::Invalid {
+            record: loc.with_killmail(7),
+            field: "killmail_id".into(),
+            reason: "must be > 0".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "killmail 7 at a.jsonl line 4: field `killmail_id` must be > 0"
+        );
+        assert_eq!(e.reason_key(), "invalid:killmail_id");
+    }
+}

@@ -1,0 +1,374 @@
+//! One JSON record → a [`Record`], for every record shape zKillboard and ESI
+//! serve.
+//!
+//! The record is deserialised once into a struct holding every top-level key
+//! any shape uses, then classified by which keys are present:
+//! `package` → RedisQ, `esi` → R2Z2, `killmail_time` → ESI,
+//! `killmail_id` + `zkb` → zKillboard API row. Fast path: plain `serde_json`;
+//! only when that fails is the record parsed again with
+//! `serde_path_to_error` to name the offending field.
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::format::Shape;
+use crate::error::{Error, RecordLoc};
+use crate::killmail::{validate, Attacker, Killmail, Limits, Victim, ZkbMeta};
+
+/// What one record holds.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Record {
+    /// A full killmail (with zKillboard metadata when the source had it).
+    Killmail(Box<Killmail>),
+    /// A killmail known by id and hash only; fetch it from ESI.
+    Reference(KillmailRef),
+    /// RedisQ's `{"package": null}`: nothing new yet.
+    Empty,
+}
+
+/// A killmail known by id and hash (a zKillboard API row): what ESI needs
+/// to serve the full killmail at `/killmails/{killmail_id}/{hash}/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KillmailRef {
+    pub killmail_id: u64,
+    pub hash: String,
+    pub zkb: ZkbMeta,
+}
+
+/// Every top-level key of every shape; absent keys stay `None`.
+#[derive(Deserialize)]
+struct RawRecord {
+    #[serde(default)]
+    killmail_id: Option<u64>,
+    #[serde(default)]
+    killmail_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    solar_system_id: Option<u32>,
+    #[serde(default)]
+    moon_id: Option<u64>,
+    #[serde(default)]
+    war_id: Option<u64>,
+    #[serde(default)]
+    victim: Option<Victim>,
+    #[serde(default)]
+    attackers: Option<Vec<Attacker>>,
+    #[serde(default)]
+    zkb: Option<RawZkb>,
+    #[serde(default)]
+    hash: Option<String>,
+    #[serde(default)]
+    esi: Option<Killmail>,
+    #[serde(default, deserialize_with = "present")]
+    package: Option<Option<RedisQPackage>>,
+}
+
+/// `zkb` as found inside a record: R2Z2 moves `hash` to the top level, so it
+/// may be missing here and is filled in from there.
+#[derive(Deserialize)]
+struct RawZkb {
+    #[serde(default)]
+    hash: Option<String>,
+    #[serde(rename = "locationID", default)]
+    location_id: Option<u64>,
+    #[serde(rename = "fittedValue", default)]
+    fitted_value: Option<f64>,
+    #[serde(rename = "droppedValue", default)]
+    dropped_value: Option<f64>,
+    #[serde(rename = "destroyedValue", default)]
+    destroyed_value: Option<f64>,
+    #[serde(rename = "totalValue", default)]
+    total_value: Option<f64>,
+    #[serde(default)]
+    points: Option<i64>,
+    #[serde(default)]
+    npc: Option<bool>,
+    #[serde(default)]
+    solo: Option<bool>,
+    #[serde(default)]
+    awox: Option<bool>,
+    #[serde(default)]
+    labels: Option<Vec<String>>,
+    #[serde(default)]
+    href: Option<String>,
+}
+
+impl RawZkb {
+    fn into_meta(self, hash: Option<String>) -> Option<ZkbMeta> {
+        let m = self;
+        let hash = m.hash.or(hash)?;
+        Some(ZkbMeta {
+            location_id: m.location_id,
+            hash,
+            fitted_value: m.fitted_value,
+            dropped_value: m.dropped_value,
+            destroyed_value: m.destroyed_value,
+            total_value: m.total_value,
+            points: m.points,
+            npc: m.npc,
+            solo: m.solo,
+            awox: m.awox,
+            labels: m.labels.unwrap_or_default(),
+            href: m.href,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct RedisQPackage {
+    #[serde(rename = "killID")]
+    kill_id: u64,
+    killmail: Killmail,
+    zkb: RawZkb,
+}
+
+/// Distinguishes a key that is present with `null` (`Some(None)`) from an
+/// absent key (`None`, via `#[serde(default)]`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Parse one JSON record of the given shape (or detect it), validating any
+/// killmail against `limits`.
+///
+/// # Errors
+/// [`Error::Json`] with the field path for malformed JSON or wrong types,
+/// [`Error::Shape`] for JSON that is no killmail record (or not the chosen
+/// shape), [`Error::Invalid`] for a killmail that breaks a validation rule.
+pub fn parse_record(
+    bytes: &[u8],
+    shape: Shape,
+    limits: &Limits,
+    loc: &RecordLoc,
+) -> Result<Record, Error> {
+    let raw: RawRecord = from_slice(bytes, loc)?;
+    let found = classify(&raw);
+    let Some(found) = found else {
+        return Err(Error::Shape {
+            record: loc_with_id(loc, raw.killmail_id),
+            reason: "expected an ESI killmail (`killmail_time`), an R2Z2 item (`esi`), \
+                     a RedisQ package (`package`) or a zKillboard API row \
+                     (`killmail_id` and `zkb`)"
+                .to_owned(),
+        });
+    };
+    if shape != Shape::Auto && shape != found {
+        return Err(Error::Shape {
+            record: loc_with_id(loc, raw.killmail_id),
+            reason: format!("expected a {shape} record, found a {found} record"),
+        });
+    }
+    let record = match found {
+        Shape::RedisQ => from_redisq(raw, loc)?,
+        Shape::R2z2 => from_r2z2(raw, loc)?,
+        Shape::Esi => from_esi(raw, loc)?,
+        Shape::ZkbApi | Shape::Auto => from_zkb_row(raw, loc)?,
+    };
+    if let Record::Killmail(km) = &record {
+        validate(km, limits, &loc_with_id(loc, Some(km.killmail_id)))?;
+    }
+    Ok(record)
+}
+
+/// Parse zKillboard R2Z2's `sequence.json` (`{"sequence": N}`): the newest
+/// sequence number, whose item lives at `<base>/<N>.json`.
+///
+/// # Errors
+/// [`Error::Json`] when the document is not of that shape.
+pub fn parse_r2z2_sequence(bytes: &[u8]) -> Result<u64, Error> {
+    #[derive(Deserialize)]
+    struct Sequence {
+        sequence: u64,
+    }
+    let loc = RecordLoc::new(Some("sequence.json"), crate::error::Position::Whole);
+    from_slice::<Sequence>(bytes, &loc).map(|s| s.sequence)
+}
+
+fn classify(raw: &RawRecord) -> Option<Shape> {
+    if raw.package.is_some() {
+        Some(Shape::RedisQ)
+    } else if raw.esi.is_some() {
+        Some(Shape::R2z2)
+    } else if raw.killmail_time.is_some() || raw.victim.is_some() || raw.attackers.is_some() {
+        Some(Shape::Esi)
+    } else if raw.killmail_id.is_some() && raw.zkb.is_some() {
+        Some(Shape::ZkbApi)
+    } else {
+        None
+    }
+}
+
+fn loc_with_id(loc: &RecordLoc, id: Option<u64>) -> RecordLoc {
+    match id {
+        Some(id) => loc.clone().with_killmail(id),
+        None => loc.clone(),
+    }
+}
+
+fn missing(loc: &RecordLoc, path: &str) -> Error {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    Error::Json {
+        record: loc.clone(),
+        path: path.to_owned(),
+        message: format!("missing field `{field}`"),
+    }
+}
+
+fn from_esi(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
+    let loc = loc_with_id(loc, raw.killmail_id);
+    let km = Killmail {
+        killmail_id: raw
+            .killmail_id
+            .ok_or_else(|| missing(&loc, "killmail_id"))?,
+        killmail_time: raw
+            .killmail_time
+            .ok_or_else(|| missing(&loc, "killmail_time"))?,
+        solar_system_id: raw
+            .solar_system_id
+            .ok_or_else(|| missing(&loc, "solar_system_id"))?,
+        moon_id: raw.moon_id,
+        war_id: raw.war_id,
+        victim: raw.victim.ok_or_else(|| missing(&loc, "victim"))?,
+        attackers: raw.attackers.ok_or_else(|| missing(&loc, "attackers"))?,
+        zkb: match raw.zkb {
+            Some(z) => Some(
+                z.into_meta(raw.hash)
+                    .ok_or_else(|| missing(&loc, "zkb.hash"))?,
+            ),
+            None => None,
+        },
+    };
+    Ok(Record::Killmail(Box::new(km)))
+}
+
+fn from_r2z2(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
+    let Some(mut km) = raw.esi else {
+        return Err(missing(loc, "esi"));
+    };
+    let loc = loc_with_id(loc, Some(km.killmail_id));
+    if let Some(top) = raw.killmail_id {
+        if top != km.killmail_id {
+            return Err(Error::Invalid {
+                record: loc,
+                field: "killmail_id".to_owned(),
+                reason: format!("is {top} but `esi.killmail_id` is {}", km.killmail_id),
+            });
+        }
+    }
+    let zkb = raw.zkb.ok_or_else(|| missing(&loc, "zkb"))?;
+    km.zkb = Some(
+        zkb.into_meta(raw.hash)
+            .ok_or_else(|| missing(&loc, "hash"))?,
+    );
+    Ok(Record::Killmail(Box::new(km)))
+}
+
+fn from_redisq(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
+    let Some(Some(package)) = raw.package else {
+        return Ok(Record::Empty);
+    };
+    let mut km = package.killmail;
+    let loc = loc_with_id(loc, Some(package.kill_id));
+    if package.kill_id != km.killmail_id {
+        return Err(Error::Invalid {
+            record: loc,
+            field: "package.killID".to_owned(),
+            reason: format!(
+                "is {} but `package.killmail.killmail_id` is {}",
+                package.kill_id, km.killmail_id
+            ),
+        });
+    }
+    km.zkb = Some(
+        package
+            .zkb
+            .into_meta(None)
+            .ok_or_else(|| missing(&loc, "package.zkb.hash"))?,
+    );
+    Ok(Record::Killmail(Box::new(km)))
+}
+
+fn from_zkb_row(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
+    let loc = loc_with_id(loc, raw.killmail_id);
+    let killmail_id = raw
+        .killmail_id
+        .ok_or_else(|| missing(&loc, "killmail_id"))?;
+    let zkb = raw
+        .zkb
+        .ok_or_else(|| missing(&loc, "zkb"))?
+        .into_meta(raw.hash)
+        .ok_or_else(|| missing(&loc, "zkb.hash"))?;
+    if killmail_id == 0 {
+        return Err(Error::Invalid {
+            record: loc,
+            field: "killmail_id".to_owned(),
+            reason: "must be > 0, got 0".to_owned(),
+        });
+    }
+    if zkb.hash.is_empty() || !zkb.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::Invalid {
+            record: loc,
+            field: "zkb.hash".to_owned(),
+            reason: format!("`{}` is not a hexadecimal killmail hash", zkb.hash),
+        });
+    }
+    Ok(Record::Reference(KillmailRef {
+        killmail_id,
+        hash: zkb.hash.clone(),
+        zkb,
+    }))
+}
+
+/// Deserialise fast; on failure, parse again tracking the path so the
+/// error names the field.
+fn from_slice<T: DeserializeOwned>(bytes: &[u8], loc: &RecordLoc) -> Result<T, Error> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(_) => {
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+                Ok(v) => match de.end() {
+                    Ok(()) => Ok(v),
+                    Err(e) => Err(Error::Json {
+                        record: loc_with_id(loc, sniff_killmail_id(bytes)),
+                        path: ".".to_owned(),
+                        message: e.to_string(),
+                    }),
+                },
+                Err(e) => {
+                    let path = e.path().to_string();
+                    let inner = e.into_inner();
+                    Err(Error::Json {
+                        record: loc_with_id(loc, sniff_killmail_id(bytes)),
+                        path,
+                        message: inner.to_string(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Best-effort killmail id of a record that failed to parse, for the error.
+fn sniff_killmail_id(bytes: &[u8]) -> Option<u64> {
+    for key in [&b"\"killmail_id\""[..], &b"\"killID\""[..]] {
+        if let Some(at) = bytes.windows(key.len()).position(|w| w == key) {
+            let rest = &bytes[at + key.len()..];
+            let rest = rest
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace() || **b == b':')
+                .take_while(|b| b.is_ascii_digit())
+                .map(|b| char::from(*b))
+                .collect::<String>();
+            if let Ok(id) = rest.parse() {
+                return Some(id);
+            }
+        }
+    }
+    None
+}
