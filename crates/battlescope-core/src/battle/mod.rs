@@ -1,0 +1,97 @@
+//! The battle document: membership, statistics and sides, computed from a
+//! battle's killmails alone — so batch and incremental clustering, which
+//! agree on memberships, agree on everything here too.
+
+mod sides;
+mod stats;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use sides::{assign_sides, Side};
+pub use stats::BattleStats;
+
+use crate::killmail::{Killmail, SystemId};
+use crate::universe::{self, SecurityClass};
+
+/// A battle with everything a reader wants to know about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Battle {
+    /// Deterministic id (see [`crate::cluster::battle_id`]).
+    pub id: Uuid,
+    pub system_id: SystemId,
+    /// From the embedded universe data; `None` for ids it does not know.
+    pub system_name: Option<String>,
+    pub region_id: Option<u32>,
+    pub region_name: Option<String>,
+    pub security_class: Option<SecurityClass>,
+    pub start_time: DateTime<Utc>,
+    pub end_time: DateTime<Utc>,
+    pub duration_seconds: i64,
+    /// Member killmails sorted by time, then id.
+    pub killmail_ids: Vec<u64>,
+    pub stats: BattleStats,
+    /// Sides, largest first (see [`assign_sides`]).
+    pub sides: Vec<Side>,
+    /// zKillboard's related-kills page for the hour of the first kill.
+    pub zkillboard_url: String,
+}
+
+impl Battle {
+    /// Build the document of a battle from its killmails, which must be
+    /// sorted by time then id, non-empty and in one system.
+    ///
+    /// # Panics
+    /// If `kills` is empty (a battle always has at least one kill).
+    #[must_use]
+    pub fn from_sorted_kills(id: Uuid, kills: &[&Killmail]) -> Self {
+        let first = kills.first().expect("a battle has at least one killmail");
+        let last = kills[kills.len() - 1];
+        let system_id = first.solar_system_id;
+        let system = universe::system(system_id);
+        let start_time = first.killmail_time;
+        let end_time = last.killmail_time;
+        Self {
+            id,
+            system_id,
+            system_name: system.map(|s| s.name.to_owned()),
+            region_id: system.map(|s| s.region_id),
+            region_name: system.map(|s| s.region_name.to_owned()),
+            security_class: SecurityClass::of_system(system_id),
+            start_time,
+            end_time,
+            duration_seconds: (end_time - start_time).num_seconds(),
+            killmail_ids: kills.iter().map(|k| k.killmail_id).collect(),
+            stats: BattleStats::compute(kills),
+            sides: assign_sides(kills),
+            zkillboard_url: related_url(system_id, start_time),
+        }
+    }
+}
+
+/// `https://zkillboard.com/related/{system}/{YYYYMMDDHH00}/` for the hour of `time`.
+#[must_use]
+pub fn related_url(system_id: SystemId, time: DateTime<Utc>) -> String {
+    format!(
+        "https://zkillboard.com/related/{system_id}/{}/",
+        time.format("%Y%m%d%H00")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn related_url_uses_the_hour_of_the_first_kill() {
+        let t = DateTime::parse_from_rfc3339("2024-03-05T17:42:10Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            related_url(30_000_142, t),
+            "https://zkillboard.com/related/30000142/202403051700/"
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! Batch clustering: the whole set at once.
+//!
+//! Per solar system, killmails are swept in time order; a participant index
+//! links each killmail to earlier ones within the window through a
+//! union-find, so the cost is O(n log n + total participants), never a
+//! pairwise scan of a busy system.
+
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::participants::participants;
+use super::{key_of, ClusterConfig, Key};
+use crate::battle::Battle;
+use crate::error::Error;
+use crate::killmail::{Killmail, SystemId};
+
+/// One battle's membership: indices into the input, sorted by time then id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub system_id: SystemId,
+    pub kills: Vec<usize>,
+}
+
+/// Cluster `killmails` into battles with statistics and sides.
+///
+/// Duplicate killmail ids count once (the first copy). Battles come sorted
+/// by their first kill (time, then id); each is named by [`super::battle_id`]
+/// of its system and earliest killmail.
+///
+/// # Errors
+/// [`Error::Config`] when `config` is invalid.
+pub fn cluster(killmails: &[Killmail], config: &ClusterConfig) -> Result<Vec<Battle>, Error> {
+    let groups = partition(killmails, config)?;
+    Ok(groups
+        .iter()
+        .map(|g| {
+            let kills: Vec<&Killmail> = g.kills.iter().map(|&i| &killmails[i]).collect();
+            let id = super::battle_id(g.system_id, kills[0].killmail_id);
+            Battle::from_sorted_kills(id, &kills)
+        })
+        .collect())
+}
+
+/// The partition alone: which killmails form each battle.
+///
+/// # Errors
+/// [`Error::Config`] when `config` is invalid.
+pub fn partition(killmails: &[Killmail], config: &ClusterConfig) -> Result<Vec<Group>, Error> {
+    config.validate()?;
+    let mut seen = FxHashSet::default();
+    let mut order: Vec<(SystemId, Key, usize)> = killmails
+        .iter()
+        .enumerate()
+        .filter(|(_, km)| seen.insert(km.killmail_id))
+        .map(|(i, km)| (km.solar_system_id, key_of(km), i))
+        .collect();
+    order.sort_unstable();
+
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let system = order[start].0;
+        let end = start + order[start..].partition_point(|o| o.0 == system);
+        let slice = &order[start..end];
+        let keys: Vec<Key> = slice.iter().map(|o| o.1).collect();
+        let index: Vec<usize> = slice.iter().map(|o| o.2).collect();
+        for run in cluster_system(&keys, |i| &killmails[index[i]], config) {
+            groups.push((
+                keys[run[0]],
+                Group {
+                    system_id: system,
+                    kills: run.iter().map(|&i| index[i]).collect(),
+                },
+            ));
+        }
+        start = end;
+    }
+    groups.sort_unstable_by_key(|(first, _)| *first);
+    Ok(groups.into_iter().map(|(_, g)| g).collect())
+}
+
+/// Battles of one system: `keys` sorted ascending, `kill(i)` the i-th
+/// killmail. Returns runs of local indices, each sorted.
+fn cluster_system<'a>(
+    keys: &[Key],
+    kill: impl Fn(usize) -> &'a Killmail,
+    config: &ClusterConfig,
+) -> Vec<Vec<usize>> {
+    let n = keys.len();
+    let window = config.window_secs();
+    let mut uf = UnionFind::new(n);
+    let mut buf = Vec::new();
+    match config.min_shared {
+        0 => {
+            for i in 1..n {
+                if keys[i].0 - keys[i - 1].0 <= window {
+                    uf.union(i - 1, i);
+                }
+            }
+        }
+        1 => {
+            // The latest earlier occurrence of a participant is enough: all
+            // earlier occurrences within the window are linked to it already.
+            let mut last: FxHashMap<u64, usize> = FxHashMap::default();
+            for i in 0..n {
+                participants(kill(i), config.correlate_by, &mut buf);
+                for &p in &buf {
+                    if let Some(j) = last.insert(p, i) {
+                        if keys[i].0 - keys[j].0 <= window {
+                            uf.union(i, j);
+                        }
+                    }
+                }
+            }
+        }
+        min_shared => {
+            let mut recent: FxHashMap<u64, VecDeque<usize>> = FxHashMap::default();
+            let mut shared: FxHashMap<usize, u32> = FxHashMap::default();
+            for i in 0..n {
+                participants(kill(i), config.correlate_by, &mut buf);
+                shared.clear();
+                for &p in &buf {
+                    let q = recent.entry(p).or_default();
+                    while q.front().is_some_and(|&j| keys[i].0 - keys[j].0 > window) {
+                        q.pop_front();
+                    }
+                    for &j in q.iter() {
+                        *shared.entry(j).or_default() += 1;
+                    }
+                    q.push_back(i);
+                }
+                for (&j, &count) in &shared {
+                    if count >= min_shared {
+                        uf.union(i, j);
+                    }
+                }
+            }
+        }
+    }
+
+    // Components in time order (indices ascend, so each list is sorted).
+    let mut members: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    let mut roots = Vec::new();
+    for i in 0..n {
+        let r = uf.find(i);
+        let list = members.entry(r).or_insert_with(|| {
+            roots.push(r);
+            Vec::new()
+        });
+        list.push(i);
+    }
+    let gap = config.gap_secs();
+    let min_kills = config.min_kills as usize;
+    let mut runs = Vec::new();
+    for r in roots {
+        let list = &members[&r];
+        let mut run = vec![list[0]];
+        for w in list.windows(2) {
+            if keys[w[1]].0 - keys[w[0]].0 > gap {
+                if run.len() >= min_kills {
+                    runs.push(std::mem::take(&mut run));
+                }
+                run.clear();
+            }
+            run.push(w[1]);
+        }
+        if run.len() >= min_kills {
+            runs.push(run);
+        }
+    }
+    runs
+}
+
+/// Union-find with path halving and union by size.
+struct UnionFind {
+    parent: Vec<usize>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        Self {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a;
+        self.size[a] += self.size[b];
+    }
+}

@@ -1,0 +1,33 @@
+//! Clustering killmails into battles (DESIGN.md "Clustering").
+//!
+//! Two killmails are *linked* when they are in the same solar system, at
+//! most `correlation_window` apart, and share at least `min_shared`
+//! participants. Linked killmails form connected components; a component,
+//! sorted by time, is split wherever it falls silent for longer than
+//! `max_gap`; groups of fewer than `min_kills` kills are not battles.
+//!
+//! The partition is a pure function of the *set* of killmails: [`cluster`]
+//! computes it in one batch, [`Clusterer`] maintains it one killmail at a
+//! time and emits [`BattleEvent`]s; both end with the same memberships for
+//! every arrival order (property-tested).
+
+mod batch;
+mod config;
+mod ids;
+mod incremental;
+mod participants;
+
+pub use batch::{cluster, partition, Group};
+pub use config::{parse_duration, ClusterConfig, CorrelateBy};
+pub use ids::{battle_id, BATTLE_NAMESPACE};
+pub use incremental::{
+    BattleCreated, BattleDeleted, BattleEvent, BattleUpdated, Clusterer, ClustererSnapshot,
+    PushOutcome, Pushed, UpdateReason, SNAPSHOT_VERSION,
+};
+
+/// Total order of killmails: time (seconds), then killmail id.
+pub(crate) type Key = (i64, u64);
+
+pub(crate) fn key_of(km: &crate::Killmail) -> Key {
+    (km.killmail_time.timestamp(), km.killmail_id)
+}

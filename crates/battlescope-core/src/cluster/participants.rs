@@ -1,0 +1,35 @@
+//! Who a killmail's participants are, for linking.
+
+use super::CorrelateBy;
+use crate::killmail::{EntityId, Killmail};
+
+/// NPC corporations (1000000–1999999) never link killmails: every NPC kill
+/// would otherwise join every other one.
+fn is_player_corporation(id: EntityId) -> bool {
+    !(1_000_000..2_000_000).contains(&id)
+}
+
+/// Participant ids of `km` under `by`, sorted and without repeats, into `out`.
+pub(crate) fn participants(km: &Killmail, by: CorrelateBy, out: &mut Vec<EntityId>) {
+    out.clear();
+    match by {
+        CorrelateBy::Character => out.extend(km.characters()),
+        CorrelateBy::Corporation => {
+            let victim = km.victim.corporation_id;
+            out.extend(
+                victim
+                    .into_iter()
+                    .chain(km.attackers.iter().filter_map(|a| a.corporation_id))
+                    .filter(|&c| is_player_corporation(c)),
+            );
+        }
+        CorrelateBy::Alliance => out.extend(
+            km.victim
+                .alliance_id
+                .into_iter()
+                .chain(km.attackers.iter().filter_map(|a| a.alliance_id)),
+        ),
+    }
+    out.sort_unstable();
+    out.dedup();
+}

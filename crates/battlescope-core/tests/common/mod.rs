@@ -1,0 +1,99 @@
+//! Hand-built killmails for tests: terse builders, real ship type ids.
+#![allow(dead_code)]
+
+use battlescope_core::killmail::{Attacker, Killmail, Victim, ZkbMeta};
+use chrono::{DateTime, TimeDelta, Utc};
+
+pub const JITA: u32 = 30_000_142;
+pub const TAMA: u32 = 30_002_813;
+pub const RIFTER: u32 = 587;
+pub const DRAKE: u32 = 24_698;
+pub const CAPSULE: u32 = 670;
+
+pub fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-06-01T18:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A pilot: (character, corporation, alliance).
+#[derive(Debug, Clone, Copy)]
+pub struct Pilot {
+    pub character: u64,
+    pub corporation: u64,
+    pub alliance: Option<u64>,
+}
+
+pub fn pilot(character: u64, corporation: u64, alliance: Option<u64>) -> Pilot {
+    Pilot {
+        character,
+        corporation,
+        alliance,
+    }
+}
+
+/// A kill at `t0 + secs` in `system`: `victim` killed by `attackers` (the
+/// first gets the final blow), worth `value` ISK.
+pub fn kill(
+    id: u64,
+    system: u32,
+    secs: i64,
+    victim: Pilot,
+    attackers: &[Pilot],
+    value: Option<f64>,
+) -> Killmail {
+    Killmail {
+        killmail_id: id,
+        killmail_time: t0() + TimeDelta::seconds(secs),
+        solar_system_id: system,
+        moon_id: None,
+        war_id: None,
+        victim: Victim {
+            alliance_id: victim.alliance,
+            character_id: Some(victim.character),
+            corporation_id: Some(victim.corporation),
+            faction_id: None,
+            damage_taken: 1000,
+            ship_type_id: RIFTER,
+            items: Vec::new(),
+            position: None,
+        },
+        attackers: attackers
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Attacker {
+                alliance_id: a.alliance,
+                character_id: Some(a.character),
+                corporation_id: Some(a.corporation),
+                faction_id: None,
+                damage_done: 100,
+                final_blow: i == 0,
+                security_status: 0.0,
+                ship_type_id: Some(DRAKE),
+                weapon_type_id: None,
+            })
+            .collect(),
+        zkb: value.map(|v| ZkbMeta {
+            location_id: None,
+            hash: format!("{id:040x}"),
+            fitted_value: None,
+            dropped_value: None,
+            destroyed_value: None,
+            total_value: Some(v),
+            points: Some(1),
+            npc: Some(false),
+            solo: Some(attackers.len() == 1),
+            awox: Some(false),
+            labels: Vec::new(),
+            href: None,
+        }),
+    }
+}
+
+/// An NPC-only kill: the attacker has no character.
+pub fn npc_kill(id: u64, system: u32, secs: i64, victim: Pilot) -> Killmail {
+    let mut km = kill(id, system, secs, victim, &[pilot(0, 1_000_125, None)], None);
+    km.attackers[0].character_id = None;
+    km.attackers[0].faction_id = Some(500_010);
+    km
+}

@@ -1,0 +1,421 @@
+//! The incremental clusterer agrees with batch clustering, for every arrival
+//! order, and its events replay to the same battles.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use battlescope_core::cluster::{
+    battle_id, cluster, BattleEvent, ClusterConfig, Clusterer, CorrelateBy, PushOutcome,
+    UpdateReason,
+};
+use battlescope_core::{Battle, Killmail};
+use common::*;
+use proptest::prelude::*;
+use uuid::Uuid;
+
+/// Battles without their ids (incremental ids may legitimately differ).
+fn anonymous(mut battles: Vec<Battle>) -> Vec<Battle> {
+    for b in &mut battles {
+        b.id = Uuid::nil();
+    }
+    battles
+}
+
+/// Apply events to a map of battle id → members.
+fn replay(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
+    for e in events {
+        match e {
+            BattleEvent::Created(c) => {
+                assert!(
+                    map.insert(c.battle_id, c.killmail_ids.clone()).is_none(),
+                    "created twice"
+                );
+            }
+            BattleEvent::Updated(u) => {
+                let members = map.get_mut(&u.battle_id).expect("update of a known battle");
+                members.extend(&u.added_killmail_ids);
+            }
+            BattleEvent::Deleted(d) => {
+                assert!(
+                    map.remove(&d.battle_id).is_some(),
+                    "delete of a known battle"
+                );
+                assert!(
+                    map.contains_key(&d.merged_into),
+                    "merged into a known battle"
+                );
+            }
+        }
+    }
+}
+
+fn memberships(battles: &[Battle]) -> BTreeMap<Uuid, Vec<u64>> {
+    battles
+        .iter()
+        .map(|b| {
+            let mut ids = b.killmail_ids.clone();
+            ids.sort_unstable();
+            (b.id, ids)
+        })
+        .collect()
+}
+
+fn run_stream(stream: &[Killmail], config: &ClusterConfig) -> (Clusterer, Vec<BattleEvent>) {
+    let mut c = Clusterer::new(config.clone()).unwrap();
+    let mut events = Vec::new();
+    for km in stream {
+        let pushed = c.push(km.clone());
+        assert_ne!(
+            pushed.outcome,
+            PushOutcome::LateBeyondHorizon { battles: vec![] },
+            "no eviction with a long allowed lateness"
+        );
+        events.extend(pushed.events);
+    }
+    (c, events)
+}
+
+fn a(n: u64) -> Pilot {
+    pilot(n, 98_000_001, Some(99_000_001))
+}
+fn b(n: u64) -> Pilot {
+    pilot(n, 98_000_002, Some(99_000_002))
+}
+
+#[test]
+fn events_tell_the_story_of_a_merge() {
+    let cfg = ClusterConfig::default();
+    let mut c = Clusterer::new(cfg).unwrap();
+    // Two separate fights in Jita…
+    assert!(c
+        .push(kill(1, JITA, 0, b(10), &[a(1)], None))
+        .events
+        .is_empty());
+    let e = c.push(kill(2, JITA, 60, b(11), &[a(1)], None)).events;
+    assert_eq!(e.len(), 1);
+    let BattleEvent::Created(created) = &e[0] else {
+        panic!("{e:?}")
+    };
+    assert_eq!(created.battle_id, battle_id(JITA, 1));
+    assert_eq!(created.killmail_ids, vec![1, 2]);
+    c.push(kill(
+        3,
+        JITA,
+        30,
+        pilot(20, 5, None),
+        &[pilot(30, 6, None)],
+        None,
+    ));
+    let e = c
+        .push(kill(
+            4,
+            JITA,
+            90,
+            pilot(21, 5, None),
+            &[pilot(30, 6, None)],
+            None,
+        ))
+        .events;
+    assert!(matches!(&e[0], BattleEvent::Created(c) if c.battle_id == battle_id(JITA, 3)));
+    // …an appended kill…
+    let e = c.push(kill(5, JITA, 120, b(12), &[a(1)], None)).events;
+    assert!(
+        matches!(&e[..], [BattleEvent::Updated(u)] if u.reason == UpdateReason::Appended && u.added_killmail_ids == vec![5])
+    );
+    // …an out-of-order one…
+    let e = c.push(kill(6, JITA, 10, b(13), &[a(1)], None)).events;
+    assert!(
+        matches!(&e[..], [BattleEvent::Updated(u)] if u.reason == UpdateReason::OutOfOrder && u.added_killmail_ids == vec![6])
+    );
+    // …then a kill that links both: the earliest battle survives.
+    let e = c
+        .push(kill(7, JITA, 100, pilot(20, 5, None), &[a(1)], None))
+        .events;
+    assert_eq!(e.len(), 2, "{e:?}");
+    let BattleEvent::Updated(u) = &e[0] else {
+        panic!("{e:?}")
+    };
+    assert_eq!(u.battle_id, battle_id(JITA, 1));
+    assert_eq!(u.reason, UpdateReason::Merge);
+    assert_eq!(u.added_killmail_ids, vec![3, 4, 7]);
+    assert_eq!(u.absorbed, vec![battle_id(JITA, 3)]);
+    let BattleEvent::Deleted(d) = &e[1] else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (d.battle_id, d.merged_into),
+        (battle_id(JITA, 3), battle_id(JITA, 1))
+    );
+    // Duplicates change nothing.
+    let dup = c.push(kill(7, JITA, 100, pilot(20, 5, None), &[a(1)], None));
+    assert_eq!(dup.outcome, PushOutcome::Duplicate);
+    assert!(dup.events.is_empty());
+}
+
+#[test]
+fn an_id_never_changes_when_a_late_kill_extends_the_start() {
+    let mut c = Clusterer::new(ClusterConfig::default()).unwrap();
+    c.push(kill(10, JITA, 600, b(10), &[a(1)], None));
+    c.push(kill(11, JITA, 660, b(11), &[a(1)], None));
+    let e = c.push(kill(5, JITA, 300, b(12), &[a(1)], None)).events;
+    let BattleEvent::Updated(u) = &e[0] else {
+        panic!("{e:?}")
+    };
+    assert_eq!(u.battle_id, battle_id(JITA, 10));
+    assert_eq!(u.start_time, t0() + chrono::TimeDelta::seconds(300));
+    let battles = c.battles();
+    assert_eq!(battles[0].id, battle_id(JITA, 10));
+    assert_eq!(battles[0].killmail_ids, vec![5, 10, 11]);
+    // Batch names it by its earliest kill; memberships agree.
+    let batch = cluster(
+        &[
+            kill(10, JITA, 600, b(10), &[a(1)], None),
+            kill(11, JITA, 660, b(11), &[a(1)], None),
+            kill(5, JITA, 300, b(12), &[a(1)], None),
+        ],
+        &ClusterConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(batch[0].id, battle_id(JITA, 5));
+    assert_eq!(anonymous(batch), anonymous(battles));
+}
+
+#[test]
+fn old_battles_are_sealed_and_late_kills_beyond_the_horizon_are_flagged() {
+    let cfg = ClusterConfig {
+        allowed_lateness: Duration::from_secs(3600),
+        ..ClusterConfig::default()
+    };
+    let mut c = Clusterer::new(cfg.clone()).unwrap();
+    c.push(kill(1, JITA, 0, b(10), &[a(1)], None));
+    c.push(kill(2, JITA, 60, b(11), &[a(1)], None));
+    c.push(kill(
+        3,
+        JITA,
+        100,
+        pilot(50, 7, None),
+        &[pilot(51, 8, None)],
+        None,
+    ));
+    assert_eq!(c.live_killmails(), 3);
+    // Two hours later: the first fight is beyond lateness + reach.
+    let pushed = c.push(kill(4, TAMA, 2 * 3600 + 200, b(20), &[a(2)], None));
+    assert_eq!(pushed.outcome, PushOutcome::Added);
+    assert_eq!(pushed.sealed.len(), 1);
+    assert_eq!(pushed.sealed[0].id, battle_id(JITA, 1));
+    assert_eq!(pushed.sealed[0].killmail_ids, vec![1, 2]);
+    assert_eq!(c.live_killmails(), 1);
+    assert!(c.battles().is_empty());
+    // A straggler of the sealed fight is not lost: it is flagged.
+    let late = c.push(kill(5, JITA, 120, b(12), &[a(1)], None));
+    assert_eq!(
+        late.outcome,
+        PushOutcome::LateBeyondHorizon {
+            battles: vec![battle_id(JITA, 1)]
+        }
+    );
+    // So is a kill near the sealed lonely kill 3 (a pending group).
+    let late = c.push(kill(
+        6,
+        JITA,
+        200,
+        pilot(52, 9, None),
+        &[pilot(51, 8, None)],
+        None,
+    ));
+    assert!(matches!(
+        late.outcome,
+        PushOutcome::LateBeyondHorizon { .. }
+    ));
+    // A late kill far from anything sealed is clustered as usual.
+    let far = c.push(kill(7, JITA, 9000, b(13), &[a(3)], None));
+    assert_eq!(far.outcome, PushOutcome::Added);
+    // The sealed spans survive a snapshot.
+    let restored = Clusterer::restore(c.snapshot()).unwrap();
+    let mut restored = restored;
+    let late = restored.push(kill(8, JITA, 130, b(14), &[a(1)], None));
+    assert!(matches!(
+        late.outcome,
+        PushOutcome::LateBeyondHorizon { .. }
+    ));
+}
+
+#[test]
+fn snapshots_survive_serialisation_and_reject_other_versions() {
+    let mut c = Clusterer::new(ClusterConfig::default()).unwrap();
+    for (i, secs) in [0_i64, 60, 120, 5000, 5060].iter().enumerate() {
+        c.push(kill(
+            i as u64 + 1,
+            JITA,
+            *secs,
+            b(10 + i as u64),
+            &[a(1)],
+            Some(1.0),
+        ));
+    }
+    let json = serde_json::to_vec(&c.snapshot()).unwrap();
+    let back: battlescope_core::cluster::ClustererSnapshot = serde_json::from_slice(&json).unwrap();
+    let restored = Clusterer::restore(back.clone()).unwrap();
+    assert_eq!(restored.battles(), c.battles());
+    assert_eq!(restored.snapshot(), c.snapshot());
+    let mut wrong = back;
+    wrong.version = 99;
+    let err = Clusterer::restore(wrong).unwrap_err().to_string();
+    assert!(err.contains("version 99"), "{err}");
+}
+
+// ---- property tests -------------------------------------------------------
+
+/// A compact description of a kill, shrinkable by proptest.
+#[derive(Debug, Clone)]
+struct K {
+    system: usize,
+    secs: i64,
+    victim: u64,
+    attackers: Vec<u64>,
+}
+
+/// Kills in 3 systems over ~6 h with pilots drawn from a small pool per
+/// system, so links, gaps near the 15-minute edge, same-second kills and
+/// merges are all common.
+fn kills_strategy(n: std::ops::Range<usize>) -> impl Strategy<Value = Vec<K>> {
+    let edge = prop_oneof![
+        (0_i64..24).prop_map(|k| k * 900),
+        (0_i64..24).prop_map(|k| k * 900 + 1),
+        (0_i64..24).prop_map(|k| k * 900 - 1),
+        0_i64..21_600,
+    ];
+    prop::collection::vec(
+        (
+            0_usize..3,
+            edge,
+            0_u64..25,
+            prop::collection::vec(0_u64..25, 1..4),
+        ),
+        n,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(|(system, secs, victim, attackers)| K {
+                system,
+                secs: secs.max(0),
+                victim,
+                attackers,
+            })
+            .collect()
+    })
+}
+
+fn materialise(ks: &[K]) -> Vec<Killmail> {
+    let systems = [JITA, TAMA, 31_000_005];
+    ks.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let base = k.system as u64 * 1000;
+            // Alliance by pilot parity: two sides per system, some awox.
+            let p = |n: u64| pilot(base + n, 98_000_000 + n % 4, Some(99_000_000 + n % 2));
+            let attackers: Vec<Pilot> = k.attackers.iter().map(|&n| p(n)).collect();
+            let value = (i % 7 != 0).then_some(1e6 * (i as f64 + 1.0));
+            if i % 23 == 0 {
+                npc_kill(i as u64 + 1, systems[k.system], k.secs, p(k.victim))
+            } else {
+                kill(
+                    i as u64 + 1,
+                    systems[k.system],
+                    k.secs,
+                    p(k.victim),
+                    &attackers,
+                    value,
+                )
+            }
+        })
+        .collect()
+}
+
+/// Arrival order: a permutation, with some kills sent twice.
+fn arrival(kms: &[Killmail], order: &[usize], dups: &[usize]) -> Vec<Killmail> {
+    let mut out: Vec<Killmail> = order.iter().map(|&i| kms[i].clone()).collect();
+    for (j, &d) in dups.iter().enumerate() {
+        let at = (d * 7 + j) % (out.len() + 1);
+        out.insert(at, kms[d % kms.len()].clone());
+    }
+    out
+}
+
+fn configs() -> impl Strategy<Value = ClusterConfig> {
+    let long = Duration::from_secs(10 * 365 * 86_400);
+    prop_oneof![
+        4 => Just(ClusterConfig { allowed_lateness: long, ..ClusterConfig::default() }),
+        1 => Just(ClusterConfig { allowed_lateness: long, min_shared: 0, ..ClusterConfig::default() }),
+        1 => Just(ClusterConfig { allowed_lateness: long, min_shared: 2, ..ClusterConfig::default() }),
+        1 => Just(ClusterConfig { allowed_lateness: long, correlate_by: CorrelateBy::Corporation, min_kills: 1, ..ClusterConfig::default() }),
+        1 => Just(ClusterConfig { allowed_lateness: long, max_gap: Duration::from_secs(2400), ..ClusterConfig::default() }),
+    ]
+}
+
+fn case_count() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: case_count(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_equals_batch_for_every_arrival_order(
+        (ks, order, dups) in kills_strategy(200..320).prop_flat_map(|ks| {
+            let n = ks.len();
+            (Just(ks), Just((0..n).collect::<Vec<_>>()).prop_shuffle(), prop::collection::vec(0..n, 0..30))
+        }),
+        config in configs(),
+    ) {
+        let kms = materialise(&ks);
+        let stream = arrival(&kms, &order, &dups);
+        let batch = cluster(&kms, &config).unwrap();
+        let (clusterer, events) = run_stream(&stream, &config);
+        let incremental = clusterer.battles();
+
+        // Same battles: memberships, statistics and sides.
+        prop_assert_eq!(anonymous(incremental.clone()), anonymous(batch.clone()));
+
+        // The events replay to exactly the clusterer's battles, ids included.
+        let mut replayed = BTreeMap::new();
+        replay(&events, &mut replayed);
+        for members in replayed.values_mut() {
+            members.sort_unstable();
+        }
+        prop_assert_eq!(&replayed, &memberships(&incremental));
+
+        // Batch is invariant under permutation, ids included.
+        let permuted: Vec<Killmail> = order.iter().map(|&i| kms[i].clone()).collect();
+        prop_assert_eq!(&cluster(&permuted, &config).unwrap(), &batch);
+
+        // The same stream always yields the same ids and events.
+        let (again, events_again) = run_stream(&stream, &config);
+        prop_assert_eq!(memberships(&again.battles()), memberships(&incremental));
+        prop_assert_eq!(events_again, events);
+    }
+
+    #[test]
+    fn snapshot_and_restore_midway_changes_nothing(
+        ks in kills_strategy(50..150),
+        cut in 0.0_f64..1.0,
+    ) {
+        let config = ClusterConfig::default();
+        let kms = materialise(&ks);
+        let at = (kms.len() as f64 * cut) as usize;
+        let (whole, whole_events) = run_stream(&kms, &config);
+        let (first, mut events) = run_stream(&kms[..at], &config);
+        let bytes = serde_json::to_vec(&first.snapshot()).unwrap();
+        let mut resumed = Clusterer::restore(serde_json::from_slice(&bytes).unwrap()).unwrap();
+        for km in &kms[at..] {
+            events.extend(resumed.push(km.clone()).events);
+        }
+        prop_assert_eq!(resumed.battles(), whole.battles());
+        prop_assert_eq!(events, whole_events);
+    }
+}
