@@ -55,7 +55,7 @@ struct RawRecord {
     #[serde(default)]
     attackers: Option<Vec<Attacker>>,
     #[serde(default)]
-    zkb: Option<RawZkb>,
+    zkb: Option<ZkbMeta>,
     #[serde(default)]
     hash: Option<String>,
     #[serde(default)]
@@ -64,63 +64,23 @@ struct RawRecord {
     package: Option<Option<RedisQPackage>>,
 }
 
-/// `zkb` as found inside a record: R2Z2 moves `hash` to the top level, so it
-/// may be missing here and is filled in from there.
-#[derive(Deserialize)]
-struct RawZkb {
-    #[serde(default)]
-    hash: Option<String>,
-    #[serde(rename = "locationID", default)]
-    location_id: Option<u64>,
-    #[serde(rename = "fittedValue", default)]
-    fitted_value: Option<f64>,
-    #[serde(rename = "droppedValue", default)]
-    dropped_value: Option<f64>,
-    #[serde(rename = "destroyedValue", default)]
-    destroyed_value: Option<f64>,
-    #[serde(rename = "totalValue", default)]
-    total_value: Option<f64>,
-    #[serde(default)]
-    points: Option<i64>,
-    #[serde(default)]
-    npc: Option<bool>,
-    #[serde(default)]
-    solo: Option<bool>,
-    #[serde(default)]
-    awox: Option<bool>,
-    #[serde(default)]
-    labels: Option<Vec<String>>,
-    #[serde(default)]
-    href: Option<String>,
-}
-
-impl RawZkb {
-    fn into_meta(self, hash: Option<String>) -> Option<ZkbMeta> {
-        let m = self;
-        let hash = m.hash.or(hash)?;
-        Some(ZkbMeta {
-            location_id: m.location_id,
-            hash,
-            fitted_value: m.fitted_value,
-            dropped_value: m.dropped_value,
-            destroyed_value: m.destroyed_value,
-            total_value: m.total_value,
-            points: m.points,
-            npc: m.npc,
-            solo: m.solo,
-            awox: m.awox,
-            labels: m.labels.unwrap_or_default(),
-            href: m.href,
-        })
-    }
-}
-
 #[derive(Deserialize)]
 struct RedisQPackage {
     #[serde(rename = "killID")]
     kill_id: u64,
-    killmail: Killmail,
-    zkb: RawZkb,
+    /// Absent in the newer zkb-only packages: the killmail is then fetched
+    /// from ESI with `zkb.hash`.
+    #[serde(default)]
+    killmail: Option<Killmail>,
+    zkb: ZkbMeta,
+}
+
+/// Fill `zkb.hash` from the record's top level when the object lacks it.
+fn with_hash(mut zkb: ZkbMeta, hash: Option<String>) -> ZkbMeta {
+    if zkb.hash.is_none() {
+        zkb.hash = hash;
+    }
+    zkb
 }
 
 /// Distinguishes a key that is present with `null` (`Some(None)`) from an
@@ -235,13 +195,7 @@ fn from_esi(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
         war_id: raw.war_id,
         victim: raw.victim.ok_or_else(|| missing(&loc, "victim"))?,
         attackers: raw.attackers.ok_or_else(|| missing(&loc, "attackers"))?,
-        zkb: match raw.zkb {
-            Some(z) => Some(
-                z.into_meta(raw.hash)
-                    .ok_or_else(|| missing(&loc, "zkb.hash"))?,
-            ),
-            None => None,
-        },
+        zkb: raw.zkb.map(|z| with_hash(z, raw.hash)),
     };
     Ok(Record::Killmail(Box::new(km)))
 }
@@ -261,10 +215,7 @@ fn from_r2z2(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
         }
     }
     let zkb = raw.zkb.ok_or_else(|| missing(&loc, "zkb"))?;
-    km.zkb = Some(
-        zkb.into_meta(raw.hash)
-            .ok_or_else(|| missing(&loc, "hash"))?,
-    );
+    km.zkb = Some(with_hash(zkb, raw.hash));
     Ok(Record::Killmail(Box::new(km)))
 }
 
@@ -272,8 +223,10 @@ fn from_redisq(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
     let Some(Some(package)) = raw.package else {
         return Ok(Record::Empty);
     };
-    let mut km = package.killmail;
     let loc = loc_with_id(loc, Some(package.kill_id));
+    let Some(mut km) = package.killmail else {
+        return reference(package.kill_id, package.zkb, &loc, "package.zkb.hash");
+    };
     if package.kill_id != km.killmail_id {
         return Err(Error::Invalid {
             record: loc,
@@ -284,12 +237,7 @@ fn from_redisq(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
             ),
         });
     }
-    km.zkb = Some(
-        package
-            .zkb
-            .into_meta(None)
-            .ok_or_else(|| missing(&loc, "package.zkb.hash"))?,
-    );
+    km.zkb = Some(package.zkb);
     Ok(Record::Killmail(Box::new(km)))
 }
 
@@ -298,28 +246,38 @@ fn from_zkb_row(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
     let killmail_id = raw
         .killmail_id
         .ok_or_else(|| missing(&loc, "killmail_id"))?;
-    let zkb = raw
-        .zkb
-        .ok_or_else(|| missing(&loc, "zkb"))?
-        .into_meta(raw.hash)
-        .ok_or_else(|| missing(&loc, "zkb.hash"))?;
+    let zkb = with_hash(raw.zkb.ok_or_else(|| missing(&loc, "zkb"))?, raw.hash);
+    reference(killmail_id, zkb, &loc, "zkb.hash")
+}
+
+/// A reference: a positive id and a hexadecimal hash, or an error naming
+/// `hash_field`.
+fn reference(
+    killmail_id: u64,
+    zkb: ZkbMeta,
+    loc: &RecordLoc,
+    hash_field: &str,
+) -> Result<Record, Error> {
     if killmail_id == 0 {
         return Err(Error::Invalid {
-            record: loc,
+            record: loc.clone(),
             field: "killmail_id".to_owned(),
             reason: "must be > 0, got 0".to_owned(),
         });
     }
-    if zkb.hash.is_empty() || !zkb.hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let Some(hash) = zkb.hash.clone() else {
+        return Err(missing(loc, hash_field));
+    };
+    if hash.is_empty() || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::Invalid {
-            record: loc,
-            field: "zkb.hash".to_owned(),
-            reason: format!("`{}` is not a hexadecimal killmail hash", zkb.hash),
+            record: loc.clone(),
+            field: hash_field.to_owned(),
+            reason: format!("`{hash}` is not a hexadecimal killmail hash"),
         });
     }
     Ok(Record::Reference(KillmailRef {
         killmail_id,
-        hash: zkb.hash.clone(),
+        hash,
         zkb,
     }))
 }

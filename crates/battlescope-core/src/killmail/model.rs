@@ -46,8 +46,9 @@ pub struct Victim {
     pub faction_id: Option<EntityId>,
     pub damage_taken: u64,
     pub ship_type_id: TypeId,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<Item>,
+    /// `None` when ESI sent no `items` key; `Some(vec![])` for `"items": []`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Item>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<Position>,
 }
@@ -65,7 +66,9 @@ pub struct Attacker {
     pub faction_id: Option<EntityId>,
     pub damage_done: u64,
     pub final_blow: bool,
-    pub security_status: f64,
+    /// Always present in ESI; absent in some derived sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_status: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship_type_id: Option<TypeId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,8 +99,9 @@ pub struct Item {
 
 /// zKillboard's metadata about a killmail (`zkb` object).
 ///
-/// Only `hash` is required: it is what lets anyone fetch the killmail from ESI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Every field is optional: R2Z2 keeps `hash` beside the `zkb` object, and
+/// derived sources may lack it. A killmail *reference* always has a hash.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ZkbMeta {
     #[serde(
         rename = "locationID",
@@ -105,7 +109,9 @@ pub struct ZkbMeta {
         skip_serializing_if = "Option::is_none"
     )]
     pub location_id: Option<u64>,
-    pub hash: String,
+    /// What ESI needs, with the killmail id, to serve the killmail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
     #[serde(
         rename = "fittedValue",
         default,

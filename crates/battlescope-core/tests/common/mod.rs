@@ -55,7 +55,7 @@ pub fn kill(
             faction_id: None,
             damage_taken: 1000,
             ship_type_id: RIFTER,
-            items: Vec::new(),
+            items: None,
             position: None,
         },
         attackers: attackers
@@ -68,14 +68,14 @@ pub fn kill(
                 faction_id: None,
                 damage_done: 100,
                 final_blow: i == 0,
-                security_status: 0.0,
+                security_status: Some(0.0),
                 ship_type_id: Some(DRAKE),
                 weapon_type_id: None,
             })
             .collect(),
         zkb: value.map(|v| ZkbMeta {
             location_id: None,
-            hash: format!("{id:040x}"),
+            hash: Some(format!("{id:040x}")),
             fitted_value: None,
             dropped_value: None,
             destroyed_value: None,
