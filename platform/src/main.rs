@@ -1,5 +1,19 @@
-//! `battlescope`: the platform binary.
+//! `battlescope`: the platform binary. One subcommand per job; services
+//! arrive with the platform issues, heavy dependencies behind features.
 
-fn main() {
-    println!("battlescope {}", env!("CARGO_PKG_VERSION"));
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 mod sides;
 mod stats;
+mod summary;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use uuid::Uuid;
 
 pub use sides::{assign_sides, Side};
 pub use stats::BattleStats;
+pub use summary::KillSummary;
 
 use crate::killmail::{Killmail, SystemId};
 use crate::universe::{self, SecurityClass};

@@ -133,13 +133,16 @@ pub fn assign_sides(kills: &[&Killmail]) -> Vec<Side> {
     build_sides(kills, &groups, &index, &cluster_of)
 }
 
+/// A pair of clusters that may merge: (evidence, pair, versions when pushed).
+type Candidate = (i64, Reverse<(usize, usize)>, u32, u32);
+
 /// Greedy agglomeration on positive evidence. Returns, per group, the
 /// index of its cluster (the lowest group index in it).
 fn merge_groups(n: usize, mut rows: Vec<FxHashMap<usize, i64>>) -> Vec<usize> {
     let mut parent: Vec<usize> = (0..n).collect();
     let mut version = vec![0_u32; n];
     // Max-heap on evidence; ties → lowest (i, j).
-    let mut heap: BinaryHeap<(i64, Reverse<(usize, usize)>, u32, u32)> = BinaryHeap::new();
+    let mut heap: BinaryHeap<Candidate> = BinaryHeap::new();
     for (i, row) in rows.iter().enumerate() {
         for (&j, &w) in row {
             if i < j && w > 0 {

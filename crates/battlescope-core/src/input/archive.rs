@@ -31,10 +31,10 @@ pub(crate) fn read_archive(
         if !entry.header().entry_type().is_file() {
             continue;
         }
-        let member = entry
-            .path()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| "<non-UTF-8 name>".to_owned());
+        let member = entry.path().map_or_else(
+            |_| "<non-UTF-8 name>".to_owned(),
+            |p| p.display().to_string(),
+        );
         if !member.to_ascii_lowercase().ends_with(".json") {
             continue;
         }

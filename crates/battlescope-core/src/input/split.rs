@@ -55,7 +55,7 @@ impl<R: BufRead> Lines<R> {
                     self.done = true;
                     break;
                 }
-                let (take, newline) = match available.iter().position(|&b| b == b'\n') {
+                let (take, newline) = match memchr::memchr(b'\n', available) {
                     Some(i) => (i, true),
                     None => (available.len(), false),
                 };

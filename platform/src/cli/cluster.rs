@@ -1,0 +1,172 @@
+//! `battlescope cluster`: killmail files in, battles out.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use battlescope_core::cluster::{cluster, parse_duration, ClusterConfig, CorrelateBy};
+use battlescope_core::input::{Format, ReadOptions};
+use clap::{Args, ValueEnum};
+
+use super::inputs::{expand, read_all};
+use super::output::{write_battles, OutputFormat};
+
+/// Options of `battlescope cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Killmail files or directories (directories are searched for .json,
+    /// .jsonl, .ndjson and .tar.bz2 files).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+
+    /// Input format: auto, json, jsonl, archive, esi, r2z2, redisq, zkb-api,
+    /// or container+shape such as jsonl+r2z2.
+    #[arg(long, default_value = "auto", value_parser = parse_format)]
+    input_format: Format,
+
+    /// Kills further apart than this are never linked directly.
+    #[arg(long, default_value = "30m", value_parser = duration("correlation-window"))]
+    correlation_window: Duration,
+
+    /// A silence longer than this splits a battle.
+    #[arg(long, default_value = "15m", value_parser = duration("max-gap"))]
+    max_gap: Duration,
+
+    /// Participants two kills must share to be linked (0: place and time alone).
+    #[arg(long, default_value_t = 1)]
+    min_shared: u32,
+
+    /// What a shared participant is.
+    #[arg(long, value_enum, default_value_t = Correlate::Character)]
+    correlate_by: Correlate,
+
+    /// Fewest kills a battle has.
+    #[arg(long, default_value_t = 2)]
+    min_kills: u32,
+
+    /// Accepted for parity with the incremental clusterer (batch reads
+    /// everything, so nothing is ever late).
+    #[arg(long, default_value = "6h", value_parser = duration("allowed-lateness"))]
+    allowed_lateness: Duration,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    format: OutputFormat,
+
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+
+    /// Exit with status 2 when any record was skipped.
+    #[arg(long)]
+    strict: bool,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Correlate {
+    Character,
+    Corporation,
+    Alliance,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+        .map_err(|e: battlescope_core::Error| e.to_string())
+}
+
+fn duration(flag: &'static str) -> impl Fn(&str) -> Result<Duration, String> + Clone {
+    move |s| parse_duration(flag, s).map_err(|e| e.to_string())
+}
+
+/// How many record errors the summary prints before "and N more".
+const ERRORS_SHOWN: usize = 20;
+
+pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let config = ClusterConfig {
+        correlation_window: args.correlation_window,
+        max_gap: args.max_gap,
+        min_shared: args.min_shared,
+        correlate_by: match args.correlate_by {
+            Correlate::Character => CorrelateBy::Character,
+            Correlate::Corporation => CorrelateBy::Corporation,
+            Correlate::Alliance => CorrelateBy::Alliance,
+        },
+        min_kills: args.min_kills,
+        allowed_lateness: args.allowed_lateness,
+    };
+    config.validate()?;
+    let files = expand(&args.files)?;
+    let options = ReadOptions {
+        format: args.input_format,
+        ..ReadOptions::default()
+    };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let (outcome, failures) = read_all(&files, &options, show_progress);
+
+    let battles = cluster(&outcome.killmails, &config)?;
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create", path.display()))?;
+            write_battles(
+                std::io::BufWriter::new(file),
+                &battles,
+                &outcome.killmails,
+                args.format,
+            )
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+        None => write_battles(
+            std::io::stdout().lock(),
+            &battles,
+            &outcome.killmails,
+            args.format,
+        )
+        .context("cannot write to standard output")?,
+    }
+
+    let report = &outcome.report;
+    if !args.quiet {
+        for e in outcome.errors.iter().take(ERRORS_SHOWN) {
+            eprintln!("skipped: {e}");
+        }
+        let skipped = report.skipped_total();
+        if skipped > ERRORS_SHOWN as u64 {
+            eprintln!("skipped: … and {} more", skipped - ERRORS_SHOWN as u64);
+        }
+        let reasons: Vec<String> = report
+            .skipped
+            .iter()
+            .map(|(reason, n)| format!("{reason}: {n}"))
+            .collect();
+        eprintln!(
+            "{} files, {} records, {} killmails, {} duplicates, {} skipped{}, {} references needing ESI, {} battles in {:.2?}",
+            files.len(),
+            report.records,
+            report.killmails,
+            report.duplicates,
+            skipped,
+            if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
+            report.references,
+            battles.len(),
+            started.elapsed()
+        );
+    }
+    for f in &failures {
+        eprintln!("error: {}", f.error);
+    }
+    Ok(if !failures.is_empty() {
+        ExitCode::FAILURE
+    } else if args.strict && report.skipped_total() > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
