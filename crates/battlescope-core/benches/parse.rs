@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use battlescope_core::input::{read_killmails, ReadOptions};
+use battlescope_core::input::{for_each_record, read_killmails, ReadOptions};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 const FIXTURES: [&str; 7] = [
@@ -47,6 +47,17 @@ fn bench_jsonl(c: &mut Criterion) {
         b.iter(|| {
             let out = read_killmails(input.as_bytes(), None, &ReadOptions::default()).unwrap();
             assert_eq!(out.killmails.len(), lines.len());
+        });
+    });
+    // Streaming: every record parsed and validated, none kept.
+    group.bench_function(BenchmarkId::new("jsonl_stream_bytes", input.len()), |b| {
+        b.iter(|| {
+            let mut n = 0_usize;
+            for_each_record(input.as_bytes(), None, &ReadOptions::default(), |r| {
+                n += usize::from(r.is_ok());
+            })
+            .unwrap();
+            assert_eq!(n, lines.len());
         });
     });
     // Reference point: serde_json straight into the model, nothing else

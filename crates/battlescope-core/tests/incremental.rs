@@ -419,3 +419,70 @@ proptest! {
         prop_assert_eq!(events, whole_events);
     }
 }
+
+// ---- realistic fights (battlescope-synth) ----------------------------------
+
+fn by_first_kill(mut battles: Vec<Battle>) -> Vec<Battle> {
+    battles.sort_by_key(|b| (b.start_time, b.killmail_ids[0]));
+    anonymous(battles)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: case_count(), ..ProptestConfig::default() })]
+
+    /// Fleet fights, overlapping gangs in busy systems, third parties, awox,
+    /// NPC kills, pods, same-second kills and lulls at the 15-minute edge,
+    /// arriving in any order with duplicates.
+    #[test]
+    fn realistic_fights_in_any_arrival_order(seed in any::<u64>(), order_seed in any::<u64>()) {
+        let config = ClusterConfig {
+            allowed_lateness: Duration::from_secs(10 * 365 * 86_400),
+            ..ClusterConfig::default()
+        };
+        let kms = battlescope_synth::generate(&battlescope_synth::ScenarioConfig::small(), seed);
+        let stream = battlescope_synth::arrival_order(&kms, 0.1, order_seed);
+        prop_assert!(stream.len() > kms.len(), "the stream repeats some kills");
+        let batch = cluster(&kms, &config).unwrap();
+        let (clusterer, events) = run_stream(&stream, &config);
+        let incremental = clusterer.battles();
+        prop_assert_eq!(anonymous(incremental.clone()), anonymous(batch));
+        let mut replayed = BTreeMap::new();
+        replay(&events, &mut replayed);
+        for members in replayed.values_mut() {
+            members.sort_unstable();
+        }
+        prop_assert_eq!(replayed, memberships(&incremental));
+    }
+
+    /// A live feed: kills late by up to 20 minutes, duplicates, and a one-hour
+    /// allowed lateness, so battles are sealed and evicted along the way.
+    /// Sealed plus open battles are exactly the batch battles.
+    #[test]
+    fn a_live_feed_with_sealing_equals_batch(seed in any::<u64>()) {
+        let config = ClusterConfig {
+            allowed_lateness: Duration::from_secs(3600),
+            ..ClusterConfig::default()
+        };
+        let scenario = battlescope_synth::ScenarioConfig {
+            kills: 900,
+            ..battlescope_synth::ScenarioConfig::small()
+        };
+        let kms = battlescope_synth::generate(&scenario, seed);
+        let stream = battlescope_synth::arrival_with_delay(&kms, 0.05, 1200, seed ^ 1);
+        let mut c = Clusterer::new(config.clone()).unwrap();
+        let mut sealed = Vec::new();
+        for km in stream {
+            let pushed = c.push(km);
+            prop_assert!(
+                !matches!(pushed.outcome, PushOutcome::LateBeyondHorizon { .. }),
+                "a kill within the allowed lateness is never beyond the horizon"
+            );
+            sealed.extend(pushed.sealed);
+        }
+        prop_assert!(!sealed.is_empty(), "the scenario spans long enough to seal battles");
+        let live = c.live_killmails();
+        prop_assert!(live < kms.len(), "evicted kills leave memory");
+        sealed.extend(c.battles());
+        prop_assert_eq!(by_first_kill(sealed), by_first_kill(cluster(&kms, &config).unwrap()));
+    }
+}

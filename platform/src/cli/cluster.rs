@@ -110,7 +110,10 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let (outcome, failures) = read_all(&files, &options, show_progress);
 
+    let read_time = started.elapsed();
+    let clustering = Instant::now();
     let battles = cluster(&outcome.killmails, &config)?;
+    let cluster_time = clustering.elapsed();
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -147,7 +150,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
             .map(|(reason, n)| format!("{reason}: {n}"))
             .collect();
         eprintln!(
-            "{} files, {} records, {} killmails, {} duplicates, {} skipped{}, {} references needing ESI, {} battles in {:.2?}",
+            "{} files, {} records, {} killmails, {} duplicates, {} skipped{}, {} references needing ESI, {} battles (read {:.2?}, clustered {:.2?}, total {:.2?})",
             files.len(),
             report.records,
             report.killmails,
@@ -156,6 +159,8 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
             if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
             report.references,
             battles.len(),
+            read_time,
+            cluster_time,
             started.elapsed()
         );
     }

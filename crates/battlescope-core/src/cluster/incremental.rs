@@ -251,6 +251,17 @@ impl Clusterer {
         self.live.len()
     }
 
+    /// Number of open (not yet sealed) battles.
+    #[must_use]
+    pub fn open_battle_count(&self) -> usize {
+        self.systems
+            .values()
+            .flat_map(|s| s.comps.iter().flatten())
+            .flat_map(|c| &c.runs)
+            .filter(|r| r.battle.is_some())
+            .count()
+    }
+
     /// Cluster one more killmail.
     pub fn push(&mut self, km: Killmail) -> Pushed {
         if self.live.contains_key(&km.killmail_id) {
