@@ -31,12 +31,24 @@ fn clusters_the_sample_data_into_battles_with_sides_and_kills() {
         .max_by_key(|b| b["stats"]["killCount"].as_u64().unwrap())
         .unwrap();
     let kills = biggest["kills"].as_array().unwrap();
-    assert_eq!(kills.len() as u64, biggest["stats"]["killCount"].as_u64().unwrap());
-    assert_eq!(biggest["killmailIds"].as_array().unwrap().len(), kills.len());
+    assert_eq!(
+        kills.len() as u64,
+        biggest["stats"]["killCount"].as_u64().unwrap()
+    );
+    assert_eq!(
+        biggest["killmailIds"].as_array().unwrap().len(),
+        kills.len()
+    );
     assert!(biggest["sides"].as_array().unwrap().len() >= 2, "{biggest}");
-    assert!(biggest["zkillboardUrl"].as_str().unwrap().starts_with("https://zkillboard.com/related/"));
+    assert!(biggest["zkillboardUrl"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://zkillboard.com/related/"));
     let summary = stderr(&out);
-    assert!(summary.contains("4 files") && summary.contains("battles"), "{summary}");
+    assert!(
+        summary.contains("4 files") && summary.contains("battles"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -62,10 +74,19 @@ fn jsonl_and_csv_agree_with_json() {
 fn options_change_the_result_and_bad_values_are_named() {
     let default = battlescope(&["cluster", "examples/data", "--quiet", "--format", "jsonl"]);
     let one = battlescope(&[
-        "cluster", "examples/data", "--quiet", "--format", "jsonl", "--min-kills", "1",
+        "cluster",
+        "examples/data",
+        "--quiet",
+        "--format",
+        "jsonl",
+        "--min-kills",
+        "1",
     ]);
     let n = |o: &Output| String::from_utf8_lossy(&o.stdout).lines().count();
-    assert!(n(&one) > n(&default), "single kills become battles with --min-kills 1");
+    assert!(
+        n(&one) > n(&default),
+        "single kills become battles with --min-kills 1"
+    );
 
     let bad = battlescope(&["cluster", "examples/data", "--max-gap", "soon"]);
     assert!(!bad.status.success());
@@ -77,7 +98,8 @@ fn options_change_the_result_and_bad_values_are_named() {
 #[test]
 fn bad_records_are_reported_and_bad_files_fail_the_run() {
     let dir = tempfile::tempdir().unwrap();
-    let good = std::fs::read_to_string(root().join("examples/data/wormhole-fights-2024.jsonl")).unwrap();
+    let good =
+        std::fs::read_to_string(root().join("examples/data/wormhole-fights-2024.jsonl")).unwrap();
     let mut lines: Vec<&str> = good.lines().collect();
     lines.insert(3, "{\"killmail_id\": 5, \"killmail_time\": 17}");
     let file = dir.path().join("day.jsonl");
@@ -87,7 +109,10 @@ fn bad_records_are_reported_and_bad_files_fail_the_run() {
     let out = battlescope(&["cluster", path, "--format", "csv"]);
     assert!(out.status.success(), "a bad record does not fail the run");
     let err = stderr(&out);
-    assert!(err.contains("skipped: killmail 5 at") && err.contains("day.jsonl line 4: killmail_time"), "{err}");
+    assert!(
+        err.contains("skipped: killmail 5 at") && err.contains("day.jsonl line 4: killmail_time"),
+        "{err}"
+    );
     assert!(err.contains("invalid_json: 1"), "{err}");
 
     let strict = battlescope(&["cluster", path, "--strict", "--quiet"]);
@@ -95,5 +120,9 @@ fn bad_records_are_reported_and_bad_files_fail_the_run() {
 
     let missing = battlescope(&["cluster", path, "no/such/file.jsonl", "--quiet"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("no/such/file.jsonl: cannot open"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no/such/file.jsonl: cannot open"),
+        "{}",
+        stderr(&missing)
+    );
 }

@@ -16,7 +16,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use super::stats::class_of;
@@ -97,12 +97,16 @@ fn attacker_groups(km: &Killmail) -> Vec<GroupKey> {
 #[must_use]
 pub fn assign_sides(kills: &[&Killmail]) -> Vec<Side> {
     // Groups, indexed in sorted order for deterministic tie-breaks.
-    let mut all: BTreeSet<GroupKey> = BTreeSet::new();
-    for km in kills {
-        all.extend(victim_group(km));
-        all.extend(attacker_groups(km));
-    }
-    let groups: Vec<GroupKey> = all.into_iter().collect();
+    let per_kill: Vec<(Option<GroupKey>, Vec<GroupKey>)> = kills
+        .iter()
+        .map(|km| (victim_group(km), attacker_groups(km)))
+        .collect();
+    let mut groups: Vec<GroupKey> = per_kill
+        .iter()
+        .flat_map(|(v, a)| v.iter().chain(a.iter()).copied())
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
     if groups.is_empty() {
         return Vec::new();
     }
@@ -115,14 +119,14 @@ pub fn assign_sides(kills: &[&Killmail]) -> Vec<Side> {
         *evidence[a].entry(b).or_default() += w;
         *evidence[b].entry(a).or_default() += w;
     };
-    for km in kills {
-        let attackers: Vec<usize> = attacker_groups(km).iter().map(|g| index[g]).collect();
+    for (victim, attacking) in &per_kill {
+        let attackers: Vec<usize> = attacking.iter().map(|g| index[g]).collect();
         for (i, &a) in attackers.iter().enumerate() {
             for &b in &attackers[i + 1..] {
                 add(a, b, 1);
             }
         }
-        if let Some(v) = victim_group(km).map(|g| index[&g]) {
+        if let Some(v) = victim.map(|g| index[&g]) {
             for &a in attackers.iter().filter(|&&a| a != v) {
                 add(a, v, -1);
             }
@@ -130,7 +134,7 @@ pub fn assign_sides(kills: &[&Killmail]) -> Vec<Side> {
     }
 
     let cluster_of = merge_groups(groups.len(), evidence);
-    build_sides(kills, &groups, &index, &cluster_of)
+    build_sides(kills, &per_kill, &groups, &index, &cluster_of)
 }
 
 /// A pair of clusters that may merge: (evidence, pair, versions when pushed).
@@ -189,9 +193,9 @@ fn merge_groups(n: usize, mut rows: Vec<FxHashMap<usize, i64>>) -> Vec<usize> {
 #[derive(Default)]
 struct SideAcc {
     alliances: BTreeSet<EntityId>,
-    corporations: BTreeSet<EntityId>,
-    pilots: BTreeSet<EntityId>,
-    hulls: BTreeSet<(EntityId, u32)>,
+    corporations: FxHashSet<EntityId>,
+    pilots: FxHashSet<EntityId>,
+    hulls: FxHashSet<(EntityId, u32)>,
     ships: BTreeMap<ShipClass, u32>,
     kills: u32,
     losses: u32,
@@ -203,6 +207,7 @@ struct SideAcc {
 
 fn build_sides(
     kills: &[&Killmail],
+    per_kill: &[(Option<GroupKey>, Vec<GroupKey>)],
     groups: &[GroupKey],
     index: &FxHashMap<GroupKey, usize>,
     cluster_of: &[usize],
@@ -216,9 +221,10 @@ fn build_sides(
         }
     }
     let side_of = |g: Option<GroupKey>| g.map(|g| cluster_of[index[&g]]);
-    for km in kills {
+    let mut attackers_per_side: Vec<(usize, u32)> = Vec::new();
+    for (km, (victim, _)) in kills.iter().zip(per_kill) {
         let v = &km.victim;
-        let victim_side = side_of(victim_group(km));
+        let victim_side = side_of(*victim);
         if let Some(s) = victim_side {
             let side = acc.get_mut(&s).expect("every cluster has an accumulator");
             side.corporations.extend(v.corporation_id);
@@ -239,7 +245,7 @@ fn build_sides(
             }
         }
         // Attackers, and who gets the kill.
-        let mut attackers_per_side: BTreeMap<usize, u32> = BTreeMap::new();
+        attackers_per_side.clear();
         let mut final_blow_side = None;
         for a in km.attackers.iter().filter(|a| a.character_id.is_some()) {
             let Some(s) = side_of(group_of(a.character_id, a.corporation_id, a.alliance_id)) else {
@@ -255,7 +261,10 @@ fn build_sides(
                     }
                 }
             }
-            *attackers_per_side.entry(s).or_default() += 1;
+            match attackers_per_side.iter_mut().find(|(side, _)| *side == s) {
+                Some((_, n)) => *n += 1,
+                None => attackers_per_side.push((s, 1)),
+            }
             if a.final_blow {
                 final_blow_side = Some(s);
             }
@@ -265,8 +274,8 @@ fn build_sides(
             .or_else(|| {
                 attackers_per_side
                     .iter()
-                    .filter(|(s, _)| Some(**s) != victim_side)
-                    .max_by_key(|(s, n)| (**n, Reverse(**s)))
+                    .filter(|(s, _)| Some(*s) != victim_side)
+                    .max_by_key(|(s, n)| (*n, Reverse(*s)))
                     .map(|(s, _)| *s)
             });
         if let Some(s) = credited {
@@ -279,6 +288,11 @@ fn build_sides(
     }
     let mut sides: Vec<SideAcc> = acc.into_values().collect();
     sides.sort_by_key(|s| (Reverse(s.pilots.len()), s.first_group));
+    let sorted = |set: FxHashSet<EntityId>| {
+        let mut v: Vec<EntityId> = set.into_iter().collect();
+        v.sort_unstable();
+        v
+    };
     sides
         .into_iter()
         .zip(0_u32..)
@@ -287,8 +301,8 @@ fn build_sides(
             Side {
                 index,
                 alliances: s.alliances.into_iter().collect(),
-                corporations: s.corporations.into_iter().collect(),
-                pilots: s.pilots.into_iter().collect(),
+                corporations: sorted(s.corporations),
+                pilots: sorted(s.pilots),
                 ships: s.ships,
                 kills: s.kills,
                 losses: s.losses,

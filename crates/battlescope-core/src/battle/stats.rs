@@ -1,6 +1,8 @@
 //! Battle statistics.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +40,8 @@ impl BattleStats {
     pub fn compute(kills: &[&Killmail]) -> Self {
         let mut isk_destroyed = 0.0;
         let mut kills_without_value = 0;
-        let mut pilots: BTreeSet<EntityId> = BTreeSet::new();
-        let mut fielded: BTreeSet<(EntityId, TypeId)> = BTreeSet::new();
+        let mut pilots: FxHashSet<EntityId> = FxHashSet::default();
+        let mut fielded: FxHashSet<(EntityId, TypeId)> = FxHashSet::default();
         let mut ships_lost: BTreeMap<ShipClass, u32> = BTreeMap::new();
         let mut ships_fielded: BTreeMap<ShipClass, u32> = BTreeMap::new();
         let mut npc_kills = 0;

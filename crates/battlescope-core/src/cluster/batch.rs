@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::participants::participants;
+use super::participants::{participants, participants_unsorted};
 use super::{key_of, ClusterConfig, Key};
 use crate::battle::Battle;
 use crate::error::Error;
@@ -103,8 +103,9 @@ fn cluster_system<'a>(
             // The latest earlier occurrence of a participant is enough: all
             // earlier occurrences within the window are linked to it already.
             let mut last: FxHashMap<u64, usize> = FxHashMap::default();
+            last.reserve(n);
             for i in 0..n {
-                participants(kill(i), config.correlate_by, &mut buf);
+                participants_unsorted(kill(i), config.correlate_by, &mut buf);
                 for &p in &buf {
                     if let Some(j) = last.insert(p, i) {
                         if keys[i].0 - keys[j].0 <= window {
@@ -139,34 +140,42 @@ fn cluster_system<'a>(
         }
     }
 
-    // Components in time order (indices ascend, so each list is sorted).
-    let mut members: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-    let mut roots = Vec::new();
+    // Components in time order, as linked lists through `next` (indices
+    // ascend, so each list is sorted) — no allocation per component.
+    const END: usize = usize::MAX;
+    let mut next = vec![END; n];
+    let mut tail = vec![END; n];
+    let mut heads = Vec::new();
     for i in 0..n {
         let r = uf.find(i);
-        let list = members.entry(r).or_insert_with(|| {
-            roots.push(r);
-            Vec::new()
-        });
-        list.push(i);
+        if tail[r] == END {
+            heads.push(i);
+        } else {
+            next[tail[r]] = i;
+        }
+        tail[r] = i;
     }
     let gap = config.gap_secs();
     let min_kills = config.min_kills as usize;
     let mut runs = Vec::new();
-    for r in roots {
-        let list = &members[&r];
-        let mut run = vec![list[0]];
-        for w in list.windows(2) {
-            if keys[w[1]].0 - keys[w[0]].0 > gap {
-                if run.len() >= min_kills {
-                    runs.push(std::mem::take(&mut run));
+    let mut run: Vec<usize> = Vec::new();
+    for head in heads {
+        let mut i = head;
+        run.clear();
+        while i != END {
+            if let Some(&prev) = run.last() {
+                if keys[i].0 - keys[prev].0 > gap {
+                    if run.len() >= min_kills {
+                        runs.push(run.clone());
+                    }
+                    run.clear();
                 }
-                run.clear();
             }
-            run.push(w[1]);
+            run.push(i);
+            i = next[i];
         }
         if run.len() >= min_kills {
-            runs.push(run);
+            runs.push(run.clone());
         }
     }
     runs

@@ -11,6 +11,15 @@ fn is_player_corporation(id: EntityId) -> bool {
 
 /// Participant ids of `km` under `by`, sorted and without repeats, into `out`.
 pub(crate) fn participants(km: &Killmail, by: CorrelateBy, out: &mut Vec<EntityId>) {
+    participants_unsorted(km, by, out);
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Participant ids of `km` under `by` into `out`, in killmail order, maybe
+/// repeated: enough where a repeat changes nothing (linking on one shared
+/// participant), and cheaper.
+pub(crate) fn participants_unsorted(km: &Killmail, by: CorrelateBy, out: &mut Vec<EntityId>) {
     out.clear();
     match by {
         CorrelateBy::Character => out.extend(km.characters()),
@@ -30,6 +39,4 @@ pub(crate) fn participants(km: &Killmail, by: CorrelateBy, out: &mut Vec<EntityI
                 .chain(km.attackers.iter().filter_map(|a| a.alliance_id)),
         ),
     }
-    out.sort_unstable();
-    out.dedup();
 }
