@@ -20,8 +20,11 @@
 pub mod battle;
 pub mod cluster;
 pub mod error;
+pub mod events;
 pub mod input;
+pub mod intel;
 pub mod killmail;
+pub mod ruleset;
 pub mod universe;
 
 pub use battle::{Battle, BattleStats, Side};

@@ -1,0 +1,1 @@
+//! Event envelopes and payloads of the bus (being written).

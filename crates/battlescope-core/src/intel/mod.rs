@@ -1,0 +1,1 @@
+//! Battle intel for an alliance, corporation or character (being written).

@@ -1,0 +1,1 @@
+//! Rulesets: which killmails enter the platform (being written).
