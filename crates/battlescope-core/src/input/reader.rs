@@ -243,9 +243,13 @@ pub fn for_each_record(
         container = Container::Archive;
     }
     let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
-    let parse = |bytes: &[u8], loc: RecordLoc| {
-        parse_record(bytes, options.format.shape, &options.limits, &loc)
+    // Read the clock once per input, not once per record.
+    let limits = Limits {
+        now: Some(options.limits.now.unwrap_or_else(chrono::Utc::now)),
+        ..options.limits.clone()
     };
+    let parse =
+        |bytes: &[u8], loc: RecordLoc| parse_record(bytes, options.format.shape, &limits, &loc);
     let too_large = |loc: RecordLoc, size: u64| Error::TooLarge {
         record: loc,
         size,
@@ -305,15 +309,21 @@ pub fn for_each_record(
                 }
                 return Ok(());
             }
-            let mut next = Some((n, chunk));
-            while let Some((n, chunk)) = next {
-                let loc = RecordLoc::new(source, Position::Line(n));
-                sink(match chunk {
-                    Chunk::Bytes(b) => parse(&b, loc),
-                    Chunk::TooLarge(size) => Err(too_large(loc, size)),
-                });
-                next = lines.next_line().map_err(|e| io_err("cannot read", e))?;
-            }
+            let loc = RecordLoc::new(source, Position::Line(n));
+            sink(match chunk {
+                Chunk::Bytes(b) => parse(&b, loc),
+                Chunk::TooLarge(size) => Err(too_large(loc, size)),
+            });
+            // The rest without copying lines that sit whole in the buffer.
+            lines
+                .for_each_line(|n, line| {
+                    let loc = RecordLoc::new(source, Position::Line(n));
+                    sink(match line {
+                        Ok(bytes) => parse(bytes, loc),
+                        Err(size) => Err(too_large(loc, size)),
+                    });
+                })
+                .map_err(|e| io_err("cannot read", e))?;
         }
     }
     Ok(())

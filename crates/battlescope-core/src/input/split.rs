@@ -38,6 +38,43 @@ impl<R: BufRead> Lines<R> {
         self.inner
     }
 
+    /// Hand every remaining non-blank line to `f` (`Err(size)` for a line
+    /// over the limit). A line that sits whole in the reader's buffer is
+    /// passed in place, without a copy.
+    pub(crate) fn for_each_line(
+        &mut self,
+        mut f: impl FnMut(u64, Result<&[u8], u64>),
+    ) -> io::Result<()> {
+        loop {
+            let available = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                self.done = true;
+                return Ok(());
+            }
+            if let Some(i) = memchr::memchr(b'\n', available) {
+                self.line += 1;
+                let line = &available[..i];
+                if line.len() > self.limit {
+                    f(self.line, Err(line.len() as u64));
+                } else if !line.iter().all(u8::is_ascii_whitespace) {
+                    f(self.line, Ok(line));
+                }
+                self.inner.consume(i + 1);
+                continue;
+            }
+            // The line runs past the buffer: take the copying path.
+            match self.next_line()? {
+                Some((n, Chunk::Bytes(b))) => f(n, Ok(&b)),
+                Some((n, Chunk::TooLarge(size))) => f(n, Err(size)),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// Next non-blank line and its number, `None` at end of input.
     pub(crate) fn next_line(&mut self) -> io::Result<Option<(u64, Chunk)>> {
         while !self.done {
@@ -298,6 +335,28 @@ mod tests {
                 (3, "b".into())
             ]
         );
+    }
+
+    #[test]
+    fn for_each_line_agrees_with_next_line_in_and_across_buffers() {
+        let big = "y".repeat(40);
+        let input = format!("a\n\n  \nbb\n{big}\nccc\n{}\nd", "z".repeat(9));
+        for capacity in [1, 4, 16, 1024] {
+            let reader = std::io::BufReader::with_capacity(capacity, input.as_bytes());
+            let mut got = Vec::new();
+            Lines::new(reader, 10)
+                .for_each_line(|n, line| {
+                    got.push((
+                        n,
+                        match line {
+                            Ok(b) => String::from_utf8(b.to_vec()).unwrap(),
+                            Err(size) => format!("<too large {size}>"),
+                        },
+                    ));
+                })
+                .unwrap();
+            assert_eq!(got, lines(&input, 10), "capacity {capacity}");
+        }
     }
 
     fn elements(input: &str) -> Vec<String> {
