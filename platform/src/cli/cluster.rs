@@ -12,6 +12,7 @@ use clap::{Args, ValueEnum};
 
 use super::inputs::{expand, read_all};
 use super::output::{write_battles, OutputFormat};
+use super::rules;
 
 /// Options of `battlescope cluster`.
 #[derive(Debug, Args)]
@@ -50,6 +51,11 @@ pub struct ClusterArgs {
     /// everything, so nothing is ever late).
     #[arg(long, default_value = "6h", value_parser = duration("allowed-lateness"))]
     allowed_lateness: Duration,
+
+    /// Keep only the killmails this ruleset (.json, .yaml, .yml, .toml)
+    /// accepts before clustering; rejections by rule go to stderr.
+    #[arg(long, value_name = "FILE")]
+    ruleset: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
@@ -102,13 +108,17 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
         allowed_lateness: args.allowed_lateness,
     };
     config.validate()?;
+    let rules = args.ruleset.as_deref().map(rules::load).transpose()?;
     let files = expand(&args.files)?;
     let options = ReadOptions {
         format: args.input_format,
         ..ReadOptions::default()
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let (outcome, failures) = read_all(&files, &options, show_progress);
+    let (mut outcome, failures) = read_all(&files, &options, show_progress);
+    let filtered = rules
+        .as_ref()
+        .map(|r| rules::retain(r, &mut outcome.killmails));
 
     let read_time = started.elapsed();
     let clustering = Instant::now();
@@ -163,6 +173,9 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
             cluster_time,
             started.elapsed()
         );
+        if let Some(stats) = &filtered {
+            rules::write_table(std::io::stderr().lock(), stats)?;
+        }
     }
     for f in &failures {
         eprintln!("error: {}", f.error);

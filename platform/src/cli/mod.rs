@@ -1,8 +1,11 @@
 //! Command-line interface: argument parsing and dispatch.
 
 mod cluster;
+mod filter;
 mod inputs;
+mod intel;
 mod output;
+mod rules;
 
 use std::process::ExitCode;
 
@@ -21,6 +24,12 @@ enum Command {
     /// Cluster killmail files into battles (ESI JSON, R2Z2, RedisQ,
     /// zKillboard API rows, JSON arrays, JSON Lines, daily .tar.bz2 archives).
     Cluster(cluster::ClusterArgs),
+    /// Keep the killmails a ruleset accepts: JSON Lines on stdout, a table
+    /// of rejections by rule on stderr.
+    Filter(filter::FilterArgs),
+    /// Battle intel on an alliance, corporation or character: opponents,
+    /// allies, ships, doctrines, activity and pilots (JSON or a table).
+    Intel(intel::IntelArgs),
 }
 
 /// Run the parsed command line.
@@ -30,5 +39,7 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Cluster(args) => cluster::run(&args),
+        Command::Filter(args) => filter::run(&args),
+        Command::Intel(args) => intel::run(&args),
     }
 }
