@@ -18,7 +18,7 @@ use crate::killmail::{Killmail, SystemId};
 use crate::universe::{self, SecurityClass};
 
 /// A battle with everything a reader wants to know about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Battle {
     /// Deterministic id (see [`crate::cluster::battle_id`]).

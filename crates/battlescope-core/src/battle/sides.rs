@@ -24,7 +24,7 @@ use crate::killmail::{EntityId, Killmail};
 use crate::universe::ShipClass;
 
 /// One side of a battle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Side {
     /// 0-based; sides are ordered by pilots (most first), then lowest group id.
@@ -35,6 +35,7 @@ pub struct Side {
     /// Characters seen on this side.
     pub pilots: Vec<EntityId>,
     /// Distinct (pilot, hull) pairs by class; structures count once per loss.
+    #[schemars(schema_with = "crate::events::schema::ship_class_counts")]
     pub ships: BTreeMap<ShipClass, u32>,
     /// Kills credited to this side: the final blow's side, or else the side
     /// with most attacking pilots (never the victim's own side).

@@ -10,7 +10,7 @@ use crate::killmail::{EntityId, Killmail, TypeId};
 use crate::universe::ShipClass;
 
 /// Figures of one battle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BattleStats {
     pub kill_count: u32,
@@ -23,8 +23,10 @@ pub struct BattleStats {
     /// Kills whose attackers are all NPCs.
     pub npc_kills: u32,
     /// Victim ships by class.
+    #[schemars(schema_with = "crate::events::schema::ship_class_counts")]
     pub ships_lost: BTreeMap<ShipClass, u32>,
     /// Distinct (pilot, hull) pairs seen, by class; structures count once.
+    #[schemars(schema_with = "crate::events::schema::ship_class_counts")]
     pub ships_fielded: BTreeMap<ShipClass, u32>,
     /// Kills in each minute from the first kill's minute to the last one's.
     pub kills_per_minute: Vec<u32>,

@@ -8,7 +8,7 @@ use crate::killmail::{EntityId, Killmail, TypeId};
 use crate::universe::ShipClass;
 
 /// One kill as a battle document lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KillSummary {
     pub killmail_id: u64,

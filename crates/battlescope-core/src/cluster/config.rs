@@ -16,7 +16,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::Error;
 
 /// What counts as a shared participant between two killmails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CorrelateBy {
     /// The same pilot (character id) on both killmails.
@@ -54,14 +56,16 @@ impl fmt::Display for CorrelateBy {
 }
 
 /// Parameters of clustering (DESIGN.md "Clustering").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusterConfig {
     /// Two kills further apart than this are never linked directly.
     #[serde(with = "human_duration")]
+    #[schemars(schema_with = "crate::events::schema::duration_schema")]
     pub correlation_window: Duration,
     /// A silence longer than this splits a linked group into battles.
     #[serde(with = "human_duration")]
+    #[schemars(schema_with = "crate::events::schema::duration_schema")]
     pub max_gap: Duration,
     /// Participants two kills must share to be linked; 0 links on place and
     /// time alone.
@@ -69,10 +73,12 @@ pub struct ClusterConfig {
     /// What a shared participant is.
     pub correlate_by: CorrelateBy,
     /// Fewest kills a battle has.
+    #[schemars(range(min = 1))]
     pub min_kills: u32,
     /// How far behind the newest kill a kill may arrive and still be
     /// clustered in memory; older state is sealed and evicted.
     #[serde(with = "human_duration")]
+    #[schemars(schema_with = "crate::events::schema::duration_schema")]
     pub allowed_lateness: Duration,
 }
 

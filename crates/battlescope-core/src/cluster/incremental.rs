@@ -37,7 +37,7 @@ use crate::error::Error;
 use crate::killmail::{EntityId, Killmail, SystemId};
 
 /// Why a battle was updated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateReason {
     /// New kills at or after the battle's end: the fight goes on.

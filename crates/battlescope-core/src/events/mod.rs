@@ -1,1 +1,438 @@
-//! Event envelopes and payloads of the bus (being written).
+//! The events of the bus (DESIGN.md "Events"): one envelope, five payloads.
+//!
+//! Every message is an [`Envelope`]:
+//!
+//! ```json
+//! { "eventId": "uuid", "eventType": "battle.updated", "timestamp": "2024-…Z", "version": "1",
+//!   "data": { … }, "metadata": { "correlationId": "uuid", "causationId": "uuid", "source": "…" } }
+//! ```
+//!
+//! | `eventType` | `data` | emitted when |
+//! |---|---|---|
+//! | `killmail.ingested` | [`KillmailIngestedData`]: a reference (id, hash, zKillboard metadata, system and time when known) | ingest accepted a killmail (ruleset passed, not a duplicate) |
+//! | `killmail.enriched` | [`KillmailEnrichedData`]: the full ESI killmail with zKillboard metadata, its [`KillSummary`] and resolved names | enrich fetched the body and names |
+//! | `battle.created` | [`BattleCreatedData`]: the [`Battle`] document | a group of kills reached `min_kills` |
+//! | `battle.updated` | [`BattleUpdatedData`]: the document after the change, plus the delta | kills joined a battle, or battles merged into it |
+//! | `battle.deleted` | [`BattleDeletedData`]: the id and the survivor | a battle was absorbed by a merge |
+//!
+//! Guarantees:
+//! - **Lossless**: [`Event::from_battle_event`] carries everything a
+//!   [`BattleEvent`] holds, and [`Event::to_battle_event`] gives it back
+//!   exactly (tested for every event of realistic streams).
+//! - **Self-contained**: battle events carry the whole current document, so
+//!   a consumer (store, search index, WebSocket) upserts it by battle id
+//!   without reading anything else. `stats.killCount` only grows along a
+//!   battle's events, so it orders them when a consumer sees a replay.
+//! - **Deterministic ids**: `eventId` is the UUID v5 (namespace
+//!   [`EVENT_NAMESPACE`]) of `"{eventType}:{identity}"`, where the identity
+//!   names the change (see [`EventData::identity`]): replaying a stream gives
+//!   the same ids, so writes keyed by event id stay idempotent.
+//! - **Wire names**: the envelope and the payloads are camelCase; enum values
+//!   are `snake_case` (`"out_of_order"`, `"high_sec"`). Two documents keep
+//!   the names their own formats fix: the killmail inside
+//!   `killmail.enriched` is ESI's JSON verbatim (`killmail_id`, with
+//!   zKillboard's `zkb` object), and the cluster configuration is the
+//!   `snake_case` file format users write.
+//! - **Schemas**: every type here derives [`schemars::JsonSchema`];
+//!   [`schema::schema_files`] gives the checked-in `schemas/*.schema.json`.
+//!
+//! Versions: `version` is [`VERSION`] for every event type. Additive changes
+//! (a new optional field, a new event type) keep it; a breaking change bumps
+//! it, and producers serve both versions for a while (see
+//! `schemas/README.md`).
+
+mod convert;
+mod envelope;
+mod payload;
+pub mod schema;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uuid::Uuid;
+
+pub use envelope::{event_id, Envelope, EventData, EventMetadata, EVENT_NAMESPACE};
+pub use payload::{
+    BattleCreatedData, BattleDeletedData, BattleUpdatedData, EntityName, KillmailEnrichedData,
+    KillmailIngestedData, NameCategory,
+};
+
+#[cfg(doc)]
+use crate::{battle::KillSummary, cluster::BattleEvent, Battle};
+
+/// The version every event type is at (the envelope's `version`).
+pub const VERSION: &str = "1";
+
+/// The kinds of events, with their wire names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EventType {
+    /// `killmail.ingested`
+    KillmailIngested,
+    /// `killmail.enriched`
+    KillmailEnriched,
+    /// `battle.created`
+    BattleCreated,
+    /// `battle.updated`
+    BattleUpdated,
+    /// `battle.deleted`
+    BattleDeleted,
+}
+
+impl EventType {
+    /// Every event type, in pipeline order.
+    pub const ALL: [Self; 5] = [
+        Self::KillmailIngested,
+        Self::KillmailEnriched,
+        Self::BattleCreated,
+        Self::BattleUpdated,
+        Self::BattleDeleted,
+    ];
+
+    /// The wire name (`eventType`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::KillmailIngested => "killmail.ingested",
+            Self::KillmailEnriched => "killmail.enriched",
+            Self::BattleCreated => "battle.created",
+            Self::BattleUpdated => "battle.updated",
+            Self::BattleDeleted => "battle.deleted",
+        }
+    }
+
+    /// The name of the envelope's schema (and of the generated client types).
+    #[must_use]
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            Self::KillmailIngested => "KillmailIngestedEvent",
+            Self::KillmailEnriched => "KillmailEnrichedEvent",
+            Self::BattleCreated => "BattleCreatedEvent",
+            Self::BattleUpdated => "BattleUpdatedEvent",
+            Self::BattleDeleted => "BattleDeletedEvent",
+        }
+    }
+
+    /// One sentence on when the event is emitted (used in the schemas).
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::KillmailIngested => {
+                "A killmail passed the ruleset and is new to the platform; data is a reference \
+                 (id and hash), enough to fetch the full killmail from ESI. Key: solar system id \
+                 when known, else killmail id."
+            }
+            Self::KillmailEnriched => {
+                "A killmail was fetched in full (ESI body with zKillboard metadata) and its names \
+                 resolved. Key: solar system id."
+            }
+            Self::BattleCreated => {
+                "A group of linked kills reached min_kills and became a battle; data carries its \
+                 whole document. Key: battle id."
+            }
+            Self::BattleUpdated => {
+                "Kills joined a battle (appended, out of order, late) or other battles merged \
+                 into it; data carries the whole document after the change and the delta. Key: \
+                 battle id."
+            }
+            Self::BattleDeleted => {
+                "A battle was absorbed by a merge into the battle named by mergedInto, whose \
+                 battle.updated (reason merge) precedes this event. Key: battle id."
+            }
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EventType {
+    type Err = EventError;
+    fn from_str(s: &str) -> Result<Self, EventError> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| EventError::UnknownEventType(s.to_owned()))
+    }
+}
+
+/// What building or reading an event can go wrong with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventError {
+    /// A battle event needs the battle's document and none was found.
+    #[error(
+        "no document for battle {battle_id}: build events right after the push that made them"
+    )]
+    MissingBattle { battle_id: Uuid },
+    /// The document handed in does not describe the battle event (another
+    /// battle, or a later state): the envelope would not carry the event
+    /// without loss.
+    #[error(
+        "the document of battle {battle_id} does not match its {event_type} event: {field} differs"
+    )]
+    Mismatch {
+        battle_id: Uuid,
+        event_type: EventType,
+        field: &'static str,
+    },
+    /// An `eventType` this build does not know.
+    #[error(
+        "unknown eventType `{0}` (known: killmail.ingested, killmail.enriched, battle.created, \
+         battle.updated, battle.deleted)"
+    )]
+    UnknownEventType(String),
+    /// A `version` this build does not read.
+    #[error(
+        "{event_type} version `{version}` is not supported (this build reads version {VERSION})"
+    )]
+    UnsupportedVersion {
+        event_type: EventType,
+        version: String,
+    },
+}
+
+/// Any event of the bus.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    KillmailIngested(Envelope<KillmailIngestedData>),
+    KillmailEnriched(Envelope<KillmailEnrichedData>),
+    BattleCreated(Envelope<BattleCreatedData>),
+    BattleUpdated(Envelope<BattleUpdatedData>),
+    BattleDeleted(Envelope<BattleDeletedData>),
+}
+
+/// Apply `$f` to the envelope inside any [`Event`] variant.
+macro_rules! with_envelope {
+    ($event:expr, $e:ident => $f:expr) => {
+        match $event {
+            Event::KillmailIngested($e) => $f,
+            Event::KillmailEnriched($e) => $f,
+            Event::BattleCreated($e) => $f,
+            Event::BattleUpdated($e) => $f,
+            Event::BattleDeleted($e) => $f,
+        }
+    };
+}
+
+impl Event {
+    /// Its `eventType`.
+    #[must_use]
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Self::KillmailIngested(_) => EventType::KillmailIngested,
+            Self::KillmailEnriched(_) => EventType::KillmailEnriched,
+            Self::BattleCreated(_) => EventType::BattleCreated,
+            Self::BattleUpdated(_) => EventType::BattleUpdated,
+            Self::BattleDeleted(_) => EventType::BattleDeleted,
+        }
+    }
+
+    /// Its `eventId`.
+    #[must_use]
+    pub fn event_id(&self) -> Uuid {
+        with_envelope!(self, e => e.event_id)
+    }
+
+    /// Its `timestamp` (when it was produced).
+    #[must_use]
+    pub fn timestamp(&self) -> DateTime<Utc> {
+        with_envelope!(self, e => e.timestamp)
+    }
+
+    /// Its `metadata`.
+    #[must_use]
+    pub fn metadata(&self) -> &EventMetadata {
+        with_envelope!(self, e => &e.metadata)
+    }
+
+    /// Metadata for an event this one causes: same correlation id, this
+    /// event's id as causation id.
+    #[must_use]
+    pub fn caused(&self, source: impl Into<String>) -> EventMetadata {
+        EventMetadata {
+            correlation_id: self.metadata().correlation_id,
+            causation_id: self.event_id(),
+            source: source.into(),
+        }
+    }
+
+    /// The battle a battle event is about.
+    #[must_use]
+    pub fn battle_id(&self) -> Option<Uuid> {
+        match self {
+            Self::BattleCreated(e) => Some(e.data.battle.id),
+            Self::BattleUpdated(e) => Some(e.data.battle.id),
+            Self::BattleDeleted(e) => Some(e.data.battle_id),
+            Self::KillmailIngested(_) | Self::KillmailEnriched(_) => None,
+        }
+    }
+
+    /// The bus key (DESIGN.md "Data flow"): the battle id for battle events,
+    /// the solar system id for killmail events (the killmail id when an
+    /// ingested reference has no system yet). Events with one key keep
+    /// their order.
+    #[must_use]
+    pub fn partition_key(&self) -> String {
+        match self {
+            Self::KillmailIngested(e) => e
+                .data
+                .solar_system_id
+                .map_or_else(|| e.data.killmail_id.to_string(), |s| s.to_string()),
+            Self::KillmailEnriched(e) => e.data.killmail.solar_system_id.to_string(),
+            Self::BattleCreated(e) => e.data.battle.id.to_string(),
+            Self::BattleUpdated(e) => e.data.battle.id.to_string(),
+            Self::BattleDeleted(e) => e.data.battle_id.to_string(),
+        }
+    }
+
+    /// Read an event from JSON.
+    ///
+    /// # Errors
+    /// When the bytes are not an event of a known type and version, or its
+    /// data does not fit the type (the message names the field).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The event as compact JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("events always serialise")
+    }
+}
+
+impl From<Envelope<KillmailIngestedData>> for Event {
+    fn from(e: Envelope<KillmailIngestedData>) -> Self {
+        Self::KillmailIngested(e)
+    }
+}
+impl From<Envelope<KillmailEnrichedData>> for Event {
+    fn from(e: Envelope<KillmailEnrichedData>) -> Self {
+        Self::KillmailEnriched(e)
+    }
+}
+impl From<Envelope<BattleCreatedData>> for Event {
+    fn from(e: Envelope<BattleCreatedData>) -> Self {
+        Self::BattleCreated(e)
+    }
+}
+impl From<Envelope<BattleUpdatedData>> for Event {
+    fn from(e: Envelope<BattleUpdatedData>) -> Self {
+        Self::BattleUpdated(e)
+    }
+}
+impl From<Envelope<BattleDeletedData>> for Event {
+    fn from(e: Envelope<BattleDeletedData>) -> Self {
+        Self::BattleDeleted(e)
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        with_envelope!(self, e => e.serialize(s))
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read the whole object once, dispatch on `eventType`, then check
+        // `version` before the data, so each error says what is wrong.
+        let value = serde_json::Value::deserialize(d)?;
+        let event_type = match value.get("eventType") {
+            Some(serde_json::Value::String(t)) => {
+                t.parse::<EventType>().map_err(D::Error::custom)?
+            }
+            Some(_) => return Err(D::Error::custom("`eventType` must be a string")),
+            None => return Err(D::Error::missing_field("eventType")),
+        };
+        match value.get("version") {
+            Some(serde_json::Value::String(v)) if v == VERSION => {}
+            Some(v) => {
+                let version = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                return Err(D::Error::custom(EventError::UnsupportedVersion {
+                    event_type,
+                    version,
+                }));
+            }
+            None => return Err(D::Error::missing_field("version")),
+        }
+        let event = match event_type {
+            EventType::KillmailIngested => {
+                serde_json::from_value(value).map(Self::KillmailIngested)
+            }
+            EventType::KillmailEnriched => {
+                serde_json::from_value(value).map(Self::KillmailEnriched)
+            }
+            EventType::BattleCreated => serde_json::from_value(value).map(Self::BattleCreated),
+            EventType::BattleUpdated => serde_json::from_value(value).map(Self::BattleUpdated),
+            EventType::BattleDeleted => serde_json::from_value(value).map(Self::BattleDeleted),
+        };
+        event.map_err(|e| D::Error::custom(format!("{event_type}: {e}")))
+    }
+}
+
+impl JsonSchema for Event {
+    fn schema_name() -> Cow<'static, str> {
+        "Event".into()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        "battlescope_core::events::Event".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let variants = [
+            generator.subschema_for::<Envelope<KillmailIngestedData>>(),
+            generator.subschema_for::<Envelope<KillmailEnrichedData>>(),
+            generator.subschema_for::<Envelope<BattleCreatedData>>(),
+            generator.subschema_for::<Envelope<BattleUpdatedData>>(),
+            generator.subschema_for::<Envelope<BattleDeletedData>>(),
+        ];
+        json_schema!({
+            "description": "Any event of the bus: an envelope whose eventType selects the data.",
+            "oneOf": variants,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_type_names_round_trip() {
+        for t in EventType::ALL {
+            assert_eq!(t.as_str().parse::<EventType>().unwrap(), t);
+            assert_eq!(t.to_string(), t.as_str());
+            assert!(t.schema_name().ends_with("Event"));
+        }
+        assert_eq!(
+            "battle.renamed".parse::<EventType>(),
+            Err(EventError::UnknownEventType("battle.renamed".to_owned()))
+        );
+    }
+
+    #[test]
+    fn event_ids_are_stable() {
+        // Golden value: a change here renames every stored event.
+        assert_eq!(
+            event_id(EventType::KillmailIngested, "128000001").to_string(),
+            Uuid::new_v5(&EVENT_NAMESPACE, b"killmail.ingested:128000001").to_string()
+        );
+        assert_eq!(event_id(EventType::BattleCreated, "x").get_version_num(), 5);
+        assert_ne!(
+            event_id(EventType::KillmailIngested, "1"),
+            event_id(EventType::KillmailEnriched, "1")
+        );
+    }
+}

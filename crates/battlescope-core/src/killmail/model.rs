@@ -18,7 +18,7 @@ pub type TypeId = u32;
 ///
 /// Serialising gives ESI's shape plus a `zkb` key when metadata is present,
 /// which is also how RedisQ and zKillboard's older API embed it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Killmail {
     pub killmail_id: EntityId,
     pub killmail_time: DateTime<Utc>,
@@ -34,7 +34,7 @@ pub struct Killmail {
 }
 
 /// The victim of a killmail: a pilot in a ship, or a structure / deployable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Victim {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alliance_id: Option<EntityId>,
@@ -54,7 +54,7 @@ pub struct Victim {
 }
 
 /// One attacker: a pilot, an NPC (no `character_id`) or a structure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attacker {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alliance_id: Option<EntityId>,
@@ -76,7 +76,7 @@ pub struct Attacker {
 }
 
 /// Where the victim died, in metres from the system's star.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Position {
     pub x: f64,
     pub y: f64,
@@ -84,7 +84,7 @@ pub struct Position {
 }
 
 /// A fitted or carried item; containers hold nested `items`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Item {
     pub flag: i32,
     pub item_type_id: TypeId,
@@ -101,7 +101,7 @@ pub struct Item {
 ///
 /// Every field is optional: R2Z2 keeps `hash` beside the `zkb` object, and
 /// derived sources may lack it. A killmail *reference* always has a hash.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ZkbMeta {
     #[serde(
         rename = "locationID",

@@ -1,0 +1,194 @@
+//! Clusterer events ⇄ bus events, without loss.
+//!
+//! A [`BattleEvent`] names what changed; the bus event also carries the
+//! battle's whole document, so consumers need nothing else. Building one
+//! checks that the document describes the event (same battle, same
+//! members or a superset of the added ones, same span), which is what makes
+//! [`Event::to_battle_event`] give the clusterer event back exactly.
+
+use chrono::{DateTime, Utc};
+use rustc_hash::FxHashSet;
+use uuid::Uuid;
+
+use super::{
+    BattleCreatedData, BattleDeletedData, BattleUpdatedData, Envelope, Event, EventError,
+    EventMetadata, EventType,
+};
+use crate::battle::Battle;
+use crate::cluster::{BattleCreated, BattleDeleted, BattleEvent, BattleUpdated, Clusterer, Pushed};
+
+impl Event {
+    /// The bus event of one clusterer event. `battle` is the battle's
+    /// document right after the event (not needed for `Deleted`).
+    ///
+    /// # Errors
+    /// [`EventError::MissingBattle`] when a created/updated event comes
+    /// without a document, [`EventError::Mismatch`] when the document does
+    /// not describe the event.
+    pub fn from_battle_event(
+        event: &BattleEvent,
+        battle: Option<&Battle>,
+        timestamp: DateTime<Utc>,
+        metadata: EventMetadata,
+    ) -> Result<Self, EventError> {
+        let document = |id: Uuid| battle.ok_or(EventError::MissingBattle { battle_id: id });
+        Ok(match event {
+            BattleEvent::Created(e) => {
+                let battle = document(e.battle_id)?;
+                check_created(e, battle)?;
+                let data = BattleCreatedData {
+                    battle: battle.clone(),
+                };
+                Envelope::new(data, timestamp, metadata).into()
+            }
+            BattleEvent::Updated(e) => {
+                let battle = document(e.battle_id)?;
+                check_updated(e, battle)?;
+                let data = BattleUpdatedData {
+                    battle: battle.clone(),
+                    added_killmail_ids: e.added_killmail_ids.clone(),
+                    reason: e.reason,
+                    absorbed: e.absorbed.clone(),
+                };
+                Envelope::new(data, timestamp, metadata).into()
+            }
+            BattleEvent::Deleted(e) => {
+                let data = BattleDeletedData {
+                    battle_id: e.battle_id,
+                    system_id: e.system_id,
+                    merged_into: e.merged_into,
+                };
+                Envelope::new(data, timestamp, metadata).into()
+            }
+        })
+    }
+
+    /// The bus events of one [`Clusterer::push`], in order. Call it right
+    /// after the push: the documents are read from the clusterer (or from
+    /// the battles the push sealed), and must be the state the push left.
+    ///
+    /// # Errors
+    /// As [`Event::from_battle_event`].
+    pub fn from_push(
+        pushed: &Pushed,
+        clusterer: &Clusterer,
+        timestamp: DateTime<Utc>,
+        metadata: &EventMetadata,
+    ) -> Result<Vec<Self>, EventError> {
+        pushed
+            .events
+            .iter()
+            .map(|event| {
+                let battle = match event {
+                    BattleEvent::Deleted(_) => None,
+                    BattleEvent::Created(_) | BattleEvent::Updated(_) => {
+                        let id = event.battle_id();
+                        clusterer
+                            .battle(id)
+                            .or_else(|| pushed.sealed.iter().find(|b| b.id == id).cloned())
+                    }
+                };
+                Self::from_battle_event(event, battle.as_ref(), timestamp, metadata.clone())
+            })
+            .collect()
+    }
+
+    /// The clusterer event a battle event carries (`None` for killmail
+    /// events). For an event built by [`Event::from_battle_event`] this is
+    /// the event it was built from.
+    #[must_use]
+    pub fn to_battle_event(&self) -> Option<BattleEvent> {
+        match self {
+            Self::BattleCreated(e) => {
+                let b = &e.data.battle;
+                Some(BattleEvent::Created(BattleCreated {
+                    battle_id: b.id,
+                    system_id: b.system_id,
+                    killmail_ids: b.killmail_ids.clone(),
+                    start_time: whole_seconds(b.start_time),
+                    end_time: whole_seconds(b.end_time),
+                }))
+            }
+            Self::BattleUpdated(e) => {
+                let b = &e.data.battle;
+                Some(BattleEvent::Updated(BattleUpdated {
+                    battle_id: b.id,
+                    system_id: b.system_id,
+                    added_killmail_ids: e.data.added_killmail_ids.clone(),
+                    start_time: whole_seconds(b.start_time),
+                    end_time: whole_seconds(b.end_time),
+                    reason: e.data.reason,
+                    absorbed: e.data.absorbed.clone(),
+                }))
+            }
+            Self::BattleDeleted(e) => Some(BattleEvent::Deleted(BattleDeleted {
+                battle_id: e.data.battle_id,
+                system_id: e.data.system_id,
+                merged_into: e.data.merged_into,
+            })),
+            Self::KillmailIngested(_) | Self::KillmailEnriched(_) => None,
+        }
+    }
+}
+
+/// The clusterer works in whole seconds (killmail times have no fraction).
+fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+fn check_created(e: &BattleCreated, b: &Battle) -> Result<(), EventError> {
+    let mismatch = |field| EventError::Mismatch {
+        battle_id: e.battle_id,
+        event_type: EventType::BattleCreated,
+        field,
+    };
+    check_common(e.battle_id, e.system_id, e.start_time, e.end_time, b).map_err(mismatch)?;
+    if b.killmail_ids != e.killmail_ids {
+        return Err(mismatch("killmailIds"));
+    }
+    Ok(())
+}
+
+fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), EventError> {
+    let mismatch = |field| EventError::Mismatch {
+        battle_id: e.battle_id,
+        event_type: EventType::BattleUpdated,
+        field,
+    };
+    check_common(e.battle_id, e.system_id, e.start_time, e.end_time, b).map_err(mismatch)?;
+    // A scan is cheapest for the usual one or two added kills; a set for merges.
+    let all_members = if e.added_killmail_ids.len() <= 8 {
+        e.added_killmail_ids
+            .iter()
+            .all(|id| b.killmail_ids.contains(id))
+    } else {
+        let members: FxHashSet<u64> = b.killmail_ids.iter().copied().collect();
+        e.added_killmail_ids.iter().all(|id| members.contains(id))
+    };
+    if !all_members {
+        return Err(mismatch("killmailIds"));
+    }
+    Ok(())
+}
+
+fn check_common(
+    battle_id: Uuid,
+    system_id: u32,
+    start_time: DateTime<Utc>,
+    end_time: DateTime<Utc>,
+    b: &Battle,
+) -> Result<(), &'static str> {
+    if b.id != battle_id {
+        return Err("id");
+    }
+    if b.system_id != system_id {
+        return Err("systemId");
+    }
+    if whole_seconds(b.start_time) != start_time {
+        return Err("startTime");
+    }
+    if whole_seconds(b.end_time) != end_time {
+        return Err("endTime");
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+// A consumer of the generated types: compiled with `tsc --noEmit --strict`
+// by ./check, which also fails when a type exported by index.d.ts is not
+// used here. Hand-written on purpose — it is how a frontend would use them.
+import type {
+  Attacker,
+  Battle,
+  BattleCreatedData,
+  BattleCreatedEvent,
+  BattleDeletedData,
+  BattleDeletedEvent,
+  BattleStats,
+  BattleUpdatedData,
+  BattleUpdatedEvent,
+  ClusterConfig,
+  CorrelateBy,
+  EntityName,
+  Event,
+  EventMetadata,
+  Item,
+  KillSummary,
+  Killmail,
+  KillmailEnrichedData,
+  KillmailEnrichedEvent,
+  KillmailIngestedData,
+  KillmailIngestedEvent,
+  Lists,
+  NameCategory,
+  ParticipantListShipClass,
+  ParticipantListUint32,
+  ParticipantListUint64,
+  Position,
+  Ruleset,
+  RulesetSide,
+  SecurityClass,
+  ShipClass,
+  Side,
+  UnknownValue,
+  UpdateReason,
+  Victim,
+  ZkbMeta,
+} from "./index";
+
+const metadata: EventMetadata = {
+  correlationId: "90030865-2277-5e3f-a58f-31d43adc811d",
+  causationId: "90030865-2277-5e3f-a58f-31d43adc811d",
+  source: "battlescope-ingest",
+};
+
+const zkb: ZkbMeta = { hash: "37143a879186517ba6cdfdf4c83cfaa78a1d2521", totalValue: 12.5e6, labels: ["pvp"] };
+
+const ingestedData: KillmailIngestedData = {
+  killmailId: 128000001,
+  hash: "37143a879186517ba6cdfdf4c83cfaa78a1d2521",
+  solarSystemId: null,
+  killmailTime: null,
+  zkb,
+};
+
+const ingested: KillmailIngestedEvent = {
+  eventId: "90030865-2277-5e3f-a58f-31d43adc811d",
+  eventType: "killmail.ingested",
+  timestamp: "2025-06-14T12:00:45Z",
+  version: "1",
+  data: ingestedData,
+  metadata,
+};
+
+const shipClass: ShipClass = "frigate";
+const position: Position = { x: -1.2e11, y: 4.5e9, z: 2.5e11 };
+const cargo: Item = { flag: 5, item_type_id: 21898, quantity_dropped: 120, singleton: 0 };
+const container: Item = { flag: 5, item_type_id: 3467, singleton: 0, items: [cargo] };
+const victim: Victim = { character_id: 2112000011, damage_taken: 2450, ship_type_id: 587, items: [container], position };
+const attacker: Attacker = { character_id: 2112000001, damage_done: 900, final_blow: true, ship_type_id: 627 };
+const npc: Attacker = { corporation_id: 1000125, damage_done: 10, final_blow: false };
+const killmail: Killmail = {
+  killmail_id: 128000001,
+  killmail_time: "2025-06-14T12:00:00Z",
+  solar_system_id: 30002537,
+  victim,
+  attackers: [attacker, npc],
+  zkb,
+};
+const summary: KillSummary = {
+  killmailId: 128000001,
+  time: "2025-06-14T12:00:00Z",
+  victimCharacterId: 2112000011,
+  victimCorporationId: 98000002,
+  victimAllianceId: null,
+  shipTypeId: 587,
+  shipClass,
+  attackerCount: 2,
+  finalBlowCharacterId: 2112000001,
+  totalValue: null,
+  npc: false,
+};
+const category: NameCategory = "character";
+const names: EntityName[] = [{ id: 2112000001, name: "Arden Vale", category }];
+const enrichedData: KillmailEnrichedData = { killmail, summary, names };
+const enriched: KillmailEnrichedEvent = { ...ingested, eventType: "killmail.enriched", data: enrichedData };
+
+const stats: BattleStats = {
+  killCount: 2,
+  iskDestroyed: 25.6e6,
+  killsWithoutValue: 0,
+  uniquePilots: 5,
+  npcKills: 0,
+  shipsLost: { frigate: 2 },
+  shipsFielded: { frigate: 3, battlecruiser: 1 },
+  killsPerMinute: [1, 0, 0, 1],
+};
+const side: Side = {
+  index: 0,
+  alliances: [99000001],
+  corporations: [98000001],
+  pilots: [2112000001, 2112000002],
+  ships: { cruiser: 1, frigate: 1 },
+  kills: 1,
+  losses: 1,
+  iskKilled: 12.5e6,
+  iskLost: 13.1e6,
+  lossesWithoutValue: 0,
+  efficiency: null,
+};
+const security: SecurityClass = "low_sec";
+const battle: Battle = {
+  id: "e3ca20c2-93b1-5d1d-826f-f181d4b1f7b6",
+  systemId: 30002537,
+  systemName: "Amamake",
+  regionId: 10000030,
+  regionName: "Heimatar",
+  securityClass: security,
+  startTime: "2025-06-14T12:00:00Z",
+  endTime: "2025-06-14T12:03:00Z",
+  durationSeconds: 180,
+  killmailIds: [128000001, 128000002],
+  stats,
+  sides: [side],
+  zkillboardUrl: "https://zkillboard.com/related/30002537/202506141200/",
+};
+const createdData: BattleCreatedData = { battle };
+const created: BattleCreatedEvent = { ...ingested, eventType: "battle.created", data: createdData };
+const reason: UpdateReason = "merge";
+const updatedData: BattleUpdatedData = {
+  battle,
+  addedKillmailIds: [128000006],
+  reason,
+  absorbed: ["fd19fa39-37f2-58ac-9ad4-f14cf2dc5c83"],
+};
+const updated: BattleUpdatedEvent = { ...ingested, eventType: "battle.updated", data: updatedData };
+const deletedData: BattleDeletedData = {
+  battleId: "fd19fa39-37f2-58ac-9ad4-f14cf2dc5c83",
+  systemId: 30002537,
+  mergedInto: battle.id,
+};
+const deleted: BattleDeletedEvent = { ...ingested, eventType: "battle.deleted", data: deletedData };
+
+/** What a battle list shows for an event: narrowing on eventType types `data`. */
+export function headline(event: Event): string {
+  switch (event.eventType) {
+    case "killmail.ingested":
+      return `kill ${event.data.killmailId} ingested`;
+    case "killmail.enriched":
+      return `${event.data.summary.shipClass} lost (${event.data.names.length} names)`;
+    case "battle.created":
+      return `battle in ${event.data.battle.systemName ?? event.data.battle.systemId}`;
+    case "battle.updated":
+      return `${event.data.reason}: +${event.data.addedKillmailIds.length} kills`;
+    case "battle.deleted":
+      return `merged into ${event.data.mergedInto}`;
+  }
+}
+
+/** Ships lost per class, with classes a battle did not see as zero. */
+export function lost(stats: BattleStats, ship: ShipClass): number {
+  return stats.shipsLost[ship] ?? 0;
+}
+
+const correlateBy: CorrelateBy = "alliance";
+const config: ClusterConfig = { correlation_window: "45m", max_gap: 900, correlate_by: correlateBy };
+const rulesetSide: RulesetSide = "victim";
+const alliances: ParticipantListUint64 = { side: rulesetSide, values: [99000002] };
+const groups: ParticipantListUint32 = [831];
+const classes: ParticipantListShipClass = ["capsule", "shuttle"];
+const exclude: Lists = { alliances, ship_groups: groups, ship_classes: classes };
+const unknownValue: UnknownValue = "accept";
+const ruleset: Ruleset = { name: "Low and null", min_pilots: 3, unknown_value: unknownValue, exclude };
+
+export const all: Event[] = [ingested, enriched, created, updated, deleted];
+export const documents = { config, ruleset, killmail, summary, battle };
+export const lines: string[] = all.map(headline).concat(String(lost(stats, "frigate")));
