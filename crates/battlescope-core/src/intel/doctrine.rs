@@ -37,8 +37,10 @@ pub enum DoctrineScope {
 pub struct DoctrineConfig {
     /// Whose ships count.
     pub scope: DoctrineScope,
-    /// Least cosine similarity for a mix to join a group (0 to 1; default
-    /// 0.7).
+    /// Least similarity (the cosine of square-rooted hull counts, see the
+    /// [module documentation](super#doctrines)) for a mix to join a group,
+    /// 0 to 1. The default, 0.7, keeps the generator's ten fleet doctrines
+    /// apart while five- to ten-pilot fleets of one doctrine still join it.
     pub similarity: f64,
     /// Fewest pilots in a battle's mix for it to count (default 5).
     pub min_fleet: u32,
