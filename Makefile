@@ -1,5 +1,5 @@
 # The verbs a contributor needs. Everything real lives in scripts/.
-.PHONY: test lint bench run universe examples services-up services-down
+.PHONY: test lint bench run schemas universe examples services-up services-down
 
 test:            ## install what the tests need and run every test
 	scripts/test
@@ -14,6 +14,9 @@ bench:           ## criterion benchmarks (figures go to docs/benchmarks.md)
 
 run:             ## README command 1
 	cargo run --release -p battlescope -- cluster examples/data/*
+
+schemas:         ## regenerate schemas/, the client types and the TypeScript types
+	cargo run -p xtask -- schemas
 
 universe:        ## regenerate the universe tables from the SDE
 	scripts/gen-universe

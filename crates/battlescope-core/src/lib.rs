@@ -10,12 +10,18 @@
 //!   errors and read reports.
 //! - [`universe`]: static universe data (solar systems, ship types) embedded
 //!   in the crate, security and ship classes.
-//! - [`cluster`]: batch [`cluster()`] and incremental [`Clusterer`], which
+//! - [`cluster`](mod@cluster): batch [`cluster()`](fn@cluster) and incremental [`Clusterer`], which
 //!   agree on every battle for every arrival order.
 //! - [`battle`]: the battle document — statistics and sides.
+//! - [`ruleset`]: which killmails enter the platform, and which rule
+//!   rejected the others.
+//! - [`intel`]: what an alliance, corporation or character fought, flew and
+//!   fielded repeatedly (doctrines), and when and where.
+//! - [`events`]: the envelopes and payloads of the event bus, whose JSON
+//!   Schemas live in `schemas/`.
 //!
-//! No network, no async runtime, no file system access except through the
-//! `std::io::Read` handed to the readers (and the `read_path` convenience).
+//! No network and no async runtime; files are read only by the explicit
+//! path conveniences (`read_path`, ruleset loading).
 
 pub mod battle;
 pub mod cluster;

@@ -381,6 +381,14 @@ proptest! {
 
         // Same battles: memberships, statistics and sides.
         prop_assert_eq!(anonymous(incremental.clone()), anonymous(batch.clone()));
+        // Each open battle is found by its id, and only open ones count.
+        prop_assert_eq!(clusterer.open_battle_count(), incremental.len());
+        for b in &incremental {
+            prop_assert_eq!(clusterer.battle(b.id), Some(b.clone()));
+        }
+        for km in &kms {
+            prop_assert_eq!(clusterer.killmail(km.killmail_id), Some(km));
+        }
 
         // The events replay to exactly the clusterer's battles, ids included.
         let mut replayed = BTreeMap::new();
@@ -480,6 +488,10 @@ proptest! {
             sealed.extend(pushed.sealed);
         }
         prop_assert!(!sealed.is_empty(), "the scenario spans long enough to seal battles");
+        for b in &sealed {
+            prop_assert!(c.battle(b.id).is_none(), "sealed battles are gone from memory");
+        }
+        prop_assert_eq!(c.open_battle_count(), c.battles().len());
         let live = c.live_killmails();
         prop_assert!(live < kms.len(), "evicted kills leave memory");
         sealed.extend(c.battles());

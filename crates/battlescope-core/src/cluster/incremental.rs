@@ -163,6 +163,8 @@ pub struct Clusterer {
     expiry: BinaryHeap<Reverse<(i64, SystemId, u32, u64)>>,
     generation: u64,
     scratch: Vec<EntityId>,
+    /// Open battle id → where it lives (system, component).
+    battles: FxHashMap<Uuid, (SystemId, u32)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -229,6 +231,7 @@ impl Clusterer {
             expiry: BinaryHeap::new(),
             generation: 0,
             scratch: Vec::new(),
+            battles: FxHashMap::default(),
         })
     }
 
@@ -254,12 +257,7 @@ impl Clusterer {
     /// Number of open (not yet sealed) battles.
     #[must_use]
     pub fn open_battle_count(&self) -> usize {
-        self.systems
-            .values()
-            .flat_map(|s| s.comps.iter().flatten())
-            .flat_map(|c| &c.runs)
-            .filter(|r| r.battle.is_some())
-            .count()
+        self.battles.len()
     }
 
     /// Cluster one more killmail.
@@ -390,6 +388,14 @@ impl Clusterer {
             last_time = last_time.max(run.last().0);
             new_runs.push(run);
         }
+        for e in &events {
+            if let BattleEvent::Deleted(d) = e {
+                self.battles.remove(&d.battle_id);
+            }
+        }
+        for id in new_runs.iter().filter_map(|r| r.battle) {
+            self.battles.insert(id, (system_id, target));
+        }
         self.generation += 1;
         state.comps[target as usize] = Some(Component {
             runs: new_runs,
@@ -440,6 +446,7 @@ impl Clusterer {
                     let kills: Vec<&Killmail> =
                         run.nodes.iter().map(|n| &state.node(n.1).km).collect();
                     sealed.push(Battle::from_sorted_kills(id, &kills));
+                    self.battles.remove(&id);
                 }
                 state.seal_span(run.first().0 - reach, run.last().0 + reach, run.battle);
                 for (_, n) in run.nodes {
@@ -484,15 +491,24 @@ impl Clusterer {
     /// The current document of one open battle.
     #[must_use]
     pub fn battle(&self, id: Uuid) -> Option<Battle> {
-        self.systems.values().find_map(|state| {
-            state.comps.iter().flatten().find_map(|comp| {
-                comp.runs.iter().find(|r| r.battle == Some(id)).map(|run| {
-                    let kills: Vec<&Killmail> =
-                        run.nodes.iter().map(|n| &state.node(n.1).km).collect();
-                    Battle::from_sorted_kills(id, &kills)
-                })
-            })
-        })
+        let &(system_id, comp) = self.battles.get(&id)?;
+        let state = self.systems.get(&system_id)?;
+        let run = state
+            .comps
+            .get(comp as usize)?
+            .as_ref()?
+            .runs
+            .iter()
+            .find(|r| r.battle == Some(id))?;
+        let kills: Vec<&Killmail> = run.nodes.iter().map(|n| &state.node(n.1).km).collect();
+        Some(Battle::from_sorted_kills(id, &kills))
+    }
+
+    /// A live killmail by id (sealed ones are gone).
+    #[must_use]
+    pub fn killmail(&self, id: u64) -> Option<&Killmail> {
+        let &(system_id, node) = self.live.get(&id)?;
+        Some(&self.systems.get(&system_id)?.node(node).km)
     }
 
     /// The whole state, to persist.
@@ -611,6 +627,9 @@ impl Clusterer {
                 .collect();
             let size = runs.iter().map(|r| r.nodes.len()).sum();
             let last_time = runs.iter().map(|r| r.last().0).max().unwrap_or(i64::MIN);
+            for id in runs.iter().filter_map(|r| r.battle) {
+                me.battles.insert(id, (system_id, comp_id));
+            }
             me.generation += 1;
             state.comps[comp_id as usize] = Some(Component {
                 runs,

@@ -4,7 +4,7 @@
 //! - [`record`]: one JSON record → a [`Record`] (a killmail, a reference that
 //!   still needs ESI, or RedisQ's "nothing new"), for every record shape:
 //!   ESI killmail, zKillboard R2Z2 item, RedisQ package, zKillboard API row.
-//! - [`reader`]: a whole input (`std::io::Read`) in any container — one
+//! - the readers ([`read_killmails`], [`for_each_record`]): a whole input (`std::io::Read`) in any container — one
 //!   document, a JSON array, JSON Lines, or (feature `archive`) a daily
 //!   `.tar.bz2` archive — read record by record. A bad record never stops the
 //!   rest: each yields its own error, and a [`ReadReport`] counts what was
