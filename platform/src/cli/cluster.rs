@@ -10,7 +10,8 @@ use battlescope_core::cluster::{cluster, parse_duration, ClusterConfig, Correlat
 use battlescope_core::input::{Format, ReadOptions};
 use clap::{Args, ValueEnum};
 
-use super::inputs::{expand, read_all};
+use super::filter::parse_format;
+use super::inputs::{expand, print_read_summary, read_all};
 use super::output::{write_battles, OutputFormat};
 use super::rules;
 
@@ -81,17 +82,9 @@ enum Correlate {
     Alliance,
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse()
-        .map_err(|e: battlescope_core::Error| e.to_string())
-}
-
 fn duration(flag: &'static str) -> impl Fn(&str) -> Result<Duration, String> + Clone {
     move |s| parse_duration(flag, s).map_err(|e| e.to_string())
 }
-
-/// How many record errors the summary prints before "and N more".
-const ERRORS_SHOWN: usize = 20;
 
 pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -147,30 +140,10 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
 
     let report = &outcome.report;
     if !args.quiet {
-        for e in outcome.errors.iter().take(ERRORS_SHOWN) {
-            eprintln!("skipped: {e}");
-        }
-        let skipped = report.skipped_total();
-        if skipped > ERRORS_SHOWN as u64 {
-            eprintln!("skipped: … and {} more", skipped - ERRORS_SHOWN as u64);
-        }
-        let reasons: Vec<String> = report
-            .skipped
-            .iter()
-            .map(|(reason, n)| format!("{reason}: {n}"))
-            .collect();
+        print_read_summary(&outcome, files.len());
         eprintln!(
-            "{} files, {} records, {} killmails, {} duplicates, {} skipped{}, {} references needing ESI, {} battles (read {:.2?}, clustered {:.2?}, total {:.2?})",
-            files.len(),
-            report.records,
-            report.killmails,
-            report.duplicates,
-            skipped,
-            if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
-            report.references,
+            "{} battles (read {read_time:.2?}, clustered {cluster_time:.2?}, total {:.2?})",
             battles.len(),
-            read_time,
-            cluster_time,
             started.elapsed()
         );
         if let Some(stats) = &filtered {

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use battlescope_core::input::{Format, ReadOptions, ReadOutcome};
+use battlescope_core::input::{Format, ReadOptions};
 use clap::Args;
 use serde::Serialize;
 
-use super::inputs::{expand, read_all};
+use super::inputs::{expand, print_read_summary, read_all};
 use super::rules;
 
 /// Options of `battlescope filter`.
@@ -126,36 +126,4 @@ pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// How many record errors the summary prints before "and N more".
-const ERRORS_SHOWN: usize = 20;
-
-/// Skipped records and one line of counts, on stderr.
-pub(super) fn print_read_summary(outcome: &ReadOutcome, files: usize) {
-    let report = &outcome.report;
-    for e in outcome.errors.iter().take(ERRORS_SHOWN) {
-        eprintln!("skipped: {e}");
-    }
-    let skipped = report.skipped_total();
-    if skipped > ERRORS_SHOWN as u64 {
-        eprintln!("skipped: … and {} more", skipped - ERRORS_SHOWN as u64);
-    }
-    let reasons: Vec<String> = report
-        .skipped
-        .iter()
-        .map(|(reason, n)| format!("{reason}: {n}"))
-        .collect();
-    eprintln!(
-        "{files} files, {} records, {} killmails, {} duplicates, {skipped} skipped{}, {} references needing ESI",
-        report.records,
-        report.killmails,
-        report.duplicates,
-        if reasons.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", reasons.join(", "))
-        },
-        report.references,
-    );
 }

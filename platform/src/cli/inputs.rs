@@ -95,3 +95,35 @@ pub fn read_all(
     bar.finish_and_clear();
     (outcome, failures)
 }
+
+/// How many record errors the summary prints before "and N more".
+const ERRORS_SHOWN: usize = 20;
+
+/// Skipped records and one line of counts, on stderr.
+pub fn print_read_summary(outcome: &ReadOutcome, files: usize) {
+    let report = &outcome.report;
+    for e in outcome.errors.iter().take(ERRORS_SHOWN) {
+        eprintln!("skipped: {e}");
+    }
+    let skipped = report.skipped_total();
+    if skipped > ERRORS_SHOWN as u64 {
+        eprintln!("skipped: … and {} more", skipped - ERRORS_SHOWN as u64);
+    }
+    let reasons: Vec<String> = report
+        .skipped
+        .iter()
+        .map(|(reason, n)| format!("{reason}: {n}"))
+        .collect();
+    eprintln!(
+        "{files} files, {} records, {} killmails, {} duplicates, {skipped} skipped{}, {} references needing ESI",
+        report.records,
+        report.killmails,
+        report.duplicates,
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join(", "))
+        },
+        report.references,
+    );
+}

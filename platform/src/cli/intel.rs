@@ -14,8 +14,8 @@ use battlescope_core::intel::{
 use battlescope_core::{cluster, ClusterConfig};
 use clap::{ArgGroup, Args, ValueEnum};
 
-use super::filter::{parse_format, print_read_summary};
-use super::inputs::{expand, read_all};
+use super::filter::parse_format;
+use super::inputs::{expand, print_read_summary, read_all};
 use super::rules;
 
 /// Options of `battlescope intel`.

@@ -5,6 +5,20 @@
 
 use std::io::{self, BufRead};
 
+/// The reader's buffered bytes (empty at end of input), retrying reads
+/// that were interrupted.
+fn fill<R: BufRead>(reader: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match reader.fill_buf() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+            Ok(_) => break,
+        }
+    }
+    // Already buffered: this call returns without reading.
+    reader.fill_buf()
+}
+
 /// One raw record cut from the stream.
 #[derive(Debug)]
 pub(crate) enum Chunk {
@@ -46,11 +60,7 @@ impl<R: BufRead> Lines<R> {
         mut f: impl FnMut(u64, Result<&[u8], u64>),
     ) -> io::Result<()> {
         loop {
-            let available = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let available = fill(&mut self.inner)?;
             if available.is_empty() {
                 self.done = true;
                 return Ok(());
@@ -83,11 +93,7 @@ impl<R: BufRead> Lines<R> {
             let mut size: u64 = 0;
             let mut too_large = false;
             loop {
-                let available = match self.inner.fill_buf() {
-                    Ok(b) => b,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                };
+                let available = fill(&mut self.inner)?;
                 if available.is_empty() {
                     self.done = true;
                     break;
@@ -163,11 +169,7 @@ impl<R: BufRead> ArrayElements<R> {
 
     fn next_significant(&mut self) -> io::Result<Option<u8>> {
         loop {
-            let available = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let available = fill(&mut self.inner)?;
             if available.is_empty() {
                 return Ok(None);
             }
@@ -234,11 +236,7 @@ impl<R: BufRead> ArrayElements<R> {
         let mut too_large = false;
         let (mut depth, mut in_string, mut escaped) = (0_i64, false, false);
         loop {
-            let available = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let available = fill(&mut self.inner)?;
             if available.is_empty() {
                 self.state = ArrayState::Finished;
                 return Ok(ArrayItem::Syntax(format!(
