@@ -1,0 +1,204 @@
+"""BattleScope: EVE Online killmails to battles, in Python.
+
+The engine is the Rust crate ``battlescope-core``; this package is a thin
+skin over it. Killmails stay in Rust memory (a :class:`KillmailSet`) until
+you ask for Python objects; parsing and clustering release the GIL.
+
+>>> import battlescope as bs
+>>> kms = bs.read_killmails("examples/data")            # files, directories, archives
+>>> battles = bs.cluster(kms, correlation_window="30m")  # list[Battle]
+>>> df = bs.battles_to_pandas(battles)                   # needs battlescope[pandas]
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from battlescope import _battlescope as _native
+from battlescope import _convert
+from battlescope._battlescope import (
+    Battle,
+    BattleStats,
+    Clusterer,
+    Killmail,
+    KillmailIterator,
+    KillmailSet,
+    Pushed,
+    Side,
+    __version__,
+    Decision,
+    Ruleset,
+    battles_to_pandas,
+    filter,
+    parse_duration,
+    parse_killmail,
+)
+from battlescope._progress import Progress
+from battlescope.errors import (
+    BattleScopeError,
+    ConfigError,
+    FormatError,
+    InvalidKillmailError,
+    ParseError,
+    ReadError,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Battle",
+    "BattleScopeError",
+    "Decision",
+    "Ruleset",
+    "filter",
+    "BattleStats",
+    "Clusterer",
+    "ConfigError",
+    "FormatError",
+    "InvalidKillmailError",
+    "Killmail",
+    "KillmailIterator",
+    "KillmailSet",
+    "ParseError",
+    "Pushed",
+    "ReadError",
+    "Side",
+    "__version__",
+    "battles_to_pandas",
+    "cluster",
+    "parse_duration",
+    "parse_killmail",
+    "read_killmails",
+]
+
+#: File names read inside a directory (the CLI reads the same).
+KILLMAIL_EXTENSIONS = (".json", ".jsonl", ".ndjson", ".tar.bz2", ".tbz2", ".tbz")
+
+PathLike = str | os.PathLike[str]
+Records = Iterable[Killmail | dict[str, Any] | str | bytes]
+Duration = str | int | float | datetime.timedelta
+
+
+def _expand(paths: Iterable[PathLike]) -> list[Path]:
+    """Files as given; directories to the killmail files under them, sorted."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = [
+                f
+                for f in p.rglob("*")
+                if f.is_file() and f.name.lower().endswith(KILLMAIL_EXTENSIONS)
+            ]
+            out.extend(sorted(found))
+        else:
+            out.append(p)
+    return out
+
+
+def _is_path(item: object) -> bool:
+    if isinstance(item, os.PathLike):
+        return True
+    # JSON text (and blank text, a bad record) is a record; other text a path.
+    if not isinstance(item, str):
+        return False
+    text = item.lstrip()
+    return bool(text) and not text.startswith(("{", "["))
+
+
+def read_killmails(
+    source: PathLike | Iterable[PathLike] | Records | pd.DataFrame,
+    *,
+    format: str = "auto",
+    progress: bool = False,
+    strict: bool = False,
+) -> KillmailSet:
+    """Read killmails from files or from memory into a :class:`KillmailSet`.
+
+    ``source`` is one of:
+
+    - a path or a list of paths: files (JSON documents or arrays, JSON
+      Lines, the daily ``.tar.bz2`` archives) or directories (searched for
+      ``.json``, ``.jsonl``, ``.ndjson`` and ``.tar.bz2`` files);
+    - a pandas DataFrame of killmails (one column per top-level key, as
+      ``KillmailSet.to_pandas()`` or ``pandas.read_json(lines=True)`` make);
+    - an iterable of records: dicts, JSON strings or bytes, ``Killmail``
+      objects.
+
+    ``format`` is ``auto`` (detected per file and per record) or one of
+    ``json``, ``jsonl``, ``archive``, ``esi``, ``r2z2``, ``redisq``,
+    ``zkb-api``, or ``container+shape`` such as ``jsonl+r2z2``.
+
+    Bad records are skipped and counted (``KillmailSet.skipped``, with the
+    first 1,000 as exceptions in ``KillmailSet.errors``); with
+    ``strict=True`` the first one is raised instead. Duplicate ids collapse
+    into their first copy. ``progress=True`` draws a progress bar for files
+    (tqdm if installed, else a plain one on stderr).
+
+    Raises :class:`ReadError` when a file cannot be read,
+    :class:`FormatError` when a whole file is not the format,
+    :class:`ConfigError` for an unknown ``format``.
+    """
+    if _convert.is_frame(source):
+        return _native.read_records(_convert.frame_records(source), format=format, strict=strict)
+    if isinstance(source, (str, os.PathLike)):
+        items: list[Any] = [source]
+    elif isinstance(source, (bytes, dict, Killmail)):
+        raise TypeError(
+            "read_killmails reads files or collections of records; "
+            "for one record use parse_killmail()"
+        )
+    else:
+        items = list(source)
+    kinds = {_is_path(item) for item in items}
+    if kinds == {False}:
+        return _native.read_records(items, format=format, strict=strict)
+    if kinds == {True, False}:
+        raise TypeError("read_killmails got a mix of paths and records")
+    files = _expand(items)
+    if not progress:
+        return _native.read_paths(files, format=format, strict=strict)
+    total = sum(f.stat().st_size for f in files if f.is_file())
+    with Progress(total, "reading killmails") as bar:
+        return _native.read_paths(files, format=format, progress=bar, strict=strict)
+
+
+def cluster(
+    killmails: KillmailSet | pd.DataFrame | Records,
+    *,
+    correlation_window: Duration = "30m",
+    max_gap: Duration = "15m",
+    min_shared: int = 1,
+    correlate_by: str = "character",
+    min_kills: int = 2,
+) -> list[Battle]:
+    """Cluster killmails into battles (the GIL is released meanwhile).
+
+    Two killmails are linked when they are in the same solar system, at
+    most ``correlation_window`` apart, and share at least ``min_shared``
+    participants (``correlate_by``: ``character``, ``corporation`` or
+    ``alliance``; ``min_shared=0`` links on place and time alone). Linked
+    killmails form battles, split where they fall silent for longer than
+    ``max_gap``; groups of fewer than ``min_kills`` kills are dropped.
+
+    ``killmails``: a :class:`KillmailSet` (no copy), a pandas DataFrame, or
+    an iterable of :class:`Killmail` objects, dicts or JSON strings (the
+    first record that is not a killmail raises :class:`ParseError`).
+    Durations: ``"30m"``, ``"1h 30m"``, seconds, or a ``timedelta``.
+
+    Returns the battles sorted by first kill; each is named by its system
+    and earliest killmail, so the same data gives the same ids as the
+    ``battlescope cluster`` command.
+    """
+    return _native.cluster(
+        killmails,
+        correlation_window=correlation_window,
+        max_gap=max_gap,
+        min_shared=min_shared,
+        correlate_by=correlate_by,
+        min_kills=min_kills,
+    )

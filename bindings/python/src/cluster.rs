@@ -1,0 +1,312 @@
+//! Clustering (core `cluster`): batch `cluster()` and the incremental
+//! `Clusterer`, with the configuration taken from keyword arguments.
+//!
+//! Both run with the GIL released when they touch more than one killmail.
+//! Events and snapshots are core's serde forms: an event is the dict of a
+//! core `BattleEvent` (`{"type": "created" | "updated" | "deleted", …}`), a
+//! snapshot is the JSON of a core `ClustererSnapshot`.
+
+use std::sync::Arc;
+
+use battlescope_core as core;
+use chrono::{DateTime, Utc};
+use core::cluster::{ClusterConfig, ClustererSnapshot, PushOutcome, Pushed};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+
+use crate::battle::PyBattle;
+use crate::convert::{duration, killmail_from_py, killmails_from_py, to_py};
+use crate::error::{config_error, IntoPyResult};
+
+/// Build a core configuration from the Python keyword arguments; absent
+/// durations keep core's defaults.
+fn config(
+    correlation_window: Option<&Bound<'_, PyAny>>,
+    max_gap: Option<&Bound<'_, PyAny>>,
+    min_shared: u32,
+    correlate_by: &str,
+    min_kills: u32,
+    allowed_lateness: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ClusterConfig> {
+    let mut config = ClusterConfig {
+        min_shared,
+        correlate_by: correlate_by.parse().into_py_result()?,
+        min_kills,
+        ..ClusterConfig::default()
+    };
+    if let Some(w) = correlation_window {
+        config.correlation_window = duration("correlation_window", w)?;
+    }
+    if let Some(g) = max_gap {
+        config.max_gap = duration("max_gap", g)?;
+    }
+    if let Some(l) = allowed_lateness {
+        config.allowed_lateness = duration("allowed_lateness", l)?;
+    }
+    Ok(config)
+}
+
+fn wrap_battles(py: Python<'_>, battles: Vec<core::Battle>) -> PyResult<Bound<'_, PyList>> {
+    PyList::new(py, battles.into_iter().map(PyBattle))
+}
+
+/// Cluster killmails into battles (DESIGN.md "Clustering"): linked kills
+/// (same system, within `correlation_window`, sharing `min_shared`
+/// participants by `correlate_by`) form battles, split by silences longer
+/// than `max_gap`; groups under `min_kills` kills are dropped.
+///
+/// `killmails`: a `KillmailSet`, a pandas `DataFrame`, or an iterable of
+/// `Killmail` objects, dicts or JSON strings. Durations: `"30m"`,
+/// `"1h 30m"`, seconds, or a `timedelta`. Returns battles sorted by first
+/// kill.
+#[pyfunction]
+#[pyo3(signature = (
+    killmails,
+    *,
+    correlation_window = None,
+    max_gap = None,
+    min_shared = 1,
+    correlate_by = "character",
+    min_kills = 2,
+))]
+fn cluster<'py>(
+    py: Python<'py>,
+    killmails: &Bound<'py, PyAny>,
+    correlation_window: Option<&Bound<'py, PyAny>>,
+    max_gap: Option<&Bound<'py, PyAny>>,
+    min_shared: u32,
+    correlate_by: &str,
+    min_kills: u32,
+) -> PyResult<Bound<'py, PyList>> {
+    let config = config(
+        correlation_window,
+        max_gap,
+        min_shared,
+        correlate_by,
+        min_kills,
+        None,
+    )?;
+    let killmails: Arc<Vec<core::Killmail>> = killmails_from_py(killmails)?;
+    let battles = py
+        .detach(|| core::cluster(&killmails, &config))
+        .into_py_result()?;
+    wrap_battles(py, battles)
+}
+
+/// Parse a duration as `cluster()` reads it (`"30m"`, `"1h 30m"`, `"90"`
+/// seconds) into a `timedelta`.
+#[pyfunction]
+fn parse_duration(text: &str) -> PyResult<std::time::Duration> {
+    core::cluster::parse_duration("duration", text).into_py_result()
+}
+
+/// Incremental clustering: push killmails one at a time (in any order,
+/// duplicates allowed) and get battle events; ends with the same battles as
+/// `cluster()` on the same set.
+///
+/// State is bounded: battles whose last kill is older than the newest kill
+/// minus `allowed_lateness` are sealed and evicted (see `push_detailed`).
+#[pyclass(module = "battlescope", name = "Clusterer")]
+#[derive(Debug)]
+pub struct PyClusterer(core::Clusterer);
+
+#[pymethods]
+impl PyClusterer {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        correlation_window = None,
+        max_gap = None,
+        min_shared = 1,
+        correlate_by = "character",
+        min_kills = 2,
+        allowed_lateness = None,
+    ))]
+    fn new(
+        correlation_window: Option<&Bound<'_, PyAny>>,
+        max_gap: Option<&Bound<'_, PyAny>>,
+        min_shared: u32,
+        correlate_by: &str,
+        min_kills: u32,
+        allowed_lateness: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let config = config(
+            correlation_window,
+            max_gap,
+            min_shared,
+            correlate_by,
+            min_kills,
+            allowed_lateness,
+        )?;
+        core::Clusterer::new(config).into_py_result().map(Self)
+    }
+
+    /// Cluster one killmail (a `Killmail`, dict or JSON text); returns the
+    /// battle events it caused, in order, as dicts.
+    fn push<'py>(
+        &mut self,
+        py: Python<'py>,
+        killmail: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let km = killmail_from_py(killmail, None)?;
+        let pushed = self.0.push(km);
+        to_py(py, &pushed.events)
+    }
+
+    /// Cluster one killmail and return everything the push did: the
+    /// outcome (`"added"`, `"duplicate"` or `"late_beyond_horizon"`), the
+    /// events, and the battles sealed (final) by it.
+    fn push_detailed(&mut self, killmail: &Bound<'_, PyAny>) -> PyResult<PyPushed> {
+        let km = killmail_from_py(killmail, None)?;
+        Ok(PyPushed(self.0.push(km)))
+    }
+
+    /// Cluster many killmails (as `cluster()` accepts them) with the GIL
+    /// released; returns all their events, in order.
+    fn push_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        killmails: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let killmails = killmails_from_py(killmails)?;
+        let inner = &mut self.0;
+        let events: Vec<core::cluster::BattleEvent> = py.detach(|| {
+            killmails
+                .iter()
+                .flat_map(|km| inner.push(km.clone()).events)
+                .collect()
+        });
+        to_py(py, &events)
+    }
+
+    /// The open (not yet sealed) battles, sorted by first kill.
+    fn battles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let inner = &self.0;
+        let battles = py.detach(|| inner.battles());
+        wrap_battles(py, battles)
+    }
+
+    /// The current document of one open battle, or `None`.
+    fn battle(&self, battle_id: &str) -> PyResult<Option<PyBattle>> {
+        let id = uuid::Uuid::parse_str(battle_id)
+            .map_err(|e| config_error("battle_id", format!("`{battle_id}` is not a UUID: {e}")))?;
+        Ok(self.0.battle(id).map(PyBattle))
+    }
+
+    /// Newest kill time seen minus `allowed_lateness`; `None` before the
+    /// first push.
+    #[getter]
+    fn watermark(&self) -> Option<DateTime<Utc>> {
+        self.0.watermark()
+    }
+
+    /// Number of live (not yet sealed) killmails.
+    #[getter]
+    fn live_killmails(&self) -> usize {
+        self.0.live_killmails()
+    }
+
+    /// Number of open (not yet sealed) battles.
+    #[getter]
+    fn open_battle_count(&self) -> usize {
+        self.0.open_battle_count()
+    }
+
+    /// The configuration in force, as its file form (durations as text).
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, self.0.config())
+    }
+
+    /// The whole state, as JSON bytes; `Clusterer.restore(data)` rebuilds it.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let inner = &self.0;
+        let bytes = py
+            .detach(|| serde_json::to_vec(&inner.snapshot()))
+            .map_err(|e| config_error("snapshot", e.to_string()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Rebuild a clusterer from `snapshot()`'s bytes (or text).
+    #[staticmethod]
+    fn restore(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let bytes = crate::convert::record_json(data)?;
+        let clusterer = py.detach(|| {
+            let snapshot: ClustererSnapshot =
+                serde_json::from_slice(&bytes).map_err(|e| core::Error::Config {
+                    field: "snapshot".to_owned(),
+                    reason: format!("not a clusterer snapshot: {e}"),
+                })?;
+            core::Clusterer::restore(snapshot)
+        });
+        clusterer.into_py_result().map(Self)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Clusterer {} live killmails, {} open battles>",
+            self.0.live_killmails(),
+            self.0.open_battle_count()
+        )
+    }
+}
+
+/// Everything one `Clusterer.push_detailed` did.
+#[pyclass(module = "battlescope", name = "Pushed", frozen)]
+#[derive(Debug)]
+pub struct PyPushed(Pushed);
+
+#[pymethods]
+impl PyPushed {
+    /// `"added"`, `"duplicate"` (the id is already live) or
+    /// `"late_beyond_horizon"` (it falls in sealed state: not clustered;
+    /// re-cluster that span from the full data).
+    #[getter]
+    fn outcome(&self) -> &'static str {
+        match self.0.outcome {
+            PushOutcome::Added => "added",
+            PushOutcome::Duplicate => "duplicate",
+            PushOutcome::LateBeyondHorizon { .. } => "late_beyond_horizon",
+        }
+    }
+
+    /// For `"late_beyond_horizon"`: the sealed battles of that span.
+    #[getter]
+    fn late_battles(&self) -> Vec<String> {
+        match &self.0.outcome {
+            PushOutcome::LateBeyondHorizon { battles } => {
+                battles.iter().map(ToString::to_string).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Battle events, in the order to apply them, as dicts.
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.events)
+    }
+
+    /// Battles sealed and evicted by this push: final from now on.
+    #[getter]
+    fn sealed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        wrap_battles(py, self.0.sealed.clone())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Pushed {}, {} events, {} sealed>",
+            self.outcome(),
+            self.0.events.len(),
+            self.0.sealed.len()
+        )
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(cluster, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_duration, m)?)?;
+    m.add_class::<PyClusterer>()?;
+    m.add_class::<PyPushed>()?;
+    Ok(())
+}

@@ -1,0 +1,394 @@
+//! Reading killmails (core `input`): files and in-memory records into a
+//! `KillmailSet`, and `parse_killmail` for one record.
+//!
+//! Everything is read by core's `ReadOutcome`, so deduplication, per-record
+//! errors and the report are core's. Two pieces of plumbing live here:
+//! - a reader wrapper that, every few MiB, re-attaches to Python to report
+//!   progress and to let Ctrl-C (a notebook's "interrupt") stop a long read;
+//! - in-memory records are handed to core as one JSON Lines stream (one
+//!   record per line), and the positions core reports (line n) are turned
+//!   back into the caller's indices (element n − 1).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use battlescope_core as core;
+use core::error::Position;
+use core::input::{Container, Format, KillmailRef, ReadOptions, ReadOutcome, ReadReport};
+use core::ruleset::FilterStats;
+use pyo3::exceptions::PyIndexError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::convert::{killmail_from_py, record_json, to_py};
+use crate::error::{to_py_err, to_py_exception, IntoPyResult};
+use crate::killmail::PyKillmail;
+
+/// Killmails read from files or records, held in Rust, with a report of
+/// what the input held and what was skipped.
+///
+/// `len(s)`, `s[i]`, iteration (`Killmail` objects), `skipped` (reason →
+/// count), `errors` (the first 1,000 record errors as exception objects),
+/// `to_pandas()`.
+#[pyclass(module = "battlescope", name = "KillmailSet", frozen)]
+#[derive(Debug)]
+pub struct PyKillmailSet {
+    pub(crate) killmails: Arc<Vec<core::Killmail>>,
+    report: ReadReport,
+    errors: Vec<core::Error>,
+    references: Vec<KillmailRef>,
+    duplicate_ids: Vec<u64>,
+    /// Killmails a ruleset rejected, by rule (sets made by `filter`).
+    rejected: BTreeMap<&'static str, u64>,
+}
+
+impl PyKillmailSet {
+    fn from_outcome(mut outcome: ReadOutcome) -> Self {
+        Self {
+            killmails: Arc::new(std::mem::take(&mut outcome.killmails)),
+            report: std::mem::take(&mut outcome.report),
+            errors: std::mem::take(&mut outcome.errors),
+            references: std::mem::take(&mut outcome.references),
+            duplicate_ids: std::mem::take(&mut outcome.duplicate_ids),
+            rejected: BTreeMap::new(),
+        }
+    }
+
+    /// The killmails a ruleset accepted: the report counts the killmails
+    /// decided, `rejected` the others by rule.
+    pub(crate) fn from_filter(kept: Vec<core::Killmail>, stats: &FilterStats) -> Self {
+        Self {
+            report: ReadReport {
+                records: stats.total(),
+                killmails: kept.len() as u64,
+                ..ReadReport::default()
+            },
+            killmails: Arc::new(kept),
+            errors: Vec::new(),
+            references: Vec::new(),
+            duplicate_ids: Vec::new(),
+            rejected: stats.rejected.clone(),
+        }
+    }
+
+    fn raise_first_error(&self, py: Python<'_>) -> PyResult<()> {
+        match self.errors.first() {
+            Some(e) => Err(to_py_err(py, e)),
+            None => Ok(()),
+        }
+    }
+}
+
+#[pymethods]
+impl PyKillmailSet {
+    fn __len__(&self) -> usize {
+        self.killmails.len()
+    }
+
+    fn __getitem__(&self, index: isize) -> PyResult<PyKillmail> {
+        let len = self.killmails.len();
+        let i = if index < 0 {
+            len.checked_sub(index.unsigned_abs())
+        } else {
+            Some(index.unsigned_abs()).filter(|&i| i < len)
+        };
+        i.map(|i| PyKillmail(self.killmails[i].clone()))
+            .ok_or_else(|| PyIndexError::new_err("KillmailSet index out of range"))
+    }
+
+    fn __iter__(&self) -> KillmailIter {
+        KillmailIter {
+            killmails: Arc::clone(&self.killmails),
+            next: 0,
+        }
+    }
+
+    /// Records skipped, by reason (`invalid_json`, `invalid:<field>`,
+    /// `not_a_killmail`, `too_large`).
+    #[getter]
+    fn skipped<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        for (reason, n) in &self.report.skipped {
+            out.set_item(reason, n)?;
+        }
+        Ok(out)
+    }
+
+    /// Killmails a ruleset rejected, by rule (for sets made by `filter`;
+    /// empty otherwise).
+    #[getter]
+    fn rejected(&self) -> BTreeMap<&'static str, u64> {
+        self.rejected.clone()
+    }
+
+    /// The first 1,000 record errors, as exception objects (`ParseError`
+    /// and subclasses) carrying the record, field and killmail id.
+    #[getter]
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.errors.iter().map(|e| to_py_exception(py, e)))
+    }
+
+    /// Counts of what the input held: `sources`, `records`, `killmails`,
+    /// `references`, `empty`, `duplicates`, `skipped` (by reason) and
+    /// `skipped_total`.
+    #[getter]
+    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let r = &self.report;
+        let out = PyDict::new(py);
+        out.set_item("sources", r.sources)?;
+        out.set_item("records", r.records)?;
+        out.set_item("killmails", r.killmails)?;
+        out.set_item("references", r.references)?;
+        out.set_item("empty", r.empty)?;
+        out.set_item("duplicates", r.duplicates)?;
+        out.set_item("skipped", self.skipped(py)?)?;
+        out.set_item("skipped_total", r.skipped_total())?;
+        Ok(out)
+    }
+
+    /// zKillboard API rows read (`killmail_id`, `hash`, `zkb`): killmails
+    /// still to fetch from ESI.
+    #[getter]
+    fn references<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.references)
+    }
+
+    /// Ids of the duplicate records collapsed into their first copy (the
+    /// first 1,000).
+    #[getter]
+    fn duplicate_ids(&self) -> Vec<u64> {
+        self.duplicate_ids.clone()
+    }
+
+    /// The killmail ids, in input order.
+    #[getter]
+    fn killmail_ids(&self) -> Vec<u64> {
+        self.killmails.iter().map(|k| k.killmail_id).collect()
+    }
+
+    /// Every killmail as its JSON object (ESI keys, plus `zkb`).
+    fn to_dicts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &*self.killmails)
+    }
+
+    /// A pandas `DataFrame`, one row per killmail: summary columns
+    /// (`killmail_id`, `killmail_time`, system, victim, ship class, value,
+    /// …) and, with `nested=True`, the ESI objects `victim`, `attackers`
+    /// and `zkb`, which make the frame readable again by `read_killmails`.
+    #[pyo3(signature = (*, nested = true))]
+    fn to_pandas<'py>(&self, py: Python<'py>, nested: bool) -> PyResult<Bound<'py, PyAny>> {
+        crate::frame::killmails_frame(py, &self.killmails, nested)
+    }
+
+    fn __repr__(&self) -> String {
+        let skipped = self.report.skipped_total();
+        format!(
+            "<KillmailSet {} killmails, {} duplicates, {} skipped, {} references>",
+            self.killmails.len(),
+            self.report.duplicates,
+            skipped,
+            self.references.len()
+        )
+    }
+}
+
+/// Iterator over a `KillmailSet`.
+#[pyclass(module = "battlescope", name = "KillmailIterator")]
+#[derive(Debug)]
+pub struct KillmailIter {
+    killmails: Arc<Vec<core::Killmail>>,
+    next: usize,
+}
+
+#[pymethods]
+impl KillmailIter {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self) -> Option<PyKillmail> {
+        let km = self.killmails.get(self.next)?;
+        self.next += 1;
+        Some(PyKillmail(km.clone()))
+    }
+}
+
+/// How often (bytes read) the reader re-attaches to Python.
+const REPORT_EVERY: u64 = 4 << 20;
+
+/// A reader that reports progress to a Python callback and lets Python
+/// signal handlers (Ctrl-C) run, every [`REPORT_EVERY`] bytes.
+struct Watched<'a, R> {
+    inner: R,
+    pending: u64,
+    callback: Option<&'a Py<PyAny>>,
+    failure: &'a mut Option<PyErr>,
+}
+
+impl<R> Watched<'_, R> {
+    fn report(&mut self) -> io::Result<()> {
+        let bytes = std::mem::take(&mut self.pending);
+        let callback = self.callback;
+        let result = Python::attach(|py| {
+            py.check_signals()?;
+            if let Some(cb) = callback {
+                cb.call1(py, (bytes,))?;
+            }
+            Ok::<_, PyErr>(())
+        });
+        result.map_err(|e| {
+            *self.failure = Some(e);
+            io::Error::other("stopped from Python")
+        })
+    }
+}
+
+impl<R: Read> Read for Watched<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pending += n as u64;
+        if self.pending >= REPORT_EVERY || (n == 0 && self.pending > 0) {
+            self.report()?;
+        }
+        Ok(n)
+    }
+}
+
+fn options(format: &str) -> PyResult<ReadOptions> {
+    let format: Format = format.parse().into_py_result()?;
+    Ok(ReadOptions {
+        format,
+        ..ReadOptions::default()
+    })
+}
+
+/// Read killmail files (the native half of `battlescope.read_killmails`,
+/// which expands directories). Duplicates collapse across files.
+/// `progress`, when given, is called with the number of bytes read since
+/// its last call.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned arguments
+#[pyo3(signature = (paths, *, format = "auto", progress = None, strict = false))]
+fn read_paths(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    format: &str,
+    progress: Option<Py<PyAny>>,
+    strict: bool,
+) -> PyResult<PyKillmailSet> {
+    let options = options(format)?;
+    let mut failure: Option<PyErr> = None;
+    let result = py.detach(|| {
+        let mut outcome = ReadOutcome::default();
+        for path in &paths {
+            let name = path.display().to_string();
+            let file = File::open(path).map_err(|source| core::Error::Io {
+                source_name: name.clone(),
+                context: "cannot open".to_owned(),
+                source,
+            })?;
+            let watched = Watched {
+                inner: file,
+                pending: 0,
+                callback: progress.as_ref(),
+                failure: &mut failure,
+            };
+            outcome.read(watched, Some(&name), &options)?;
+        }
+        Ok(outcome)
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let set = PyKillmailSet::from_outcome(result.into_py_result()?);
+    if strict {
+        set.raise_first_error(py)?;
+    }
+    Ok(set)
+}
+
+/// Read in-memory records (`Killmail` objects, JSON text, dicts; the native
+/// half of `read_killmails` for `DataFrame`s and iterables). Errors name each
+/// record by its 0-based index.
+#[pyfunction]
+#[pyo3(signature = (records, *, format = "auto", strict = false))]
+fn read_records(
+    py: Python<'_>,
+    records: &Bound<'_, PyAny>,
+    format: &str,
+    strict: bool,
+) -> PyResult<PyKillmailSet> {
+    let mut options = options(format)?;
+    // One record per line, whatever container the caller named.
+    options.format.container = Container::Lines;
+    let mut lines = Vec::new();
+    for item in records.try_iter()? {
+        push_line(&mut lines, &record_json(&item?)?);
+    }
+    let mut outcome = py
+        .detach(|| core::input::read_killmails(lines.as_slice(), None, &options))
+        .into_py_result()?;
+    for e in &mut outcome.errors {
+        if let core::Error::Json { record, .. }
+        | core::Error::Invalid { record, .. }
+        | core::Error::Shape { record, .. }
+        | core::Error::TooLarge { record, .. } = e
+        {
+            if let Position::Line(n) = record.position {
+                record.position = Position::Element(n - 1);
+            }
+        }
+    }
+    let set = PyKillmailSet::from_outcome(outcome);
+    if strict {
+        set.raise_first_error(py)?;
+    }
+    Ok(set)
+}
+
+/// Append one record as one line of JSON Lines. Text that spans lines is
+/// written compactly when it is JSON; when it is not, its line breaks
+/// become NUL bytes (which no JSON accepts), so it stays one bad record
+/// instead of becoming several. Blank text becomes a NUL byte too, so it
+/// is reported rather than skipped as a blank line.
+fn push_line(out: &mut Vec<u8>, record: &[u8]) {
+    if record.trim_ascii().is_empty() {
+        out.push(0);
+    } else if record.contains(&b'\n') || record.contains(&b'\r') {
+        match serde_json::from_slice::<serde_json::Value>(record) {
+            Ok(value) => {
+                // Writing a parsed Value into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, &value);
+            }
+            Err(_) => out.extend(
+                record
+                    .iter()
+                    .map(|&b| if b == b'\n' || b == b'\r' { 0 } else { b }),
+            ),
+        }
+    } else {
+        out.extend_from_slice(record);
+    }
+    out.push(b'\n');
+}
+
+/// Parse one killmail from a dict, JSON text (`str` / `bytes`) or any
+/// record shape core reads (ESI, R2Z2, RedisQ).
+///
+/// Raises `ParseError` (or `InvalidKillmailError`) naming the field.
+#[pyfunction]
+fn parse_killmail(record: &Bound<'_, PyAny>) -> PyResult<PyKillmail> {
+    killmail_from_py(record, None).map(PyKillmail)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyKillmailSet>()?;
+    m.add_class::<KillmailIter>()?;
+    m.add_function(wrap_pyfunction!(read_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(read_records, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_killmail, m)?)?;
+    Ok(())
+}
