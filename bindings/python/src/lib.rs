@@ -19,6 +19,7 @@ mod convert;
 mod error;
 mod frame;
 mod input;
+mod intel;
 mod killmail;
 mod ruleset;
 
@@ -31,5 +32,6 @@ fn _battlescope(m: &Bound<'_, PyModule>) -> PyResult<()> {
     battle::register(m)?;
     cluster::register(m)?;
     ruleset::register(m)?;
+    intel::register(m)?;
     Ok(())
 }

@@ -117,6 +117,19 @@ CELLS = [
         "bs.battles_to_pandas(bs.cluster(kept))[['start_time', 'system_name', 'kill_count']]"
     ),
     new_markdown_cell(
+        "## Intel\n\n"
+        "What the battles say about one alliance: whom it fought and beside whom, its "
+        "ships and doctrines. Here, the alliance with the most attackers on the killmails."
+    ),
+    new_code_cell(
+        "from collections import Counter\n\n"
+        "alliance, _ = Counter(a['alliance_id'] for km in killmails for a in km.attackers\n"
+        "                      if a.get('alliance_id')).most_common(1)[0]\n"
+        "report = bs.intel.analyze(killmails, battles, alliance=alliance)\n"
+        "print(alliance, report['summary'])\n"
+        "pd.DataFrame(report['opponents']).head()"
+    ),
+    new_markdown_cell(
         "## Incremental\n\n"
         "The `Clusterer` takes killmails one at a time and says what changed; it ends with the "
         "same battles as `cluster()`."

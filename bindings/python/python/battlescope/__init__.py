@@ -37,6 +37,7 @@ from battlescope._battlescope import (
     parse_duration,
     parse_killmail,
 )
+from battlescope import intel
 from battlescope._progress import Progress
 from battlescope.errors import (
     BattleScopeError,
@@ -56,6 +57,7 @@ __all__ = [
     "Decision",
     "Ruleset",
     "filter",
+    "intel",
     "BattleStats",
     "Clusterer",
     "ConfigError",

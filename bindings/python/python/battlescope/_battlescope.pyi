@@ -28,6 +28,7 @@ __all__ = [
     "Ruleset",
     "Decision",
     "filter",
+    "analyze_intel",
 ]
 
 __version__: str
@@ -293,3 +294,15 @@ def cluster(
 def parse_duration(text: str) -> datetime.timedelta: ...
 def battles_to_pandas(battles: Iterable[Battle]) -> pd.DataFrame: ...
 def filter(killmails: _Killmails, ruleset: Ruleset) -> KillmailSet: ...
+def analyze_intel(
+    killmails: _Killmails,
+    battles: Iterable[Battle],
+    *,
+    alliance: int | None = None,
+    corporation: int | None = None,
+    character: int | None = None,
+    doctrine_scope: Literal["side", "entity"] | str | None = None,
+    doctrine_similarity: float | None = None,
+    doctrine_min_fleet: int | None = None,
+    doctrine_min_battles: int | None = None,
+) -> dict[str, Any]: ...
