@@ -12,7 +12,10 @@ Generates the killmails with `battlescope-synth` (once, cached under
 - `cluster(list of dicts)` on a slice: the cost of Python-side input;
 - `battles_to_pandas` of 100,000 battles (the battles of the run, repeated
   up to 100,000: the conversion costs the same per battle);
-- `KillmailSet.to_pandas(nested=False)` of every killmail.
+- `KillmailSet.to_pandas(nested=False)` of every killmail;
+- for reference, under the same load: the time the Rust CLI
+  (`battlescope cluster`) reports for the same `cluster()` call in core,
+  so the Python overhead is the difference.
 
 Prints one Markdown table row per measurement (best of --repeat runs).
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -64,6 +68,21 @@ def generate(kills: int, seed: int) -> Path:
     return out
 
 
+def cli_cluster_seconds(path: Path) -> float:
+    """The clustering time `battlescope cluster` reports on stderr."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "battlescope"], cwd=ROOT, check=True)
+    done = subprocess.run(
+        [target / "release" / "battlescope", "cluster", path, "--format", "jsonl", "-o", os.devnull],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    m = re.search(r"clustered ([0-9.]+)(ms|s)", done.stderr)
+    assert m, done.stderr
+    return float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+
+
 def row(what: str, seconds: float, note: str) -> None:
     print(f"| {what} | {seconds:.3f} s | {note} |", flush=True)
 
@@ -75,6 +94,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--table-battles", type=int, default=100_000)
     parser.add_argument("--dict-slice", type=int, default=100_000)
+    parser.add_argument("--no-cli", action="store_true", help="skip the Rust CLI reference")
     args = parser.parse_args()
 
     path = generate(args.kills, args.seed)
@@ -91,6 +111,13 @@ def main() -> int:
         t,
         f"best of {args.repeat}; default config",
     )
+
+    if not args.no_cli:
+        row(
+            "reference: core `cluster()` inside the Rust CLI, same file",
+            cli_cluster_seconds(path),
+            "as `battlescope cluster` reports it (no Python)",
+        )
 
     n = min(args.dict_slice, len(killmails))
     dicts = killmails.to_dicts()[:n] if n == len(killmails) else [killmails[i].to_dict() for i in range(n)]

@@ -7,10 +7,12 @@
 
 use battlescope_core as core;
 use chrono::{DateTime, Utc};
+use core::error::RecordLoc;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::convert::{to_json_string, to_py};
+use crate::convert::{record_json, to_json_string, to_py};
+use crate::error::IntoPyResult;
 
 /// A battle: the killmails of one fight, with statistics and sides.
 ///
@@ -117,6 +119,34 @@ impl PyBattle {
     /// The document as JSON text.
     fn to_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         to_json_string(py, &self.0)
+    }
+
+    /// A battle from its JSON document (`to_json()` / `to_dict()` text).
+    #[staticmethod]
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let bytes = record_json(text)?;
+        serde_json::from_slice(&bytes)
+            .map(Self)
+            .map_err(|e| core::Error::Json {
+                record: RecordLoc::default(),
+                path: ".".to_owned(),
+                message: format!("not a battle document: {e}"),
+            })
+            .into_py_result()
+    }
+
+    /// A battle from its document as a dict (`to_dict()`).
+    #[staticmethod]
+    fn from_dict(document: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::from_json(document)
+    }
+
+    /// Pickle as the JSON document.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyString>,))> {
+        let text = to_json_string(slf.py(), &slf.get().0)?;
+        Ok((slf.get_type().getattr("from_json")?, (text,)))
     }
 
     fn __repr__(&self) -> String {

@@ -242,6 +242,14 @@ impl PyClusterer {
         clusterer.into_py_result().map(Self)
     }
 
+    /// Pickle as the snapshot, read back by `Clusterer.restore`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let snapshot = slf.borrow().snapshot(slf.py())?;
+        Ok((slf.get_type().getattr("restore")?, (snapshot,)))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<Clusterer {} live killmails, {} open battles>",

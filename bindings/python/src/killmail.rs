@@ -92,6 +92,17 @@ impl PyKillmail {
         to_json_string(py, &self.0)
     }
 
+    /// Pickle as the JSON text, read back by `parse_killmail`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyString>,))> {
+        let py = slf.py();
+        let parse = py
+            .import("battlescope._battlescope")?
+            .getattr("parse_killmail")?;
+        Ok((parse, (to_json_string(py, &slf.get().0)?,)))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<Killmail {} at {} in system {}, {} attackers>",

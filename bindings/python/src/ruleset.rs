@@ -93,6 +93,14 @@ impl PyRuleset {
         self.0.ruleset().name.as_deref()
     }
 
+    /// Pickle as the document, read back by `Ruleset.from_dict`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
+        let document = to_py(slf.py(), slf.get().0.ruleset())?;
+        Ok((slf.get_type().getattr("from_dict")?, (document,)))
+    }
+
     fn __repr__(&self) -> String {
         match &self.0.ruleset().name {
             Some(name) => format!("<Ruleset {name:?}>"),

@@ -127,3 +127,12 @@ def test_incremental_on_generated_fights(generated: Path) -> None:
     for km in kms:
         sealed.extend(c.push_detailed(km).sealed)
     assert memberships(sealed + c.battles()) == memberships(bs.cluster(kms))
+
+
+def test_clusterer_pickles_through_its_snapshot(examples: bs.KillmailSet) -> None:
+    import pickle
+
+    c = bs.Clusterer(allowed_lateness=FOREVER, min_kills=3)
+    c.push_many(examples)
+    copy = pickle.loads(pickle.dumps(c))
+    assert copy.config == c.config and copy.battles() == c.battles()

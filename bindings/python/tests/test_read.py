@@ -240,3 +240,10 @@ def test_a_python_exception_in_the_progress_callback_stops_the_read(generated: P
 
     with pytest.raises(KeyboardInterrupt):
         _battlescope.read_paths([generated], progress=boom)
+
+
+def test_killmails_pickle(examples: bs.KillmailSet) -> None:
+    import pickle
+
+    some = list(examples)[:10]
+    assert pickle.loads(pickle.dumps(some)) == some

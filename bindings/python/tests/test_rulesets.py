@@ -99,3 +99,11 @@ def test_empty_ruleset_and_schema(examples: bs.KillmailSet) -> None:
     assert "accepts everything" in repr(empty)
     schema = bs.Ruleset.json_schema()
     assert schema["type"] == "object" and "min_pilots" in schema["properties"]
+
+
+def test_rulesets_pickle(wormhole: bs.Ruleset, examples: bs.KillmailSet) -> None:
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(wormhole))
+    assert copy.to_dict() == wormhole.to_dict()
+    assert [copy.evaluate(k) for k in examples] == [wormhole.evaluate(k) for k in examples]
