@@ -5,7 +5,7 @@
 //! the same name and holds conversion only — Python objects in, core types,
 //! core call, Python objects out. Every behaviour (parsing, validation,
 //! deduplication, clustering, statistics) is core's; errors are mapped in
-//! one place, [`error`].
+//! one place, `src/error.rs`.
 //!
 //! The public face is the pure-Python package `battlescope`
 //! (`python/battlescope/`), which re-exports these names and adds the
