@@ -60,7 +60,7 @@ pub(crate) fn convert_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
 /// it, anything else through Python's `json` module.
 pub(crate) fn record_json<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Cow::Owned(s.to_str()?.as_bytes().to_vec()));
+        return Ok(Cow::Borrowed(s.to_str()?.as_bytes()));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Cow::Borrowed(b.as_bytes()));

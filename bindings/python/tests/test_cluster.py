@@ -65,9 +65,9 @@ def test_documents_match_the_battle_json_schema(example_battles: list[bs.Battle]
         pytest.skip("schemas/battle.schema.json is not generated yet")
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(schema_path.read_text())
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
     for b in example_battles:
         validator.validate(b.to_dict())
 
