@@ -1,0 +1,5 @@
+//! Link arguments napi needs on some platforms (none on Linux).
+
+fn main() {
+    napi_build::setup();
+}
