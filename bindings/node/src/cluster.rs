@@ -19,8 +19,8 @@ use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde::Serialize;
 
-use crate::convert::{json_bytes, killmail_from_js, take_input, to_js, JsonChunks};
-use crate::error::{config_error, id_number, IntoJs, JsErr};
+use crate::convert::{id_number, json_bytes, killmail_from_js, take_input, to_js, JsonChunks};
+use crate::error::{config_error, IntoJs, JsErr};
 use crate::events::PushOptions;
 use crate::input::killmails_arg;
 

@@ -35,6 +35,12 @@ pub(crate) fn take_input<T>(input: &mut Option<napi::Result<T>>) -> napi::Result
         .unwrap_or_else(|| Err(napi::Error::from_reason("the task ran twice")))
 }
 
+/// An id or count as a JavaScript number (every EVE id fits in 2^53).
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn id_number(n: u64) -> f64 {
+    n as f64
+}
+
 /// `JSON.parse(text)`.
 pub(crate) fn parse_json<'env>(env: &'env Env, text: &str) -> napi::Result<Unknown<'env>> {
     let json: Object<'_> = env.get_global()?.get_named_property("JSON")?;

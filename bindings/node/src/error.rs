@@ -30,6 +30,8 @@ use battlescope_core::Error as CoreError;
 use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
 use napi::{Env, JsValue, Status};
 
+use crate::convert::id_number;
+
 /// Core results as napi results with the JavaScript error built.
 pub(crate) trait IntoJs<T> {
     fn js(self, env: &Env) -> napi::Result<T>;
@@ -115,12 +117,6 @@ pub(crate) fn to_js_error<'env>(env: &'env Env, err: &CoreError) -> napi::Result
         _ => {}
     }
     Ok(object)
-}
-
-/// An id or count as a JavaScript number (every EVE id fits in 2^53).
-#[allow(clippy::cast_precision_loss)]
-pub(crate) fn id_number(n: u64) -> f64 {
-    n as f64
 }
 
 /// A `Config` error naming `field`, for input the binding cannot even hand

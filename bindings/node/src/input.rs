@@ -23,8 +23,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, JsValue, Task, ValueType};
 use napi_derive::napi;
 
-use crate::convert::{json_bytes, killmail_from_js, take_input, to_js, JsonChunks};
-use crate::error::{config_error, error_value, id_number, IntoJs, JsErr};
+use crate::convert::{id_number, json_bytes, killmail_from_js, take_input, to_js, JsonChunks};
+use crate::error::{config_error, error_value, IntoJs, JsErr};
 
 /// Progress is reported every this many bytes of a file (and at its end).
 const REPORT_EVERY: u64 = 4 << 20;
