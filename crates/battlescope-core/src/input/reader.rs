@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::format::{Container, Format};
 use super::record::{parse_record, KillmailRef, Record};
-use super::split::{ArrayElements, ArrayItem, Chunk, Lines};
+use super::split::{is_complete_value, ArrayElements, ArrayItem, Chunk, Lines};
 use crate::error::{Error, Position, RecordLoc};
 use crate::killmail::{Killmail, Limits};
 
@@ -329,37 +329,6 @@ pub fn for_each_record(
     Ok(())
 }
 
-/// True when `bytes` hold exactly one balanced JSON object or array (the
-/// test that tells JSON Lines from a pretty-printed document).
-fn is_complete_value(bytes: &[u8]) -> bool {
-    let trimmed = bytes.trim_ascii();
-    let (mut depth, mut in_string, mut escaped) = (0_i64, false, false);
-    for (i, &b) in trimmed.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return i + 1 == trimmed.len();
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
 #[cfg(feature = "archive")]
 fn read_archive(
     reader: impl BufRead,
@@ -383,17 +352,4 @@ fn read_archive(
                  `archive` feature"
             .to_owned(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn complete_values_tell_lines_from_documents() {
-        assert!(is_complete_value(br#" {"a": {"b": "}"}} "#));
-        assert!(!is_complete_value(b"{"));
-        assert!(!is_complete_value(br#"{"a": 1"#));
-        assert!(!is_complete_value(br#"{"a": 1} x"#));
-    }
 }

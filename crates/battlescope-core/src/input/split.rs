@@ -19,6 +19,56 @@ fn fill<R: BufRead>(reader: &mut R) -> io::Result<&[u8]> {
     reader.fill_buf()
 }
 
+/// Tracks JSON strings byte by byte, so structural characters inside them
+/// (`"a,]}"`) are not taken for structure.
+#[derive(Debug, Default, Clone, Copy)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Feed one byte: true when it belongs to a string (quotes included).
+    fn inside(&mut self, b: u8) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.inside = false;
+            }
+            true
+        } else {
+            self.inside = b == b'"';
+            self.inside
+        }
+    }
+}
+
+/// True when `bytes` hold exactly one balanced JSON object or array (the
+/// test that tells JSON Lines from a pretty-printed document).
+pub(crate) fn is_complete_value(bytes: &[u8]) -> bool {
+    let trimmed = bytes.trim_ascii();
+    let (mut depth, mut strings) = (0_i64, Strings::default());
+    for (i, &b) in trimmed.iter().enumerate() {
+        if strings.inside(b) {
+            continue;
+        }
+        match b {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1 == trimmed.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// One raw record cut from the stream.
 #[derive(Debug)]
 pub(crate) enum Chunk {
@@ -234,7 +284,7 @@ impl<R: BufRead> ArrayElements<R> {
         let mut buf = Vec::new();
         let mut size: u64 = 0;
         let mut too_large = false;
-        let (mut depth, mut in_string, mut escaped) = (0_i64, false, false);
+        let (mut depth, mut strings) = (0_i64, Strings::default());
         loop {
             let available = fill(&mut self.inner)?;
             if available.is_empty() {
@@ -245,18 +295,10 @@ impl<R: BufRead> ArrayElements<R> {
             }
             let mut end = None;
             for (i, &b) in available.iter().enumerate() {
-                if in_string {
-                    if escaped {
-                        escaped = false;
-                    } else if b == b'\\' {
-                        escaped = true;
-                    } else if b == b'"' {
-                        in_string = false;
-                    }
+                if strings.inside(b) {
                     continue;
                 }
                 match b {
-                    b'"' => in_string = true,
                     b'{' | b'[' => depth += 1,
                     b'}' | b']' if depth > 0 => depth -= 1,
                     b',' | b']' if depth == 0 => {
@@ -355,6 +397,16 @@ mod tests {
                 .unwrap();
             assert_eq!(got, lines(&input, 10), "capacity {capacity}");
         }
+    }
+
+    #[test]
+    fn complete_values_tell_lines_from_documents() {
+        assert!(is_complete_value(br#" {"a": {"b": "}"}} "#));
+        assert!(is_complete_value(br#"{"a": "x\"}"}"#));
+        assert!(!is_complete_value(b"{"));
+        assert!(!is_complete_value(br#"{"a": 1"#));
+        assert!(!is_complete_value(br#"{"a": 1} x"#));
+        assert!(!is_complete_value(br#"{"a": "}"#));
     }
 
     fn elements(input: &str) -> Vec<String> {
