@@ -99,6 +99,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
         },
         min_kills: args.min_kills,
         allowed_lateness: args.allowed_lateness,
+        ..ClusterConfig::default()
     };
     config.validate()?;
     let rules = args.ruleset.as_deref().map(rules::load).transpose()?;

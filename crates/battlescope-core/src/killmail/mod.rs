@@ -1,5 +1,6 @@
 //! Killmails: the model (ESI + zKillboard wire names) and its validation.
 
+mod copies;
 mod model;
 mod validate;
 
