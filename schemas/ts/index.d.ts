@@ -680,6 +680,18 @@ export interface Ruleset {
    * A name for reports and logs; no effect on decisions.
    */
   name?: string | null;
+  /**
+   * Keep only kills of a pilot by their own corporation or alliance.
+   */
+  require_awox?: boolean;
+  /**
+   * Keep only NPC kills.
+   */
+  require_npc?: boolean;
+  /**
+   * Keep only solo kills.
+   */
+  require_solo?: boolean;
   side?: RulesetSide;
   unknown_value?: UnknownValue;
 }

@@ -1065,6 +1065,15 @@ pub struct Ruleset {
     ///A name for reports and logs; no effect on decisions.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
+    ///Keep only kills of a pilot by their own corporation or alliance.
+    #[serde(default)]
+    pub require_awox: bool,
+    ///Keep only NPC kills.
+    #[serde(default)]
+    pub require_npc: bool,
+    ///Keep only solo kills.
+    #[serde(default)]
+    pub require_solo: bool,
     ///Default side of every participant list.
     #[serde(default = "defaults::ruleset_side")]
     pub side: RulesetSide,
@@ -1086,6 +1095,9 @@ impl ::std::default::Default for Ruleset {
             min_isk: Default::default(),
             min_pilots: Default::default(),
             name: Default::default(),
+            require_awox: Default::default(),
+            require_npc: Default::default(),
+            require_solo: Default::default(),
             side: defaults::ruleset_side(),
             unknown_value: defaults::ruleset_unknown_value(),
         }

@@ -76,6 +76,44 @@ impl fmt::Display for RecordLoc {
     }
 }
 
+/// Longest quoted value an error message repeats whole.
+const MAX_QUOTED: usize = 64;
+
+/// Cut every quoted value (`"…"` or `` `…` ``) longer than a few dozen
+/// characters down to a prefix and its length: a field holding megabytes
+/// of text must not be echoed whole into every skip message and log line.
+#[must_use]
+pub fn shorten_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(512));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find(quote) else {
+            // No closing quote: the message itself was cut; treat the rest
+            // as the value.
+            push_value(&mut out, rest);
+            return out;
+        };
+        push_value(&mut out, &rest[..close]);
+        out.push(quote);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn push_value(out: &mut String, value: &str) {
+    if value.chars().count() <= MAX_QUOTED {
+        out.push_str(value);
+        return;
+    }
+    let cut: String = value.chars().take(MAX_QUOTED / 2).collect();
+    out.push_str(&cut);
+    out.push_str(&format!("… ({} bytes)", value.len()));
+}
+
 /// Errors of `battlescope-core`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -39,7 +39,9 @@ impl FromStr for CorrelateBy {
             "alliance" => Ok(Self::Alliance),
             _ => Err(Error::Config {
                 field: "correlate_by".to_owned(),
-                reason: format!("`{s}` is not one of: character, corporation, alliance"),
+                reason: crate::error::shorten_values(&format!(
+                    "`{s}` is not one of: character, corporation, alliance"
+                )),
             }),
         }
     }
@@ -185,7 +187,9 @@ pub fn parse_duration(field: &str, text: &str) -> Result<Duration, Error> {
     }
     humantime::parse_duration(t).map_err(|e| Error::Config {
         field: field.to_owned(),
-        reason: format!("`{text}` is not a duration like \"30m\" or \"1h 30m\": {e}"),
+        reason: crate::error::shorten_values(&format!(
+            "`{text}` is not a duration like \"30m\" or \"1h 30m\": {e}"
+        )),
     })
 }
 

@@ -93,6 +93,29 @@ impl CompiledRuleset {
                 return Some(rej);
             }
         }
+        if r.require_npc && npc(km).is_none() {
+            return reject(
+                "require_npc",
+                "npc".to_owned(),
+                "not an NPC kill: a character is among the attackers".to_owned(),
+            );
+        }
+        if r.require_solo && solo(km).is_none() {
+            let pilots = distinct_attacking_pilots(km);
+            return reject(
+                "require_solo",
+                pilots.to_string(),
+                format!("not a solo kill: {pilots} attacking pilots"),
+            );
+        }
+        if r.require_awox && awox(km).is_none() {
+            return reject(
+                "require_awox",
+                "awox".to_owned(),
+                "not an awox kill: no attacker shares the victim's corporation or alliance"
+                    .to_owned(),
+            );
+        }
         if r.min_pilots.is_some() || r.max_pilots.is_some() {
             if let Some(rej) = pilots(km, r.min_pilots, r.max_pilots) {
                 return Some(rej);
@@ -139,6 +162,13 @@ fn npc(km: &Killmail) -> Option<Rejection> {
         _ => "no attacker is a character",
     };
     reject("drop_npc", "npc".to_owned(), reason.to_owned())
+}
+
+fn distinct_attacking_pilots(km: &Killmail) -> usize {
+    let mut ids: Vec<u64> = km.attackers.iter().filter_map(|a| a.character_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
 }
 
 fn solo(km: &Killmail) -> Option<Rejection> {
