@@ -802,6 +802,8 @@ impl Clusterer {
                 }
             }
         }
+        // Only the eviction right after a re-cluster may be quiet.
+        self.quiet_reseal.clear();
         self.prune(horizon);
         sealed
     }
