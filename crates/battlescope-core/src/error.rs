@@ -172,6 +172,44 @@ impl Error {
         }
     }
 
+    /// [`Error::record`], to edit (e.g. to renumber its position).
+    pub fn record_mut(&mut self) -> Option<&mut RecordLoc> {
+        match self {
+            Self::Json { record, .. }
+            | Self::Invalid { record, .. }
+            | Self::Shape { record, .. }
+            | Self::TooLarge { record, .. } => Some(record),
+            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+        }
+    }
+
+    /// The input the error is about (file, archive, stream), when known.
+    #[must_use]
+    pub fn source_name(&self) -> Option<&str> {
+        match self {
+            Self::Io { source_name, .. } | Self::Format { source_name, .. } => Some(source_name),
+            _ => self.record().and_then(|r| r.source.as_deref()),
+        }
+    }
+
+    /// The kind of error, in the one vocabulary every binding maps to its
+    /// own exceptions or codes: `json` (not JSON, or the wrong type at a
+    /// field), `invalid` (a value breaks a rule), `shape` (no killmail
+    /// shape), `too_large`, `io`, `format` (a whole input unreadable as
+    /// its format), `config` (a setting).
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Json { .. } => "json",
+            Self::Invalid { .. } => "invalid",
+            Self::Shape { .. } => "shape",
+            Self::TooLarge { .. } => "too_large",
+            Self::Io { .. } => "io",
+            Self::Format { .. } => "format",
+            Self::Config { .. } => "config",
+        }
+    }
+
     /// The offending field, when known.
     #[must_use]
     pub fn field(&self) -> Option<&str> {

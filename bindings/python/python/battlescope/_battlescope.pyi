@@ -286,12 +286,14 @@ class Ruleset:
     def name(self) -> str | None: ...
 
 def parse_killmail(record: _KillmailLike) -> Killmail: ...
+def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]: ...
 def read_paths(
     paths: Sequence[str | os.PathLike[str]],
     *,
     format: str = "auto",
     progress: Callable[[int], object] | None = None,
     strict: bool = False,
+    skip_unreadable: bool = False,
 ) -> KillmailSet: ...
 def read_records(
     records: Iterable[_KillmailLike], *, format: str = "auto", strict: bool = False

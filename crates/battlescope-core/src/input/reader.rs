@@ -77,6 +77,9 @@ pub struct ReadOutcome {
     pub errors: Vec<Error>,
     /// Ids of collapsed duplicates (the first `max_errors_kept`).
     pub duplicate_ids: Vec<u64>,
+    /// Inputs that could not be read to the end (records read before the
+    /// failure are kept); see [`ReadOutcome::check_readable`].
+    pub unreadable: Vec<Error>,
     by_id: HashMap<u64, usize>,
     refs_by_id: HashMap<u64, usize>,
 }
