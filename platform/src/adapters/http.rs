@@ -72,6 +72,23 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
+/// A base URL with a trailing slash, so joining a relative path keeps its
+/// last segment (`…/ephemeral` + `5.json` → `…/ephemeral/5.json`).
+///
+/// # Errors
+/// A sentence saying why `raw` is not an http(s) URL.
+pub fn base_url(raw: &str) -> Result<Url, String> {
+    let mut url = Url::parse(raw).map_err(|e| format!("`{raw}`: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{raw}` is not an http(s) URL"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
 /// The outcome of a GET that got an answer worth acting on.
 #[derive(Debug)]
 pub(crate) enum Fetched {
@@ -199,6 +216,17 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn base_urls_keep_their_last_segment() {
+        let url = base_url("http://127.0.0.1:1/ephemeral").unwrap();
+        assert_eq!(
+            url.join("5.json").unwrap().as_str(),
+            "http://127.0.0.1:1/ephemeral/5.json"
+        );
+        assert!(base_url("ftp://x/").is_err());
+        assert!(base_url("not a url").is_err());
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

@@ -88,7 +88,10 @@ impl R2z2Source {
     }
 
     fn build(config: &R2z2Config, next: Option<u64>) -> Result<Self, SourceError> {
-        let base = base_url(&config.base_url)?;
+        let base = http::base_url(&config.base_url).map_err(|reason| SourceError::Config {
+            field: "base_url".to_owned(),
+            reason,
+        })?;
         let client =
             http::client(&config.user_agent, config.timeout, config.timeout).map_err(|e| {
                 SourceError::Config {
@@ -194,37 +197,9 @@ impl R2z2Source {
     }
 }
 
-/// The base URL with a trailing slash, so joining keeps its last segment.
-fn base_url(raw: &str) -> Result<Url, SourceError> {
-    let invalid = |reason: String| SourceError::Config {
-        field: "base_url".to_owned(),
-        reason,
-    };
-    let mut url = Url::parse(raw).map_err(|e| invalid(format!("`{raw}`: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!("`{raw}` is not an http(s) URL")));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base_urls_keep_their_last_segment() {
-        let url = base_url("http://127.0.0.1:1/ephemeral").unwrap();
-        assert_eq!(
-            url.join("5.json").unwrap().as_str(),
-            "http://127.0.0.1:1/ephemeral/5.json"
-        );
-        assert!(base_url("ftp://x/").is_err());
-        assert!(base_url("not a url").is_err());
-    }
 
     #[test]
     fn cursors_are_sequence_numbers() {
