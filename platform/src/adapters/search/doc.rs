@@ -1,0 +1,90 @@
+//! What the search index holds: one document per battle, entity (alliance,
+//! corporation, character, solar system) or killmail.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The kind of a document; a query may ask for some kinds only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DocKind {
+    Battle,
+    Alliance,
+    Corporation,
+    Character,
+    System,
+    Killmail,
+}
+
+impl DocKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [DocKind; 6] = [
+        Self::Battle,
+        Self::Alliance,
+        Self::Corporation,
+        Self::Character,
+        Self::System,
+        Self::Killmail,
+    ];
+
+    /// The stored form (`battle`, `alliance`, …).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Battle => "battle",
+            Self::Alliance => "alliance",
+            Self::Corporation => "corporation",
+            Self::Character => "character",
+            Self::System => "system",
+            Self::Killmail => "killmail",
+        }
+    }
+
+    pub(super) fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One document. `(kind, id)` identifies it: writing it again replaces it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchDoc {
+    pub kind: DocKind,
+    /// The entity / killmail id, or the battle's UUID.
+    pub id: String,
+    /// What a result shows and what matches best: the entity's name, the
+    /// battle's system, the victim's ship and system.
+    pub name: String,
+    /// Other words that should find it (a battle's region, alliances and
+    /// corporations; a killmail's victim, corporation and alliance).
+    pub text: String,
+    /// A battle's start or a killmail's time.
+    pub time: Option<DateTime<Utc>>,
+    /// Breaks ties between equally good matches, higher first (a battle's
+    /// kills, an entity's activity).
+    pub rank: u64,
+}
+
+impl SearchDoc {
+    /// An alliance, corporation, character or solar system by name.
+    #[must_use]
+    pub fn entity(kind: DocKind, id: u64, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            id: id.to_string(),
+            name: name.into(),
+            text: String::new(),
+            time: None,
+            rank: 0,
+        }
+    }
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub kind: DocKind,
+    pub id: String,
+    pub name: String,
+    pub score: f32,
+}
