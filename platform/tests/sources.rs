@@ -242,3 +242,48 @@ async fn redisq_reads_the_real_packages_and_names_a_bad_one() {
     }
     assert_eq!(zkb_only.position, "redisq queue tests package 3");
 }
+
+#[tokio::test]
+async fn r2z2_on_an_empty_feed_waits_for_the_first_item() {
+    let stub = stub(false).await;
+    let mut source = R2z2Source::new(&r2z2(&stub)).unwrap();
+    let reader = tokio::spawn(async move { source.next().await });
+    // sequence.json, then the first item's 404.
+    stub.state().wait_for_hits(Target::R2z2, 2).await;
+    let km = battlescope_synth::generate(&ScenarioConfig::small(), 9).remove(0);
+    stub.state().data.publish(&km);
+    let record = reader.await.unwrap().unwrap();
+    assert_eq!(record.position, format!("r2z2 sequence {FIRST}"));
+    assert_eq!(killmail_id(&record.parsed), km.killmail_id);
+}
+
+#[test]
+fn https_urls_are_refused_until_the_build_has_tls() {
+    let err = R2z2Source::new(&R2z2Config::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("https needs a TLS backend"),
+        "{err}"
+    );
+    let err = RedisqSource::new(RedisqConfig::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("https needs a TLS backend"),
+        "{err}"
+    );
+}
+
+#[test]
+fn polling_futures_can_move_between_threads() {
+    fn assert_send<T: Send>(_: &T) {}
+    let config = R2z2Config {
+        base_url: "http://127.0.0.1:1/ephemeral".to_owned(),
+        ..R2z2Config::default()
+    };
+    let mut r2z2 = R2z2Source::starting_at(&config, 1).unwrap();
+    assert_send(&r2z2.next());
+    let mut redisq = RedisqSource::new(RedisqConfig {
+        url: "http://127.0.0.1:1/listen.php".to_owned(),
+        ..RedisqConfig::default()
+    })
+    .unwrap();
+    assert_send(&redisq.next());
+}

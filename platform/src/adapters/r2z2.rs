@@ -203,7 +203,10 @@ mod tests {
 
     #[test]
     fn cursors_are_sequence_numbers() {
-        let config = R2z2Config::default();
+        let config = R2z2Config {
+            base_url: "http://127.0.0.1:1/ephemeral".to_owned(),
+            ..R2z2Config::default()
+        };
         let source = R2z2Source::resume(&config, "42").unwrap();
         assert_eq!(source.cursor().as_deref(), Some("42"));
         let err = R2z2Source::resume(&config, "x").unwrap_err();

@@ -75,12 +75,7 @@ impl RedisqSource {
         }
         let mut url = Url::parse(&config.url)
             .map_err(|e| invalid("url", format!("`{}`: {e}", config.url)))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(invalid(
-                "url",
-                format!("`{}` is not an http(s) URL", config.url),
-            ));
-        }
+        http::check_scheme(&url).map_err(|reason| invalid("url", reason))?;
         url.query_pairs_mut()
             .append_pair("queueID", &config.queue_id)
             .append_pair("ttw", &config.ttw.as_secs().to_string());

@@ -127,10 +127,16 @@ impl StubData {
     }
 
     /// The newest sequence number (`sequence.json`): the last item
-    /// published, or one before the first when there is none yet.
+    /// published, or the first one to come while there is none (a poller
+    /// starting there gets 404 until it is published).
     #[must_use]
     pub fn sequence(&self) -> u64 {
-        self.lock().next_sequence.saturating_sub(1)
+        let c = self.lock();
+        if c.r2z2.is_empty() {
+            c.next_sequence
+        } else {
+            c.next_sequence - 1
+        }
     }
 
     pub(super) fn r2z2_item(&self, sequence: u64) -> Option<Bytes> {
@@ -221,7 +227,7 @@ mod tests {
     #[test]
     fn fixtures_fill_every_feed() {
         let data = StubData::new(1000);
-        assert_eq!(data.sequence(), 999);
+        assert_eq!(data.sequence(), 1000);
         data.add_fixtures();
         assert_eq!(data.sequence(), 1001);
         assert!(data.r2z2_item(1000).is_some());
