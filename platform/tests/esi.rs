@@ -218,9 +218,24 @@ async fn names_are_resolved_once_and_cached() {
     );
     assert_eq!(esi.names(&[587, 30_000_142]).await.unwrap().len(), 2);
     assert_eq!(stub.state().hits(Target::Esi), 1);
+}
 
-    let err = esi.names(&[7]).await.unwrap_err();
-    assert!(matches!(err, EsiError::NotFound { .. }), "{err:?}");
+#[tokio::test]
+async fn unknown_ids_are_left_out_not_fatal() {
+    let stub = stub().await;
+    let esi = EsiClient::new(&config(&stub)).unwrap();
+    // ESI refuses the whole call for the one id it does not know (7).
+    let names = esi
+        .names(&[30_000_142, 587, 7, 99_003_581, 30_002_187])
+        .await
+        .unwrap();
+    let ids: Vec<u64> = names.iter().map(|n| n.id).collect();
+    assert_eq!(ids, [30_000_142, 587, 99_003_581, 30_002_187]);
+    assert_eq!(esi.stats().unknown_names, 1);
+    // 5 ids 404 -> [30000142, 587] ok, [7, 99003581, 30002187] 404 ->
+    // [7] 404, [99003581, 30002187] ok.
+    assert_eq!(stub.state().hits(Target::Esi), 5);
+    assert_eq!(esi.stats().errors, 3, "the three calls that got a 404");
 }
 
 #[tokio::test]

@@ -111,6 +111,8 @@ pub struct EsiStats {
     pub errors: u64,
     /// Killmails and names served from the cache.
     pub cache_hits: u64,
+    /// Ids ESI could not name (left out of [`EsiClient::names`]).
+    pub unknown_names: u64,
     /// Times the breaker opened.
     pub breaker_opened: u64,
 }
@@ -121,6 +123,7 @@ struct Counters {
     retries: AtomicU64,
     errors: AtomicU64,
     cache_hits: AtomicU64,
+    unknown_names: AtomicU64,
 }
 
 /// Why one attempt failed, and whether another attempt may help.
@@ -207,12 +210,16 @@ impl EsiClient {
     }
 
     /// The names of `ids` (`POST /universe/names/`, 1000 ids per call),
-    /// from the cache where it has them; one entry per distinct id, in the
-    /// order asked.
+    /// from the cache where it has them; one entry per distinct id ESI
+    /// knows, in the order asked.
+    ///
+    /// ESI answers 404 for a whole call when one id in it is unknown; the
+    /// call is then split in halves until the unknown ids stand alone, and
+    /// those are left out (counted in [`EsiStats::unknown_names`]), so one
+    /// bad id costs a few calls, not every name.
     ///
     /// # Errors
-    /// As [`EsiClient::killmail`]; ESI answers 404 for a whole call when
-    /// one id in it is unknown ([`EsiError::NotFound`]).
+    /// As [`EsiClient::killmail`], except that unknown ids are no error.
     pub async fn names(&self, ids: &[u64]) -> Result<Vec<EntityName>, EsiError> {
         let mut seen = HashSet::with_capacity(ids.len());
         let distinct: Vec<u64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
@@ -225,30 +232,46 @@ impl EsiClient {
         self.counters
             .cache_hits
             .fetch_add(hits as u64, Ordering::Relaxed);
-        let url = self.url("universe/names/");
-        for chunk in missing.chunks(NAMES_PER_CALL) {
-            let what = format!("ESI names of {} ids from {}", chunk.len(), chunk[0]);
-            let body = serde_json::to_vec(chunk).unwrap_or_default();
-            let names = self
-                .call(
-                    &what,
-                    || {
-                        self.http
-                            .post(url.clone())
-                            .header(reqwest::header::CONTENT_TYPE, "application/json")
-                            .body(body.clone())
-                    },
-                    |bytes| parse_names(&what, &bytes),
-                )
-                .await?;
-            for name in names {
-                self.names.insert(name.id, name);
+        let mut todo: Vec<&[u64]> = missing.chunks(NAMES_PER_CALL).rev().collect();
+        while let Some(part) = todo.pop() {
+            match self.names_call(part).await {
+                Ok(names) => {
+                    for name in names {
+                        self.names.insert(name.id, name);
+                    }
+                }
+                Err(EsiError::NotFound { .. }) if part.len() > 1 => {
+                    let (left, right) = part.split_at(part.len() / 2);
+                    todo.push(right);
+                    todo.push(left);
+                }
+                Err(EsiError::NotFound { .. }) => {
+                    self.counters.unknown_names.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
             }
         }
         Ok(distinct
             .iter()
             .filter_map(|id| self.names.get(id))
             .collect())
+    }
+
+    async fn names_call(&self, ids: &[u64]) -> Result<Vec<EntityName>, EsiError> {
+        let what = format!("ESI names of {} ids from {}", ids.len(), ids[0]);
+        let body = serde_json::to_vec(ids).unwrap_or_default();
+        let url = self.url("universe/names/");
+        self.call(
+            &what,
+            || {
+                self.http
+                    .post(url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            },
+            |bytes| parse_names(&what, &bytes),
+        )
+        .await
     }
 
     /// The breaker's state now (for metrics and readiness).
@@ -266,6 +289,7 @@ impl EsiClient {
             retries: c.retries.load(Ordering::Relaxed),
             errors: c.errors.load(Ordering::Relaxed),
             cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            unknown_names: c.unknown_names.load(Ordering::Relaxed),
             breaker_opened: self.breaker.times_opened(),
         }
     }
