@@ -190,3 +190,49 @@ async fn an_index_on_disk_survives_a_reopen() {
         Some((DocKind::Character, "Chribba".to_owned()))
     );
 }
+
+#[tokio::test]
+async fn clustered_battles_and_their_killmails_are_found() {
+    use battlescope_core::{cluster, ClusterConfig};
+    use battlescope_synth::ScenarioConfig;
+
+    let kills = battlescope_synth::generate(&ScenarioConfig::small(), 7);
+    let battles = cluster(&kills, &ClusterConfig::default()).expect("default config is valid");
+    let biggest = battles
+        .iter()
+        .max_by_key(|b| b.killmail_ids.len())
+        .expect("the scenario has battles");
+    // Names as the ESI cache would give them.
+    let names = |id: u64| Some(format!("Name{id}"));
+    let index = SearchIndex::in_memory(SearchConfig::default()).unwrap();
+    let mut docs: Vec<SearchDoc> = battles
+        .iter()
+        .map(|b| SearchDoc::battle(b, names))
+        .collect();
+    docs.extend(kills.iter().map(|km| SearchDoc::killmail(km, names)));
+    index.upsert(docs).await.unwrap();
+    index.commit().await.unwrap();
+
+    let system = biggest.system_name.clone().expect("a known system");
+    let hits = index
+        .search(SearchQuery::new(system.clone()).kinds(&[DocKind::Battle]))
+        .await
+        .unwrap();
+    assert_eq!(hits[0].id, biggest.id.to_string(), "{system}: {hits:?}");
+    assert_eq!(hits[0].name, system);
+
+    // A killmail by its victim's alliance name.
+    let km = kills
+        .iter()
+        .find(|km| km.victim.alliance_id.is_some())
+        .expect("a victim in an alliance");
+    let alliance = format!("Name{}", km.victim.alliance_id.unwrap_or_default());
+    let hits = index
+        .search(SearchQuery {
+            limit: 1000,
+            ..SearchQuery::new(alliance).kinds(&[DocKind::Killmail])
+        })
+        .await
+        .unwrap();
+    assert!(hits.iter().any(|h| h.id == km.killmail_id.to_string()));
+}

@@ -1,6 +1,8 @@
 //! What the search index holds: one document per battle, entity (alliance,
 //! corporation, character, solar system) or killmail.
 
+use battlescope_core::universe::{self, SolarSystem};
+use battlescope_core::{Battle, Killmail};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +77,66 @@ impl SearchDoc {
             name: name.into(),
             text: String::new(),
             time: None,
+            rank: 0,
+        }
+    }
+
+    /// A solar system of the static data, findable by its region too.
+    #[must_use]
+    pub fn system(system: &SolarSystem) -> Self {
+        Self {
+            text: system.region_name.to_owned(),
+            ..Self::entity(DocKind::System, u64::from(system.id), system.name)
+        }
+    }
+
+    /// A battle: named by its system, found also by its region and the
+    /// names (from `names`, e.g. the ESI cache) of every alliance and
+    /// corporation on its sides; bigger battles rank first.
+    #[must_use]
+    pub fn battle(battle: &Battle, names: impl Fn(u64) -> Option<String>) -> Self {
+        let mut text: Vec<String> = battle.region_name.iter().cloned().collect();
+        for side in &battle.sides {
+            text.extend(side.alliances.iter().filter_map(|id| names(*id)));
+            text.extend(side.corporations.iter().filter_map(|id| names(*id)));
+        }
+        Self {
+            kind: DocKind::Battle,
+            id: battle.id.to_string(),
+            name: battle
+                .system_name
+                .clone()
+                .unwrap_or_else(|| format!("system {}", battle.system_id)),
+            text: text.join(" "),
+            time: Some(battle.start_time),
+            rank: battle.killmail_ids.len() as u64,
+        }
+    }
+
+    /// A killmail: named by the victim's ship and the system, found also by
+    /// the victim's character, corporation and alliance names.
+    #[must_use]
+    pub fn killmail(km: &Killmail, names: impl Fn(u64) -> Option<String>) -> Self {
+        let ship = universe::ship_type(km.victim.ship_type_id).map_or_else(
+            || format!("type {}", km.victim.ship_type_id),
+            |t| t.name.to_owned(),
+        );
+        let place = universe::system(km.solar_system_id).map_or_else(
+            || format!("system {}", km.solar_system_id),
+            |s| s.name.to_owned(),
+        );
+        let v = &km.victim;
+        let text: Vec<String> = [v.character_id, v.corporation_id, v.alliance_id]
+            .into_iter()
+            .flatten()
+            .filter_map(names)
+            .collect();
+        Self {
+            kind: DocKind::Killmail,
+            id: km.killmail_id.to_string(),
+            name: format!("{ship} in {place}"),
+            text: text.join(" "),
+            time: Some(km.killmail_time),
             rank: 0,
         }
     }
