@@ -160,3 +160,20 @@ async fn faults_set_over_http_spoil_the_next_answers() {
     assert_eq!(normal["killmail_time"], "2024-07-14T15:49:53Z");
     assert_eq!(stub.state().hits(Target::Esi), 5);
 }
+
+#[tokio::test]
+async fn shutdown_ends_long_polls_at_once() {
+    let stub = Stub::start(StubConfig {
+        fixtures: false,
+        ..StubConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = format!("{}?queueID=t&ttw=10", stub.redisq_url());
+    let waiting = tokio::spawn(async move { reqwest::get(url).await?.text().await });
+    stub.state().wait_for_hits(Target::Redisq, 1).await;
+    let started = std::time::Instant::now();
+    stub.shutdown().await.unwrap();
+    assert_eq!(waiting.await.unwrap().unwrap(), r#"{"package":null}"#);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -63,6 +63,9 @@ pub struct StubState {
     pub faults: Faults,
     hits: Mutex<HashMap<Target, u64>>,
     hits_changed: watch::Sender<u64>,
+    /// Set when the server stops, so long polls answer at once instead of
+    /// holding the shutdown for up to `ttw`.
+    closing: watch::Sender<bool>,
 }
 
 impl StubState {
@@ -76,6 +79,7 @@ impl StubState {
             faults: Faults::default(),
             hits: Mutex::new(HashMap::new()),
             hits_changed: watch::channel(0).0,
+            closing: watch::channel(false).0,
         }
     }
 
@@ -99,6 +103,11 @@ impl StubState {
                 return;
             }
         }
+    }
+
+    /// A receiver that turns `true` when the server stops.
+    pub(crate) fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     fn hit(&self, target: Target) {
@@ -208,8 +217,12 @@ pub async fn serve(
     state: Arc<StubState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let closing = Arc::clone(&state);
     axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.closing.send_replace(true);
+        })
         .await
 }
 

@@ -188,13 +188,22 @@ async fn redisq_listen(
     // Subscribe before looking, so a package published in between still
     // wakes this request.
     let mut changed = state.data.subscribe();
+    let mut closing = state.closing();
     loop {
         if let Some(package) = state.data.redisq_next(&queue) {
             return Answer::json(package).finish(spoil);
         }
-        match tokio::time::timeout_at(deadline, changed.changed()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => break,
+        if *closing.borrow_and_update() {
+            break;
+        }
+        tokio::select! {
+            woke = tokio::time::timeout_at(deadline, changed.changed()) => {
+                if !matches!(woke, Ok(Ok(()))) {
+                    break;
+                }
+            }
+            // Re-checked at the top of the loop.
+            _ = closing.changed() => {}
         }
     }
     Answer::json(Bytes::from_static(b"{\"package\":null}")).finish(spoil)
