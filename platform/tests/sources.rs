@@ -189,7 +189,7 @@ async fn r2z2_hands_out_a_bad_record_as_an_error_naming_it() {
 #[tokio::test]
 async fn redisq_null_package_means_nothing_new() {
     let stub = stub(false).await;
-    let mut source = RedisqSource::new(redisq(&stub, 0)).unwrap();
+    let mut source = RedisqSource::new(&redisq(&stub, 0)).unwrap();
     assert!(source.poll().await.unwrap().is_none());
     let km = battlescope_synth::generate(&ScenarioConfig::small(), 5).remove(0);
     stub.state().data.publish(&km);
@@ -203,7 +203,7 @@ async fn redisq_null_package_means_nothing_new() {
 #[tokio::test]
 async fn redisq_long_poll_wakes_on_a_new_package() {
     let stub = stub(false).await;
-    let mut source = RedisqSource::new(redisq(&stub, 10)).unwrap();
+    let mut source = RedisqSource::new(&redisq(&stub, 10)).unwrap();
     let reader = tokio::spawn(async move { source.poll().await });
     stub.state().wait_for_hits(Target::Redisq, 1).await;
     let started = Instant::now();
@@ -220,7 +220,7 @@ async fn redisq_reads_the_real_packages_and_names_a_bad_one() {
     stub.state()
         .faults
         .inject(Target::Redisq, Fault::Garbage, 1);
-    let mut source = RedisqSource::new(redisq(&stub, 0)).unwrap();
+    let mut source = RedisqSource::new(&redisq(&stub, 0)).unwrap();
     // The garbage answer took no package off the queue.
     let bad = source.poll().await.unwrap().expect("an error item");
     let err = bad.parsed.unwrap_err();
@@ -264,7 +264,7 @@ fn https_urls_are_refused_until_the_build_has_tls() {
         err.to_string().contains("https needs a TLS backend"),
         "{err}"
     );
-    let err = RedisqSource::new(RedisqConfig::default()).unwrap_err();
+    let err = RedisqSource::new(&RedisqConfig::default()).unwrap_err();
     assert!(
         err.to_string().contains("https needs a TLS backend"),
         "{err}"
@@ -280,7 +280,7 @@ fn polling_futures_can_move_between_threads() {
     };
     let mut r2z2 = R2z2Source::starting_at(&config, 1).unwrap();
     assert_send(&r2z2.next());
-    let mut redisq = RedisqSource::new(RedisqConfig {
+    let mut redisq = RedisqSource::new(&RedisqConfig {
         url: "http://127.0.0.1:1/listen.php".to_owned(),
         ..RedisqConfig::default()
     })

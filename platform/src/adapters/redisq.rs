@@ -65,7 +65,7 @@ impl RedisqSource {
     ///
     /// # Errors
     /// [`SourceError::Config`] for a bad URL or an empty queue id.
-    pub fn new(config: RedisqConfig) -> Result<Self, SourceError> {
+    pub fn new(config: &RedisqConfig) -> Result<Self, SourceError> {
         let invalid = |field: &str, reason: String| SourceError::Config {
             field: field.to_owned(),
             reason,
@@ -87,7 +87,7 @@ impl RedisqSource {
         .map_err(|e| invalid("http client", e.to_string()))?;
         Ok(Self {
             url,
-            queue_id: config.queue_id,
+            queue_id: config.queue_id.clone(),
             empty_wait: config.empty_wait,
             fetcher: Fetcher {
                 client,
@@ -101,10 +101,11 @@ impl RedisqSource {
         })
     }
 
-    /// The cursor: the queue id (the server keeps the position).
+    /// The cursor: the queue id (the server keeps the position). Always
+    /// known; an `Option` to read like [`super::r2z2::R2z2Source::cursor`].
     #[must_use]
-    pub fn cursor(&self) -> String {
-        self.queue_id.clone()
+    pub fn cursor(&self) -> Option<String> {
+        Some(self.queue_id.clone())
     }
 
     /// Requests, rate limits and retries so far.
@@ -157,7 +158,7 @@ impl RedisqSource {
         self.received += 1;
         Ok(Some(SourcedRecord {
             position,
-            cursor: self.cursor(),
+            cursor: self.queue_id.clone(),
             bytes,
             parsed,
         }))
@@ -170,7 +171,7 @@ mod tests {
 
     #[test]
     fn the_queue_and_wait_go_in_the_query() {
-        let source = RedisqSource::new(RedisqConfig {
+        let source = RedisqSource::new(&RedisqConfig {
             url: "http://127.0.0.1:1/listen.php".to_owned(),
             queue_id: "a b&c".to_owned(),
             ttw: Duration::from_secs(3),
@@ -181,7 +182,7 @@ mod tests {
             source.url.as_str(),
             "http://127.0.0.1:1/listen.php?queueID=a+b%26c&ttw=3"
         );
-        assert!(RedisqSource::new(RedisqConfig {
+        assert!(RedisqSource::new(&RedisqConfig {
             queue_id: " ".to_owned(),
             ..RedisqConfig::default()
         })
