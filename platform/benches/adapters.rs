@@ -58,6 +58,8 @@ fn adapters(c: &mut Criterion) {
 
     let r2z2 = R2z2Config {
         base_url: stub.r2z2_base(),
+        // Unpaced: the stub has no rate limit to respect.
+        min_request_interval: Duration::ZERO,
         ..R2z2Config::default()
     };
     group.bench_function("r2z2_poll_parse", |b| {

@@ -32,6 +32,7 @@ fn r2z2(stub: &Stub) -> R2z2Config {
     R2z2Config {
         base_url: stub.r2z2_base(),
         poll_interval: Duration::from_millis(20),
+        min_request_interval: Duration::ZERO,
         timeout: Duration::from_secs(5),
         retry: quick_retries(),
         ..R2z2Config::default()
@@ -121,6 +122,32 @@ async fn r2z2_retries_server_errors() {
     let record = source.next().await.unwrap();
     assert_eq!(killmail_id(&record.parsed), 134_265_477);
     assert_eq!(source.stats().retries, 2);
+}
+
+#[tokio::test]
+async fn r2z2_paces_its_requests() {
+    let stub = stub(false).await;
+    for km in battlescope_synth::generate(&ScenarioConfig::small(), 4)
+        .iter()
+        .take(4)
+    {
+        stub.state().data.publish(km);
+    }
+    let mut source = R2z2Source::starting_at(
+        &R2z2Config {
+            min_request_interval: Duration::from_millis(100),
+            ..r2z2(&stub)
+        },
+        FIRST,
+    )
+    .unwrap();
+    let started = Instant::now();
+    for _ in 0..4 {
+        source.next().await.unwrap();
+    }
+    // Four requests, three gaps of at least 100 ms.
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(R2z2Config::default().min_request_interval >= Duration::from_millis(1000 / 15));
 }
 
 #[tokio::test]

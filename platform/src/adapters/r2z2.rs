@@ -22,6 +22,9 @@ pub struct R2z2Config {
     pub base_url: String,
     /// Wait after a 404 before asking again (zKillboard asks for ≥ 6 s).
     pub poll_interval: Duration,
+    /// Least time between two requests: zKillboard allows 15 per second
+    /// per IP, which a poller catching up after a restart would exceed.
+    pub min_request_interval: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Required by zKillboard: who is polling, and how to reach them.
@@ -37,6 +40,8 @@ impl Default for R2z2Config {
         Self {
             base_url: "https://r2z2.zkillboard.com/ephemeral".to_owned(),
             poll_interval: Duration::from_secs(6),
+            // 14 per second: under the limit with a little room.
+            min_request_interval: Duration::from_millis(72),
             timeout: Duration::from_secs(10),
             user_agent: concat!("battlescope/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryConfig::default(),
@@ -50,6 +55,9 @@ impl Default for R2z2Config {
 pub struct R2z2Source {
     base: Url,
     poll_interval: Duration,
+    min_request_interval: Duration,
+    /// When the last request went out, for the pacing.
+    last_request: Option<tokio::time::Instant>,
     fetcher: Fetcher,
     /// The next sequence to fetch; `None` until `sequence.json` was read.
     next: Option<u64>,
@@ -102,6 +110,8 @@ impl R2z2Source {
         Ok(Self {
             base,
             poll_interval: config.poll_interval,
+            min_request_interval: config.min_request_interval,
+            last_request: None,
             fetcher: Fetcher {
                 client,
                 retry: config.retry,
@@ -159,6 +169,7 @@ impl R2z2Source {
         };
         self.next = Some(sequence);
         let url = self.url(&format!("{sequence}.json"));
+        self.pace().await;
         let Fetched::Body(bytes) = self.fetcher.get(&url).await? else {
             return Ok(None);
         };
@@ -178,6 +189,7 @@ impl R2z2Source {
     /// there yet.
     async fn newest(&mut self) -> Result<Option<u64>, SourceError> {
         let url = self.url("sequence.json");
+        self.pace().await;
         match self.fetcher.get(&url).await? {
             Fetched::Body(bytes) => {
                 parse_r2z2_sequence(&bytes)
@@ -189,6 +201,15 @@ impl R2z2Source {
             }
             Fetched::NotFound => Ok(None),
         }
+    }
+
+    /// Wait until `min_request_interval` has passed since the last
+    /// request. (Retries inside one fetch are spaced by their backoff.)
+    async fn pace(&mut self) {
+        if let Some(last) = self.last_request {
+            tokio::time::sleep_until(last + self.min_request_interval).await;
+        }
+        self.last_request = Some(tokio::time::Instant::now());
     }
 
     fn url(&self, file: &str) -> Url {
