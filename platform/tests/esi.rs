@@ -248,3 +248,22 @@ async fn a_garbled_names_answer_names_the_field() {
     let err = esi.names(&[30_000_142]).await.unwrap_err();
     assert_eq!(err.field(), Some("[0].id"), "{err}");
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_poison_and_counts_against_the_breaker() {
+    let stub = stub().await;
+    let esi = EsiClient::new(&EsiConfig {
+        max_body: 1_000,
+        ..config(&stub)
+    })
+    .unwrap();
+    let err = esi.killmail(ID, HASH).await.unwrap_err();
+    assert!(
+        matches!(err, EsiError::TooLarge { limit: 1_000, .. }) && err.is_poison(),
+        "{err:?}"
+    );
+    assert_eq!(stub.state().hits(Target::Esi), 1, "not retried");
+    esi.killmail(ID, HASH).await.unwrap_err();
+    esi.killmail(ID, HASH).await.unwrap_err();
+    assert_eq!(esi.breaker_state(), BreakerState::Open);
+}

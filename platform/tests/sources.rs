@@ -314,3 +314,38 @@ fn polling_futures_can_move_between_threads() {
     .unwrap();
     assert_send(&redisq.next());
 }
+
+#[tokio::test]
+async fn an_oversized_item_is_an_error_item_and_the_feed_goes_on() {
+    let stub = stub(true).await;
+    let small = stub
+        .state()
+        .data
+        .push_r2z2(bytes::Bytes::from_static(b"{\"not\": \"a killmail\"}"));
+    let mut source = R2z2Source::starting_at(
+        &R2z2Config {
+            // The real items are 4-6 KB.
+            max_body: 1_000,
+            ..r2z2(&stub)
+        },
+        FIRST,
+    )
+    .unwrap();
+    let big = source.next().await.unwrap();
+    let err = big.parsed.unwrap_err();
+    assert!(
+        matches!(err, battlescope_core::Error::TooLarge { limit: 1_000, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("r2z2 sequence {FIRST}: record is ")),
+        "{err}"
+    );
+    assert!(big.bytes.is_empty());
+    assert_eq!(big.cursor, (FIRST + 1).to_string());
+    source.next().await.unwrap();
+    let next = source.next().await.unwrap();
+    assert_eq!(next.position, format!("r2z2 sequence {small}"));
+    assert!(next.parsed.is_err(), "small, but not a killmail");
+}

@@ -108,6 +108,46 @@ pub fn base_url(raw: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// Largest body the adapters read by default: 8 MiB. A killmail listing
+/// every item is a few hundred KB; anything far larger is not one, and
+/// reading it whole would only cost memory.
+pub const DEFAULT_MAX_BODY: u64 = 8 * 1024 * 1024;
+
+/// A body read with a size cap.
+#[derive(Debug)]
+pub(crate) enum Body {
+    Whole(Bytes),
+    /// Over the cap: `size` is the declared or counted length; the bytes
+    /// were not kept.
+    TooLarge {
+        size: u64,
+    },
+}
+
+/// Read `resp`'s body, keeping at most `limit` bytes. Past the limit the
+/// rest is counted, not kept, so memory stays bounded (the request timeout
+/// bounds the time).
+pub(crate) async fn read_capped(mut resp: reqwest::Response, limit: u64) -> reqwest::Result<Body> {
+    if let Some(size) = resp.content_length().filter(|len| *len > limit) {
+        return Ok(Body::TooLarge { size });
+    }
+    let mut kept = Vec::new();
+    let mut size = 0u64;
+    while let Some(chunk) = resp.chunk().await? {
+        size += chunk.len() as u64;
+        if size <= limit {
+            kept.extend_from_slice(&chunk);
+        } else if !kept.is_empty() {
+            kept = Vec::new();
+        }
+    }
+    Ok(if size > limit {
+        Body::TooLarge { size }
+    } else {
+        Body::Whole(Bytes::from(kept))
+    })
+}
+
 /// The outcome of a GET that got an answer worth acting on.
 #[derive(Debug)]
 pub(crate) enum Fetched {
@@ -115,6 +155,8 @@ pub(crate) enum Fetched {
     Body(Bytes),
     /// `404`: not there (yet).
     NotFound,
+    /// `200` with a body over the cap, not kept.
+    TooLarge { size: u64, limit: u64 },
 }
 
 /// A GET that failed for good.
@@ -152,6 +194,8 @@ pub(crate) struct Fetcher {
     pub rate_limit_wait: Duration,
     /// Longest `Retry-After` honoured, so a bad header cannot stall a source for days.
     pub max_retry_after: Duration,
+    /// Largest body kept.
+    pub max_body: u64,
     pub stats: FetchStats,
 }
 
@@ -165,9 +209,15 @@ impl Fetcher {
             self.stats.requests += 1;
             let failure = match self.client.get(url.clone()).send().await {
                 Ok(resp) => match resp.status() {
-                    StatusCode::OK => match resp.bytes().await {
-                        Ok(body) => return Ok(Fetched::Body(body)),
-                        Err(e) => format!("reading the body: {e}"),
+                    StatusCode::OK => match read_capped(resp, self.max_body).await {
+                        Ok(Body::Whole(body)) => return Ok(Fetched::Body(body)),
+                        Ok(Body::TooLarge { size }) => {
+                            return Ok(Fetched::TooLarge {
+                                size,
+                                limit: self.max_body,
+                            })
+                        }
+                        Err(e) => format!("reading the body: {}", describe(&e)),
                     },
                     StatusCode::NOT_FOUND => {
                         self.stats.not_found += 1;

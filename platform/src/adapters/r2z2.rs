@@ -10,6 +10,7 @@ use battlescope_core::error::Position;
 use battlescope_core::input::{parse_r2z2_sequence, parse_record, Shape};
 use battlescope_core::killmail::Limits;
 use battlescope_core::RecordLoc;
+use bytes::Bytes;
 use reqwest::Url;
 
 use super::http::{self, FetchStats, Fetched, Fetcher, RetryConfig};
@@ -33,6 +34,8 @@ pub struct R2z2Config {
     pub retry: RetryConfig,
     /// Longest `Retry-After` honoured.
     pub max_retry_after: Duration,
+    /// Largest item read; a larger one is handed out as an error item.
+    pub max_body: u64,
 }
 
 impl Default for R2z2Config {
@@ -46,6 +49,7 @@ impl Default for R2z2Config {
             user_agent: concat!("battlescope/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryConfig::default(),
             max_retry_after: Duration::from_secs(300),
+            max_body: http::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -117,6 +121,7 @@ impl R2z2Source {
                 retry: config.retry,
                 rate_limit_wait: config.poll_interval,
                 max_retry_after: config.max_retry_after,
+                max_body: config.max_body,
                 stats: FetchStats::default(),
             },
             next,
@@ -170,12 +175,23 @@ impl R2z2Source {
         self.next = Some(sequence);
         let url = self.url(&format!("{sequence}.json"));
         self.pace().await;
-        let Fetched::Body(bytes) = self.fetcher.get(&url).await? else {
-            return Ok(None);
-        };
         let position = format!("r2z2 sequence {sequence}");
         let loc = RecordLoc::new(Some(&position), Position::Whole);
-        let parsed = parse_record(&bytes, Shape::R2z2, &self.limits, &loc);
+        let (bytes, parsed) = match self.fetcher.get(&url).await? {
+            Fetched::NotFound => return Ok(None),
+            Fetched::Body(bytes) => {
+                let parsed = parse_record(&bytes, Shape::R2z2, &self.limits, &loc);
+                (bytes, parsed)
+            }
+            Fetched::TooLarge { size, limit } => (
+                Bytes::new(),
+                Err(battlescope_core::Error::TooLarge {
+                    record: loc,
+                    size,
+                    limit,
+                }),
+            ),
+        };
         self.next = Some(sequence + 1);
         Ok(Some(SourcedRecord {
             position,
@@ -200,6 +216,14 @@ impl R2z2Source {
                     })
             }
             Fetched::NotFound => Ok(None),
+            Fetched::TooLarge { size, limit } => Err(SourceError::Sequence {
+                url: url.to_string(),
+                source: Box::new(battlescope_core::Error::TooLarge {
+                    record: RecordLoc::new(Some("sequence.json"), Position::Whole),
+                    size,
+                    limit,
+                }),
+            }),
         }
     }
 

@@ -9,6 +9,7 @@ use battlescope_core::error::Position;
 use battlescope_core::input::{parse_record, Record, Shape};
 use battlescope_core::killmail::Limits;
 use battlescope_core::RecordLoc;
+use bytes::Bytes;
 use reqwest::Url;
 
 use super::http::{self, FetchStats, Fetched, Fetcher, RetryConfig};
@@ -32,6 +33,8 @@ pub struct RedisqConfig {
     /// Wait after a `null` package before asking again; the long poll
     /// already waited, so zero unless `ttw` is zero.
     pub empty_wait: Duration,
+    /// Largest package read; a larger one is handed out as an error item.
+    pub max_body: u64,
 }
 
 impl Default for RedisqConfig {
@@ -44,6 +47,7 @@ impl Default for RedisqConfig {
             user_agent: concat!("battlescope/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryConfig::default(),
             empty_wait: Duration::ZERO,
+            max_body: http::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -94,6 +98,7 @@ impl RedisqSource {
                 retry: config.retry,
                 rate_limit_wait: Duration::from_secs(10),
                 max_retry_after: Duration::from_secs(300),
+                max_body: config.max_body,
                 stats: FetchStats::default(),
             },
             received: 0,
@@ -135,8 +140,18 @@ impl RedisqSource {
     /// [`SourceError::Fetch`] when RedisQ keeps failing, refuses the
     /// request or answers 404.
     pub async fn poll(&mut self) -> Result<Option<SourcedRecord>, SourceError> {
-        let bytes = match self.fetcher.get(&self.url).await? {
-            Fetched::Body(bytes) => bytes,
+        let fetched = self.fetcher.get(&self.url).await?;
+        let position = format!(
+            "redisq queue {} package {}",
+            self.queue_id,
+            self.received + 1
+        );
+        let loc = RecordLoc::new(Some(&position), Position::Whole);
+        let (bytes, parsed) = match fetched {
+            Fetched::Body(bytes) => {
+                let parsed = parse_record(&bytes, Shape::RedisQ, &self.limits, &loc);
+                (bytes, parsed)
+            }
             Fetched::NotFound => {
                 return Err(http::FetchError::Status {
                     url: self.url.to_string(),
@@ -144,14 +159,17 @@ impl RedisqSource {
                 }
                 .into())
             }
+            // The server has moved the queue past it: hand it out as an
+            // error item so it is not lost silently.
+            Fetched::TooLarge { size, limit } => (
+                Bytes::new(),
+                Err(battlescope_core::Error::TooLarge {
+                    record: loc,
+                    size,
+                    limit,
+                }),
+            ),
         };
-        let position = format!(
-            "redisq queue {} package {}",
-            self.queue_id,
-            self.received + 1
-        );
-        let loc = RecordLoc::new(Some(&position), Position::Whole);
-        let parsed = parse_record(&bytes, Shape::RedisQ, &self.limits, &loc);
         if matches!(parsed, Ok(Record::Empty)) {
             return Ok(None);
         }

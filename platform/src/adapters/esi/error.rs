@@ -57,6 +57,9 @@ pub enum EsiError {
     /// The hash is not hexadecimal, so the request was not sent.
     #[error("{what}: `{hash}` is not a hexadecimal killmail hash")]
     BadHash { what: String, hash: String },
+    /// A body over the size cap (not kept).
+    #[error("{what}: body of {size} bytes is over the {limit}-byte limit")]
+    TooLarge { what: String, size: u64, limit: u64 },
     /// ESI answered with another killmail than the one asked for.
     #[error("{what}: ESI answered with killmail {got}")]
     WrongKillmail { what: String, got: u64 },
@@ -95,7 +98,7 @@ impl EsiError {
             Self::GaveUp { .. } => "gave_up",
             Self::NotFound { .. } => "not_found",
             Self::Rejected { .. } | Self::BadHash { .. } => "rejected",
-            Self::BadKillmail { .. } | Self::BadNames { .. } => "bad_body",
+            Self::BadKillmail { .. } | Self::BadNames { .. } | Self::TooLarge { .. } => "bad_body",
             Self::WrongKillmail { .. } => "wrong_killmail",
         }
     }

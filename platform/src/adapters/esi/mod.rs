@@ -55,6 +55,8 @@ pub struct EsiConfig {
     pub killmail_cache: usize,
     /// Names kept in the cache.
     pub name_cache: usize,
+    /// Largest body read.
+    pub max_body: u64,
 }
 
 impl Default for EsiConfig {
@@ -69,6 +71,7 @@ impl Default for EsiConfig {
             breaker: BreakerConfig::default(),
             killmail_cache: 100_000,
             name_cache: 200_000,
+            max_body: http::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -141,6 +144,7 @@ pub struct EsiClient {
     base: Url,
     retry: RetryConfig,
     max_retry_after: Duration,
+    max_body: u64,
     breaker: CircuitBreaker,
     killmails: Cache<(u64, String), Arc<Killmail>>,
     names: Cache<u64, EntityName>,
@@ -169,6 +173,7 @@ impl EsiClient {
             base,
             retry: config.retry,
             max_retry_after: config.max_retry_after,
+            max_body: config.max_body,
             breaker: CircuitBreaker::new(config.breaker),
             killmails: Cache::new(config.killmail_cache),
             names: Cache::new(config.name_cache),
@@ -341,8 +346,16 @@ impl EsiClient {
                 permit.failure();
                 return Err(Attempt::Transient(format!("HTTP {status}")));
             }
-            let body = match resp.bytes().await {
-                Ok(body) => body,
+            let body = match http::read_capped(resp, self.max_body).await {
+                Ok(http::Body::Whole(body)) => body,
+                Ok(http::Body::TooLarge { size }) => {
+                    permit.failure();
+                    return Err(Attempt::Final(EsiError::TooLarge {
+                        what: what.to_owned(),
+                        size,
+                        limit: self.max_body,
+                    }));
+                }
                 Err(e) => {
                     permit.failure();
                     return Err(Attempt::Transient(format!(
