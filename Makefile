@@ -11,6 +11,7 @@ lint:            ## rustfmt, clippy and cargo-deny
 
 bench:           ## criterion benchmarks (figures go to docs/benchmarks.md)
 	cargo bench -p battlescope-core
+	cargo bench -p battlescope --bench search --bench adapters
 
 run:             ## README command 1
 	cargo run --release -p battlescope -- cluster examples/data/*

@@ -6,6 +6,7 @@ mod inputs;
 mod intel;
 mod output;
 mod rules;
+mod stub;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,9 @@ enum Command {
     /// Battle intel on an alliance, corporation or character: opponents,
     /// allies, ships, doctrines, activity and pilots (JSON or a table).
     Intel(intel::IntelArgs),
+    /// A local stub of zKillboard (R2Z2, RedisQ) and ESI serving real
+    /// samples and generated killmails, with faults on demand.
+    Stub(stub::StubArgs),
 }
 
 /// Run the parsed command line.
@@ -41,5 +45,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cluster(args) => cluster::run(&args),
         Command::Filter(args) => filter::run(&args),
         Command::Intel(args) => intel::run(&args),
+        Command::Stub(args) => stub::run(&args),
     }
 }
