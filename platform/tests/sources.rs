@@ -285,17 +285,16 @@ async fn r2z2_on_an_empty_feed_waits_for_the_first_item() {
 }
 
 #[test]
-fn https_urls_are_refused_until_the_build_has_tls() {
-    let err = R2z2Source::new(&R2z2Config::default()).unwrap_err();
-    assert!(
-        err.to_string().contains("https needs a TLS backend"),
-        "{err}"
-    );
-    let err = RedisqSource::new(&RedisqConfig::default()).unwrap_err();
-    assert!(
-        err.to_string().contains("https needs a TLS backend"),
-        "{err}"
-    );
+fn the_real_feeds_over_https_are_accepted_and_other_schemes_refused() {
+    // The defaults point at zKillboard over https (TLS: rustls + ring).
+    R2z2Source::new(&R2z2Config::default()).unwrap();
+    RedisqSource::new(&RedisqConfig::default()).unwrap();
+    let err = R2z2Source::new(&R2z2Config {
+        base_url: "ftp://r2z2.zkillboard.com/ephemeral".to_owned(),
+        ..R2z2Config::default()
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("not an http(s) URL"), "{err}");
 }
 
 #[test]

@@ -225,8 +225,9 @@ fn options(format: &str) -> PyResult<ReadOptions> {
 /// directory is an error).
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned arguments
-fn expand_paths(paths: Vec<PathBuf>) -> PyResult<Vec<PathBuf>> {
-    core::input::expand_paths(&paths).into_py_result()
+fn expand_paths(paths: Vec<PathBuf>) -> PyResult<Vec<String>> {
+    let files = core::input::expand_paths(&paths).into_py_result()?;
+    Ok(files.iter().map(|f| f.display().to_string()).collect())
 }
 
 /// Read killmail files (the native half of `battlescope.read_killmails`,

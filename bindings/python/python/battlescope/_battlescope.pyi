@@ -14,6 +14,7 @@ __all__ = [
     "Killmail",
     "KillmailSet",
     "KillmailIterator",
+    "expand_paths",
     "read_paths",
     "read_records",
     "parse_killmail",
