@@ -1,31 +1,39 @@
-//! How right are the sides? Label-free checks on real killmail files (see
-//! `battle::check_sides`) over every battle of at least 30 kills, and the
-//! worst battles of at least 100 kills.
+//! How right are the sides? First the agreement with the known teams of
+//! generated fights (`battle::rand_index` on `battlescope_synth::team_fight`),
+//! then label-free checks on real killmail files (`battle::check_sides`)
+//! over every battle of at least 30 kills, and the worst battles of at
+//! least 100 kills.
 //!
 //! ```text
 //! cargo run --release -p battlescope-core --features archive --example sides_quality -- \
 //!     killmails-2021-11-27.tar.bz2 killmails-2021-11-28.tar.bz2
 //! ```
 //!
-//! Any input the reader knows works (archives, JSON Lines, JSON arrays).
+//! Any input the reader knows works (archives, JSON Lines, JSON arrays);
+//! without files only the generated fights are scored.
 
 use std::path::Path;
 use std::time::Instant;
 
-use battlescope_core::battle::{check_sides, Battle, SideChecks};
+use battlescope_core::battle::{assign_sides, check_sides, rand_index, Battle, SideChecks};
 use battlescope_core::cluster::{cluster, ClusterConfig};
 use battlescope_core::input::{ReadOptions, ReadOutcome};
 use battlescope_core::Killmail;
+use battlescope_synth::{team_fight, TeamFightConfig};
 
 /// Battles below this many kills are not judged (small fights are easy).
 const MIN_KILLS: u32 = 30;
 /// Battles from this many kills up are listed one by one when they score low.
 const BIG: u32 = 100;
 
+/// Seeds per kind of generated fight.
+const SEEDS: u64 = 20;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    synthetic();
     let paths: Vec<String> = std::env::args().skip(1).collect();
     if paths.is_empty() {
-        return Err("usage: sides_quality FILE...".into());
+        return Ok(());
     }
     let mut read = ReadOutcome::default();
     for p in &paths {
@@ -98,6 +106,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// Rand index of the sides of generated fights against their teams.
+fn synthetic() {
+    let kinds = [
+        (
+            "two teams",
+            TeamFightConfig {
+                teams: 2,
+                ..TeamFightConfig::default()
+            },
+        ),
+        ("two teams and a third party", TeamFightConfig::default()),
+        (
+            "big: 2,000 kills, up to 150 on a mail",
+            TeamFightConfig {
+                kills: 2_000,
+                alliances_per_team: (4, 12),
+                pilots_per_alliance: (5, 150),
+                max_attackers: 150,
+                ..TeamFightConfig::default()
+            },
+        ),
+    ];
+    for (name, config) in &kinds {
+        let scores: Vec<f64> = (1..=SEEDS)
+            .map(|seed| {
+                let fight = team_fight(config, seed);
+                let refs: Vec<&Killmail> = fight.kills.iter().collect();
+                rand_index(&fight.teams, &assign_sides(&refs))
+            })
+            .collect();
+        #[allow(clippy::cast_precision_loss)]
+        let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+        let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
+        println!("synthetic, {name}: Rand index mean {mean:.4}, min {min:.4} over {SEEDS} fights");
+    }
 }
 
 /// The largest sides as `pilots/kills/losses`, and how many more there are.
