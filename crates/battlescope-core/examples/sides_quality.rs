@@ -94,12 +94,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("battles >= {BIG} kills, lowest hostile first:");
     for (c, b) in &rows {
         println!(
-            "  {:<10} {} {:>5} kills {:>5} pilots  hostile {} ({} same-group)  allied {}  sides {}",
+            "  {:<10} {} {:>5} kills {:>5} pilots  hostile {} ({} failed of {}, {} same-group)  allied {}  sides {}",
             b.system_name.as_deref().unwrap_or("?"),
             b.start_time.format("%m-%d %H:%M"),
             b.stats.kill_count,
             b.stats.unique_pilots,
             pct(c.hostile()),
+            c.hostile_judged - c.hostile_passed,
+            c.hostile_judged,
             c.hostile_same_group,
             pct(c.allied()),
             describe(b)

@@ -62,10 +62,21 @@ pub(super) fn merge_groups(n: usize, mut rows: Vec<FxHashMap<usize, i64>>) -> Ve
 /// the cluster its own evidence favours most (or to a cluster of its own
 /// when it favours none), until no group moves. Greedy merging decides on
 /// sums of whole clusters and can strand a group on the wrong side; this
-/// pass looks at each group's own evidence. Ties stay put, so it ends.
+/// pass looks at each group's own evidence. Ties stay put; at most
+/// `MAX_PASSES` passes.
 pub(super) fn refine(rows: &[FxHashMap<usize, i64>], cluster_of: &mut [usize]) {
     const MAX_PASSES: usize = 20;
     let mut sums: FxHashMap<usize, i64> = FxHashMap::default();
+    let mut size: FxHashMap<usize, usize> = FxHashMap::default();
+    for &c in cluster_of.iter() {
+        *size.entry(c).or_default() += 1;
+    }
+    let relabel = |size: &mut FxHashMap<usize, usize>, cluster_of: &mut [usize], g, to| {
+        let from = cluster_of[g];
+        *size.entry(from).or_default() -= 1;
+        *size.entry(to).or_default() += 1;
+        cluster_of[g] = to;
+    };
     for _ in 0..MAX_PASSES {
         let mut moved = false;
         for g in 0..rows.len() {
@@ -81,15 +92,16 @@ pub(super) fn refine(rows: &[FxHashMap<usize, i64>], cluster_of: &mut [usize]) {
                 .filter(|(&c, _)| c != here)
                 .max_by_key(|(&c, &w)| (w, Reverse(c)))
                 .map(|(&c, &w)| (c, w));
-            let alone = cluster_of.iter().filter(|&&c| c == here).count() == 1;
+            let alone = size.get(&here) == Some(&1);
             match best {
                 Some((c, w)) if w > stay && w > 0 => {
-                    cluster_of[g] = c;
+                    relabel(&mut size, cluster_of, g, c);
                     moved = true;
                 }
                 _ if stay < 0 && !alone => {
-                    // Nobody wants it: a side of its own, named by itself.
-                    cluster_of[g] = g;
+                    // Nobody wants it: a side of its own, under a label no
+                    // cluster uses (its former cluster may be named `g`).
+                    relabel(&mut size, cluster_of, g, rows.len() + g);
                     moved = true;
                 }
                 _ => {}
@@ -98,5 +110,13 @@ pub(super) fn refine(rows: &[FxHashMap<usize, i64>], cluster_of: &mut [usize]) {
         if !moved {
             break;
         }
+    }
+    // Name every cluster by its lowest group again.
+    let mut lowest: FxHashMap<usize, usize> = FxHashMap::default();
+    for (g, &c) in cluster_of.iter().enumerate() {
+        lowest.entry(c).or_insert(g);
+    }
+    for c in cluster_of.iter_mut() {
+        *c = lowest[c];
     }
 }
