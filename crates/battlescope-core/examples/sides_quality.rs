@@ -122,6 +122,13 @@ fn synthetic() {
         ),
         ("two teams and a third party", TeamFightConfig::default()),
         (
+            "third party shot by both teams on 25% of the kills",
+            TeamFightConfig {
+                shared_victim_rate: 0.25,
+                ..TeamFightConfig::default()
+            },
+        ),
+        (
             "big: 2,000 kills, up to 150 on a mail",
             TeamFightConfig {
                 kills: 2_000,
