@@ -368,6 +368,32 @@ fn generated_fights_agree_with_their_teams() {
     }
 }
 
+#[test]
+fn sides_depend_on_the_set_of_kills_not_their_order() {
+    use battlescope_synth::{team_fight, TeamFightConfig};
+    let fight = team_fight(&TeamFightConfig::default(), 9);
+    let sorted: Vec<&Killmail> = fight.kills.iter().collect();
+    let expected = assign_sides(&sorted);
+    // Reversed, and interleaved from both ends.
+    let reversed: Vec<&Killmail> = fight.kills.iter().rev().collect();
+    let n = fight.kills.len();
+    let interleaved: Vec<&Killmail> = (0..n)
+        .map(|i| &fight.kills[if i % 2 == 0 { i / 2 } else { n - 1 - i / 2 }])
+        .collect();
+    for order in [reversed, interleaved] {
+        let got = assign_sides(&order);
+        assert_eq!(got.len(), expected.len());
+        for (g, e) in got.iter().zip(&expected) {
+            // ISK sums may differ in the last bits (float addition order).
+            assert_eq!(
+                (&g.alliances, &g.corporations, &g.pilots, &g.ships),
+                (&e.alliances, &e.corporations, &e.pilots, &e.ships)
+            );
+            assert_eq!((g.kills, g.losses), (e.kills, e.losses));
+        }
+    }
+}
+
 // ---- real battles (extracts of the EVE Ref daily archive of 2021-11-27) ---
 
 #[cfg(feature = "archive")]
