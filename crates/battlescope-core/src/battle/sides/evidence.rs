@@ -116,6 +116,7 @@ impl Evidence {
         }
     }
 
+    /// Add one kill's evidence; `weight` is what it proves as hostility.
     fn read_kill(&mut self, km: &Killmail, weight: f64, shooters: &mut Vec<Shooter>) {
         let victim = victim_group(&km.victim).map(|g| self.index[&g]);
         shooters.clear();
@@ -150,7 +151,8 @@ impl Evidence {
         // Most damage first; ties on the lower group id.
         shooters.sort_by_key(|s| (std::cmp::Reverse(s.damage + s.structure), s.group));
         // Hostility is what pilots chose to shoot: a structure's area
-        // weapons hit whatever is near, friends included.
+        // weapons hit whatever is near, friends included. When no pilot did
+        // damage (tackle only), every attacking group shares alike.
         let total: u64 = shooters.iter().map(|s| s.damage).sum();
         #[allow(clippy::cast_precision_loss)]
         let share = |s: &Shooter| {
@@ -161,9 +163,8 @@ impl Evidence {
             }
         };
         if let Some(v) = victim {
-            let size = weight;
             for s in shooters.iter() {
-                let w = -HOSTILITY * size * share(s);
+                let w = -HOSTILITY * weight * share(s);
                 self.add(s.group, v, w);
             }
         }
