@@ -12,11 +12,8 @@ use rustc_hash::FxHashSet;
 use super::decision::{Decision, Rejection};
 use super::document::{Lists, ParticipantList, Ruleset, Side, UnknownValue};
 use crate::error::Error;
-use crate::killmail::{EntityId, Killmail, SystemId, TypeId};
+use crate::killmail::{is_npc_corporation, EntityId, Killmail, SystemId, TypeId};
 use crate::universe::{self, SecurityClass, ShipClass, SolarSystem};
-
-/// Corporation ids of NPC corporations (starter corporations included).
-const NPC_CORPORATIONS: std::ops::Range<EntityId> = 1_000_000..2_000_000;
 
 /// A ruleset ready to decide killmails.
 #[derive(Debug, Clone)]
@@ -208,7 +205,7 @@ fn awox(km: &Killmail) -> Option<Rejection> {
                 }
             }
             if let (Some(vc), Some(ac)) = (v.corporation_id, a.corporation_id) {
-                if vc == ac && !NPC_CORPORATIONS.contains(&vc) {
+                if vc == ac && !is_npc_corporation(vc) {
                     return reject(
                         "drop_awox",
                         format!("corporation {vc}"),
