@@ -579,22 +579,27 @@ export interface ReadKillmailsOptions {
   strict?: boolean
   /** Called as files are read (`readKillmails` only). */
   onProgress?: (arg: ReadProgress) => unknown
+  /**
+   * Return what the readable files hold instead of failing when a file
+   * cannot be read (`readKillmails` only; the error is in `unreadable`).
+   */
+  skipUnreadable?: boolean
   /** A name for the input in errors (`parseKillmails` only). */
   source?: string
 }
 
 /**
- * Where reading stands, as `onProgress` is told (every 4 MiB of a file
- * and at the end of each file).
+ * Where reading stands, as `onProgress` is told (every 4 MiB and at the
+ * end of each file; the last call has `bytesRead === totalBytes`).
  */
 export interface ReadProgress {
-  /** The file being read. */
+  /** The file being read (the last one once all are done). */
   path: string
-  /** Bytes of it read so far. */
+  /** Bytes of all the files read so far (a finished file counts whole). */
   bytesRead: number
-  /** Its size, when known. */
+  /** Size of all the files. */
   totalBytes?: number
-  /** Files finished before this one. */
+  /** Files finished. */
   filesDone: number
   /** Files to read in all. */
   files: number
