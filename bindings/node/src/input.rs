@@ -110,13 +110,9 @@ impl KillmailSet {
 
     /// The killmails a ruleset kept, with its tallies.
     pub(crate) fn from_filter(kept: Vec<Killmail>, stats: FilterStats) -> Self {
-        let report = core::input::ReadReport {
-            killmails: kept.len() as u64,
-            ..core::input::ReadReport::default()
-        };
         Self {
             killmails: Arc::new(kept),
-            report,
+            report: stats.read_report(),
             rejected: stats,
             ..Self::default()
         }

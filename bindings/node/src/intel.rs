@@ -12,7 +12,7 @@ use napi::ScopedTask;
 use napi_derive::napi;
 
 use crate::convert::{from_js, parse_json, take_input, to_js, to_json};
-use crate::error::{config_error, IntoJs};
+use crate::error::{config_error, IntoJs, JsErr};
 use crate::input::killmails_arg;
 
 /// Doctrine detection (core's `DoctrineConfig`; absent fields keep its
@@ -63,6 +63,25 @@ fn intel_config(env: &Env, options: Option<IntelOptions>) -> napi::Result<IntelC
             doctrine.min_battles = n;
         }
     }
+    doctrine.validate().map_err(|e| match e {
+        core::Error::Config { field, reason } => {
+            // The option as the caller wrote it: `min_fleet` → `minFleet`.
+            let mut camel = String::with_capacity(field.len());
+            let mut upper = false;
+            for c in field.chars() {
+                if c == '_' {
+                    upper = true;
+                } else if upper {
+                    camel.push(c.to_ascii_uppercase());
+                    upper = false;
+                } else {
+                    camel.push(c);
+                }
+            }
+            config_error(&format!("doctrine.{camel}"), reason).js(env)
+        }
+        other => other.js(env),
+    })?;
     Ok(IntelConfig { doctrine })
 }
 

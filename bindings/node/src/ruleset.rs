@@ -6,7 +6,7 @@
 //! the field) and decisions are core's, serialised as core writes them.
 
 use battlescope_core as core;
-use core::ruleset::{CompiledRuleset, FilterStats, RulesetFormat};
+use core::ruleset::{CompiledRuleset, RulesetFormat};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use napi_derive::napi;
@@ -97,16 +97,7 @@ impl Ruleset {
     #[napi(ts_args_type = "killmails: KillmailSet | Array<KillmailInput>")]
     pub fn filter(&self, env: &Env, killmails: Unknown<'_>) -> napi::Result<KillmailSet> {
         let killmails = killmails_arg(env, killmails)?;
-        let mut stats = FilterStats::default();
-        let kept = killmails
-            .iter()
-            .filter(|km| {
-                let decision = self.compiled.evaluate(km);
-                stats.record(&decision);
-                decision.is_accept()
-            })
-            .cloned()
-            .collect();
+        let (kept, stats) = self.compiled.filter(&killmails);
         Ok(KillmailSet::from_filter(kept, stats))
     }
 

@@ -8,7 +8,7 @@ const path = require('node:path')
 const { test } = require('node:test')
 
 const bs = require('..')
-const { dataDir, tempDir } = require('./helpers')
+const { dataDir, sampleFiles, tempDir } = require('./helpers')
 
 const esi = JSON.parse(fs.readFileSync(path.join(dataDir, 'esi-killmail-78560358.json'), 'utf8'))
 
@@ -131,5 +131,20 @@ test('snapshots, battle ids and events that do not fit are errors', () => {
   assert.throws(() => bs.parseEvent({ eventType: 'battle.renamed', version: '1' }), {
     code: 'ParseError',
     message: /unknown eventType `battle.renamed`/,
+  })
+})
+
+test('bad doctrine settings are ConfigErrors naming the setting, as in the CLI and Python', () => {
+  const set = bs.readKillmails(sampleFiles())
+  const battles = bs.cluster(set)
+  for (const similarity of [1.7, -0.1, Number.NaN]) {
+    assert.throws(() => bs.analyze({ kind: 'alliance', id: 1 }, battles, set, { doctrine: { similarity } }), {
+      code: 'ConfigError',
+      field: 'doctrine.similarity',
+    })
+  }
+  assert.throws(() => bs.analyze({ kind: 'alliance', id: 1 }, battles, set, { doctrine: { minFleet: 0 } }), {
+    code: 'ConfigError',
+    field: 'doctrine.minFleet',
   })
 })

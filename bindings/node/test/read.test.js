@@ -94,6 +94,9 @@ test('a ruleset filters a set and says why', () => {
   assert.equal(kept.length, decisions.filter((d) => d.decision === 'accept').length)
   const total = Object.values(kept.rejected).reduce((a, b) => a + b, 0)
   assert.equal(total, set.length - kept.length)
+  // The filtered set's report reads like a read: every decision a record.
+  assert.equal(kept.report.records, set.length)
+  assert.equal(kept.report.killmails, kept.length)
   const rejected = decisions.find((d) => d.decision === 'reject')
   assert.ok(['drop_npc', 'include.security_classes'].includes(rejected.rule))
   assert.equal(typeof rejected.reason, 'string')

@@ -57,11 +57,7 @@ impl PyKillmailSet {
     /// decided, `rejected` the others by rule.
     pub(crate) fn from_filter(kept: Vec<core::Killmail>, stats: &FilterStats) -> Self {
         Self {
-            report: ReadReport {
-                records: stats.total(),
-                killmails: kept.len() as u64,
-                ..ReadReport::default()
-            },
+            report: stats.read_report(),
             killmails: Arc::new(kept),
             errors: Vec::new(),
             references: Vec::new(),

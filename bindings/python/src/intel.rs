@@ -9,7 +9,7 @@ use pyo3::types::PyString;
 
 use crate::battle::PyBattle;
 use crate::convert::{killmails_from_py, to_py};
-use crate::error::config_error;
+use crate::error::{config_error, IntoPyResult};
 
 /// The report on one entity (exactly one of `alliance`, `corporation`,
 /// `character`) from `battles` and their `killmails`, as the JSON object
@@ -71,6 +71,14 @@ fn analyze_intel<'py>(
     }
     if let Some(n) = doctrine_min_battles {
         doctrine.min_battles = n;
+    }
+    if let Err(e) = doctrine.validate() {
+        return Err(match e {
+            core::Error::Config { field, reason } => {
+                config_error(&format!("doctrine_{field}"), reason)
+            }
+            other => Err::<(), _>(other).into_py_result().unwrap_err(),
+        });
     }
     let config = IntelConfig { doctrine };
     let killmails = killmails_from_py(killmails)?;

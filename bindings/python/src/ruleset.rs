@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use battlescope_core as core;
-use core::ruleset::{CompiledRuleset, Decision, FilterStats, Ruleset, RulesetFormat};
+use core::ruleset::{CompiledRuleset, Decision, Ruleset, RulesetFormat};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -172,19 +172,7 @@ fn filter(
 ) -> PyResult<PyKillmailSet> {
     let killmails = killmails_from_py(killmails)?;
     let compiled = &ruleset.get().0;
-    let (kept, stats) = py.detach(|| {
-        let mut stats = FilterStats::default();
-        let kept: Vec<core::Killmail> = killmails
-            .iter()
-            .filter(|km| {
-                let decision = compiled.evaluate(km);
-                stats.record(&decision);
-                decision.is_accept()
-            })
-            .cloned()
-            .collect();
-        (kept, stats)
-    });
+    let (kept, stats) = py.detach(|| compiled.filter(&killmails));
     Ok(PyKillmailSet::from_filter(kept, &stats))
 }
 

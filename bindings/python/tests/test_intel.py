@@ -79,5 +79,13 @@ def test_arguments() -> None:
     with pytest.raises(bs.ConfigError) as e:
         bs.intel.analyze(kms, alliance=1, doctrine_scope="fleet")  # type: ignore[arg-type]
     assert e.value.field == "doctrine_scope"
+    # Core checks every doctrine knob, as in the CLI and Node.
+    for bad in (1.7, -0.1, float("nan")):
+        with pytest.raises(bs.ConfigError) as e:
+            bs.intel.analyze(kms, alliance=1, doctrine_similarity=bad)
+        assert e.value.field == "doctrine_similarity"
+    with pytest.raises(bs.ConfigError) as e:
+        bs.intel.analyze(kms, alliance=1, doctrine_min_fleet=0)
+    assert e.value.field == "doctrine_min_fleet"
     empty = bs.intel.analyze(kms, alliance=1)
     assert empty["summary"]["battles"] == 0

@@ -916,3 +916,24 @@ fn attackers_without_character_are_still_attackers_for_lists() {
         "exclude.ship_types",
     );
 }
+
+#[test]
+fn filter_keeps_the_accepted_in_order_and_reports_like_a_read() {
+    let kms = vec![
+        kill(1, JITA, 0, RED, &[BLUE], Some(1.0)),
+        npc_kill(2, JITA, 0, RED),
+        kill(3, JITA, 0, RED, &[BLUE, RED2], Some(1.0)),
+    ];
+    let rules = compile("drop_npc: true");
+    let (kept, stats) = rules.filter(&kms);
+    assert_eq!(
+        kept.iter().map(|k| k.killmail_id).collect::<Vec<_>>(),
+        vec![1, 3]
+    );
+    assert_eq!((stats.accepted, stats.rejected["drop_npc"]), (2, 1));
+    let report = stats.read_report();
+    assert_eq!((report.records, report.killmails), (3, 2));
+    let mut in_place = kms.clone();
+    assert_eq!(rules.retain(&mut in_place), stats);
+    assert_eq!(in_place, kept);
+}

@@ -103,10 +103,11 @@ enum IntelFormat {
 }
 
 fn unit_interval(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
-        _ => Err(format!("`{s}` is not a number from 0 to 1")),
-    }
+    // Core's rule (one place), the flag's text in the message.
+    s.parse::<f64>()
+        .ok()
+        .and_then(|x| battlescope_core::intel::check_similarity(x).ok())
+        .ok_or_else(|| format!("`{s}` is not a number from 0 to 1"))
 }
 
 pub fn run(args: &IntelArgs) -> anyhow::Result<ExitCode> {

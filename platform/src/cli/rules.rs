@@ -18,13 +18,7 @@ pub fn load(path: &Path) -> anyhow::Result<CompiledRuleset> {
 
 /// Keep the killmails the ruleset accepts (in order); count the decisions.
 pub fn retain(rules: &CompiledRuleset, killmails: &mut Vec<Killmail>) -> FilterStats {
-    let mut stats = FilterStats::default();
-    killmails.retain(|km| {
-        let decision = rules.evaluate(km);
-        stats.record(&decision);
-        decision.is_accept()
-    });
-    stats
+    rules.retain(killmails)
 }
 
 /// Decide every killmail: the accepted ones, and the rejected ones with why.

@@ -32,6 +32,20 @@ pub enum DoctrineScope {
     Entity,
 }
 
+impl std::str::FromStr for DoctrineScope {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, crate::Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "side" => Ok(Self::Side),
+            "entity" => Ok(Self::Entity),
+            _ => Err(crate::Error::Config {
+                field: "scope".to_owned(),
+                reason: crate::error::shorten_values(&format!("`{s}` is not one of: side, entity")),
+            }),
+        }
+    }
+}
+
 /// Knobs of doctrine detection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoctrineConfig {
@@ -46,6 +60,39 @@ pub struct DoctrineConfig {
     pub min_fleet: u32,
     /// Fewest battles for a group to be reported as a doctrine (default 2).
     pub min_battles: u32,
+}
+
+impl DoctrineConfig {
+    /// Check every knob; the error names it (`similarity`, `min_fleet`).
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] for a similarity that is not a number from
+    /// 0 to 1 (NaN included) or a `min_fleet` of 0.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        check_similarity(self.similarity)?;
+        if self.min_fleet == 0 {
+            return Err(crate::Error::Config {
+                field: "min_fleet".to_owned(),
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A doctrine similarity, checked: a number from 0 to 1.
+///
+/// # Errors
+/// [`crate::Error::Config`] naming `similarity`.
+pub fn check_similarity(x: f64) -> Result<f64, crate::Error> {
+    if (0.0..=1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(crate::Error::Config {
+            field: "similarity".to_owned(),
+            reason: format!("{x} is not a number from 0 to 1"),
+        })
+    }
 }
 
 impl Default for DoctrineConfig {

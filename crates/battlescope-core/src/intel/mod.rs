@@ -95,7 +95,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use activity::{Activity, HourActivity, PilotHistory, PilotHull, PlaceActivity};
-pub use doctrine::{Doctrine, DoctrineConfig, DoctrineHull, DoctrineScope};
+pub use doctrine::{check_similarity, Doctrine, DoctrineConfig, DoctrineHull, DoctrineScope};
 pub use relations::{Ally, Opponent};
 pub use ships::{ClassStats, HullStats, Ships};
 pub use summary::Summary;

@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashSet;
 
-use super::decision::{Decision, Rejection};
+use super::decision::{Decision, FilterStats, Rejection};
 use super::document::{Lists, ParticipantList, Ruleset, Side, UnknownValue};
 use crate::error::Error;
 use crate::killmail::{is_npc_corporation, EntityId, Killmail, SystemId, TypeId};
@@ -55,6 +55,34 @@ impl CompiledRuleset {
     #[must_use]
     pub fn ruleset(&self) -> &Ruleset {
         &self.ruleset
+    }
+
+    /// The killmails the ruleset accepts, in input order, and the tally of
+    /// every decision — the one filter the CLI and the bindings share.
+    #[must_use]
+    pub fn filter(&self, killmails: &[Killmail]) -> (Vec<Killmail>, FilterStats) {
+        let mut stats = FilterStats::default();
+        let kept = killmails
+            .iter()
+            .filter(|km| {
+                let decision = self.evaluate(km);
+                stats.record(&decision);
+                decision.is_accept()
+            })
+            .cloned()
+            .collect();
+        (kept, stats)
+    }
+
+    /// [`CompiledRuleset::filter`] in place: keep the accepted killmails.
+    pub fn retain(&self, killmails: &mut Vec<Killmail>) -> FilterStats {
+        let mut stats = FilterStats::default();
+        killmails.retain(|km| {
+            let decision = self.evaluate(km);
+            stats.record(&decision);
+            decision.is_accept()
+        });
+        stats
     }
 
     /// True when the killmail passes every rule.

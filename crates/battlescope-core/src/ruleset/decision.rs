@@ -121,6 +121,17 @@ impl FilterStats {
         }
     }
 
+    /// The read report of a set made by filtering: every decided killmail
+    /// was a record, the accepted ones are its killmails.
+    #[must_use]
+    pub fn read_report(&self) -> crate::input::ReadReport {
+        crate::input::ReadReport {
+            records: self.total(),
+            killmails: self.accepted,
+            ..crate::input::ReadReport::default()
+        }
+    }
+
     /// Killmails rejected, all rules together.
     #[must_use]
     pub fn rejected_total(&self) -> u64 {
