@@ -21,7 +21,43 @@
 //!   Schemas live in `schemas/`.
 //!
 //! No network and no async runtime; files are read only by the explicit
-//! path conveniences (`read_path`, ruleset loading).
+//! path conveniences (`read_path`, `read_paths`, ruleset loading).
+//!
+//! # Batch and incremental
+//!
+//! ```
+//! use battlescope_core::input::{read_records, ReadOptions};
+//! use battlescope_core::{cluster, ClusterConfig, Clusterer};
+//!
+//! // Two kills in Jita a minute apart that share a pilot: one battle.
+//! let kill = |id: u64, time: &str, victim: u64| {
+//!     format!(
+//!         r#"{{"killmail_id":{id},"killmail_time":"{time}","solar_system_id":30000142,
+//!         "victim":{{"character_id":{victim},"corporation_id":98000001,"damage_taken":500,"ship_type_id":587}},
+//!         "attackers":[{{"character_id":90000001,"corporation_id":98000002,"damage_done":500,"final_blow":true}}]}}"#
+//!     )
+//! };
+//! let records = [
+//!     kill(1, "2024-06-01T18:00:00Z", 1001),
+//!     kill(2, "2024-06-01T18:01:00Z", 1002),
+//! ];
+//! let read = read_records(&records, None, &ReadOptions::default())?;
+//! let config = ClusterConfig::default();
+//! let battles = cluster(&read.killmails, &config)?;
+//! assert_eq!(battles.len(), 1);
+//! assert_eq!(battles[0].killmail_ids, vec![1, 2]);
+//!
+//! // The same, one killmail at a time and in any order: the events tell
+//! // the story, and the battles end the same, ids included.
+//! let mut clusterer = Clusterer::new(config)?.keep_sealed(true);
+//! let mut events = Vec::new();
+//! for km in read.killmails.into_iter().rev() {
+//!     events.extend(clusterer.push(km).events);
+//! }
+//! assert_eq!(clusterer.battles(), battles);
+//! assert!(matches!(events[0], battlescope_core::cluster::BattleEvent::Created(_)));
+//! # Ok::<(), battlescope_core::Error>(())
+//! ```
 
 pub mod battle;
 pub mod cluster;
