@@ -96,6 +96,7 @@ fn error_object<'env>(env: &'env Env, code: &str, message: &str) -> napi::Result
 pub(crate) fn to_js_error<'env>(env: &'env Env, err: &CoreError) -> napi::Result<Object<'env>> {
     let mut object = error_object(env, code(err), &err.to_string())?;
     object.set_named_property("reason", err.reason_key())?;
+    object.set_named_property("kind", err.kind())?;
     object.set_named_property("field", err.field())?;
     let record = err.record();
     object.set_named_property("record", record.map(RecordLoc::to_string))?;

@@ -33,7 +33,7 @@ test('a field of the wrong type is a ParseError naming the field and killmail', 
 test('a value that breaks a rule is an InvalidField', () => {
   const bad = structuredClone(esi)
   bad.killmail_id = 0
-  assert.throws(() => bs.parseKillmail(bad), { code: 'InvalidField', field: 'killmail_id', reason: 'invalid:killmail_id' })
+  assert.throws(() => bs.parseKillmail(bad), { code: 'InvalidField', kind: 'invalid', field: 'killmail_id', reason: 'invalid:killmail_id' })
 })
 
 test('JSON that is no killmail, a reference and an empty package are ParseErrors', () => {
@@ -140,6 +140,7 @@ test('bad doctrine settings are ConfigErrors naming the setting, as in the CLI a
   for (const similarity of [1.7, -0.1, Number.NaN]) {
     assert.throws(() => bs.analyze({ kind: 'alliance', id: 1 }, battles, set, { doctrine: { similarity } }), {
       code: 'ConfigError',
+      kind: 'config',
       field: 'doctrine.similarity',
     })
   }

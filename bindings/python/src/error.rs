@@ -67,6 +67,7 @@ fn build(py: Python<'_>, err: &Error) -> Result<PyErr, PyErr> {
         .map_err(|_| PyValueError::new_err(err.to_string()))?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("reason", err.reason_key())?;
+    kwargs.set_item("kind", err.kind())?;
     kwargs.set_item("field", err.field())?;
     if let Some(record) = err.record() {
         set_record(&kwargs, record)?;

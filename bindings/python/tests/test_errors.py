@@ -50,6 +50,7 @@ def test_validation_error_carries_field_and_killmail(esi_text: str) -> None:
     assert err.field == "killmail_time"
     assert err.killmail_id == 78560358
     assert err.reason == "invalid:killmail_time"
+    assert err.kind == "invalid"  # the engine's word, as in Rust and Node
     assert err.record == "killmail 78560358"
     assert isinstance(err, ValueError)
 

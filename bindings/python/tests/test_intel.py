@@ -83,7 +83,7 @@ def test_arguments() -> None:
     for bad in (1.7, -0.1, float("nan")):
         with pytest.raises(bs.ConfigError) as e:
             bs.intel.analyze(kms, alliance=1, doctrine_similarity=bad)
-        assert e.value.field == "doctrine_similarity"
+        assert e.value.field == "doctrine_similarity" and e.value.kind == "config"
     with pytest.raises(bs.ConfigError) as e:
         bs.intel.analyze(kms, alliance=1, doctrine_min_fleet=0)
     assert e.value.field == "doctrine_min_fleet"

@@ -22,6 +22,10 @@ The attributes name the input so it can be found and fixed:
     configuration key such as ``"max_gap"``).
 ``killmail_id``
     The killmail's id, when it could be read.
+``kind``
+    The engine's kind of error, the same word in every language BattleScope
+    speaks (Rust ``Error::kind``, Node's ``error.kind``): ``json``,
+    ``invalid``, ``shape``, ``too_large``, ``io``, ``format``, ``config``.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class BattleScopeError(Exception):
     entry: str | None
     field: str | None
     killmail_id: int | None
+    kind: str
 
     def __init__(
         self,
@@ -60,8 +65,10 @@ class BattleScopeError(Exception):
         entry: str | None = None,
         field: str | None = None,
         killmail_id: int | None = None,
+        kind: str = "",
     ) -> None:
         super().__init__(message)
+        self.kind = kind
         self.reason = reason
         self.record = record
         self.source = source
