@@ -2,7 +2,7 @@
 
 mod cluster;
 mod filter;
-mod inputs;
+pub(crate) mod inputs;
 mod intel;
 mod output;
 mod rules;
