@@ -4,5 +4,8 @@
 //! the wiring that runs them all in one process ([`serve`]).
 
 pub mod adapters;
+pub mod api;
 pub mod cli;
 pub mod ports;
+pub mod serve;
+pub mod services;

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,6 +15,7 @@ use battlescope_core::events::EntityName;
 use battlescope_core::{Battle, Killmail};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::ports::source::SourceCursor;
@@ -31,6 +33,10 @@ const MAX_MERGE_HOPS: usize = 64;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQLite has one writer; a transaction that reads before it writes
+    /// fails at once ("database is locked") when another writer got in
+    /// between, so writes take turns here instead.
+    write: Arc<Mutex<()>>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -96,7 +102,10 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         MIGRATOR.run(&pool).await.map_err(backend)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write: Arc::new(Mutex::new(())),
+        })
     }
 
     async fn write_killmail(
@@ -269,6 +278,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_ruleset(&self, ruleset: &StoredRuleset) -> Result<(), StoreError> {
+        let _turn = self.write.lock().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         if ruleset.active {
             sqlx::query("UPDATE rulesets SET active = FALSE WHERE active")
@@ -339,6 +349,7 @@ impl Store for SqliteStore {
         ids: &[u64],
         cursor: Option<&SourceCursor>,
     ) -> Result<(), StoreError> {
+        let _turn = self.write.lock().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         for &k in ids {
             sqlx::query("INSERT INTO ingested_killmails (killmail_id) VALUES (?) ON CONFLICT (killmail_id) DO NOTHING")
@@ -389,6 +400,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_checkpoint(&self, cp: &Checkpoint) -> Result<(), StoreError> {
+        let _turn = self.write.lock().await;
         sqlx::query(
             "INSERT INTO clusterer_checkpoints (consumer_group, topic, partition_id, log_id, next_offset, snapshot, saved_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (consumer_group, topic, partition_id) DO UPDATE SET \
@@ -411,6 +423,7 @@ impl Store for SqliteStore {
         if batch.is_empty() {
             return Ok(());
         }
+        let _turn = self.write.lock().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         for (km, summary, names) in &batch.killmails {
             Self::write_killmail(&mut tx, km, summary, names).await?;

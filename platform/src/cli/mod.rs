@@ -30,6 +30,9 @@ enum Command {
     /// Battle intel on an alliance, corporation or character: opponents,
     /// allies, ships, doctrines, activity and pilots (JSON or a table).
     Intel(intel::IntelArgs),
+    /// Run the whole platform in one process on embedded defaults: replay
+    /// or poll killmails, cluster them into battles, serve the HTTP API.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Run the parsed command line.
@@ -41,5 +44,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cluster(args) => cluster::run(&args),
         Command::Filter(args) => filter::run(&args),
         Command::Intel(args) => intel::run(&args),
+        Command::Serve(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(crate::serve::run(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

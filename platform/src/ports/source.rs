@@ -63,7 +63,7 @@ pub enum SourceError {
 
 /// A source of killmails.
 #[async_trait]
-pub trait KillmailSource: Send + fmt::Debug {
+pub trait KillmailSource: Send + Sync + fmt::Debug {
     /// Stable name, under which ingest stores the cursor (`replay`, `r2z2`).
     fn name(&self) -> &str;
 
