@@ -46,6 +46,8 @@ pub struct ReplaySource {
     speed: Option<f64>,
     start: Option<Cursor>,
     rx: Option<mpsc::Receiver<Chunk>>,
+    /// Records received but not yet handed out (a poll asked for fewer).
+    pending: std::collections::VecDeque<SourceRecord>,
 }
 
 enum Chunk {
@@ -71,6 +73,7 @@ impl ReplaySource {
             speed: speed.filter(|s| *s > 0.0 && s.is_finite()),
             start: None,
             rx: None,
+            pending: std::collections::VecDeque::new(),
         }
     }
 
@@ -111,19 +114,26 @@ impl KillmailSource for ReplaySource {
         Ok(())
     }
 
-    async fn poll(&mut self, _max: usize) -> Result<SourcePoll, SourceError> {
-        if self.rx.is_none() {
-            self.rx = Some(self.spawn());
+    async fn poll(&mut self, max: usize) -> Result<SourcePoll, SourceError> {
+        let max = max.max(1);
+        if self.pending.is_empty() {
+            if self.rx.is_none() {
+                self.rx = Some(self.spawn());
+            }
+            let rx = self.rx.as_mut().expect("spawned above");
+            match rx.recv().await {
+                Some(Chunk::Records(records)) => self.pending.extend(records),
+                Some(Chunk::Failed(reason)) => {
+                    return Err(SourceError::Unavailable {
+                        source_name: NAME.to_owned(),
+                        reason,
+                    })
+                }
+                None => return Ok(SourcePoll::Exhausted),
+            }
         }
-        let rx = self.rx.as_mut().expect("spawned above");
-        match rx.recv().await {
-            Some(Chunk::Records(records)) => Ok(SourcePoll::Records(records)),
-            Some(Chunk::Failed(reason)) => Err(SourceError::Unavailable {
-                source_name: NAME.to_owned(),
-                reason,
-            }),
-            None => Ok(SourcePoll::Exhausted),
-        }
+        let n = max.min(self.pending.len());
+        Ok(SourcePoll::Records(self.pending.drain(..n).collect()))
     }
 }
 
