@@ -769,3 +769,23 @@ async fn a_battle_merged_away_redirects_to_its_survivor() {
     let listed = all_battles(&app, "", 500).await;
     assert_eq!(listed, vec![battle]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killmails_ingested_before_are_not_ingested_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(400, 17);
+    let first = write_file(dir.path(), "first.jsonl", &kills[..150]);
+    // The second file repeats the first one's kills, some twice.
+    let mut again = kills.clone();
+    again.extend_from_slice(&kills[100..120]);
+    let second = write_file(dir.path(), "second.jsonl", &again);
+    let db = dir.path().join("store.db");
+    let one = replay(&db, vec![first], None, None, None).await;
+    assert_eq!(PipelineStats::get(&one.stats.ingested), 150);
+    let two = replay(&db, vec![second], None, None, None).await;
+    assert_eq!(PipelineStats::get(&two.stats.ingested), 250);
+    assert_eq!(PipelineStats::get(&two.stats.duplicates), 170);
+    let listed = all_battles(&app(two.store.clone()), "", 500).await;
+    let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
+    assert_eq!(by_members(&listed), by_members(&batch));
+}

@@ -327,20 +327,20 @@ impl Store for SqliteStore {
     }
 
     async fn ingested(&self, ids: &[u64]) -> Result<Vec<u64>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(backend)?;
-        let mut known = Vec::new();
-        for &k in ids {
-            let hit: Option<(i64,)> =
-                sqlx::query_as("SELECT killmail_id FROM ingested_killmails WHERE killmail_id = ?")
-                    .bind(id(k))
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(backend)?;
-            if hit.is_some() {
-                known.push(k);
-            }
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(known)
+        // One query per batch: the ids travel as one JSON array bind.
+        let list = serde_json::to_string(ids).map_err(backend)?;
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT killmail_id FROM ingested_killmails \
+             WHERE killmail_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows.into_iter().map(|(k,)| uid(k)).collect())
     }
 
     async fn record_ingested(
@@ -351,12 +351,17 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let _turn = self.write.lock().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        for &k in ids {
-            sqlx::query("INSERT INTO ingested_killmails (killmail_id) VALUES (?) ON CONFLICT (killmail_id) DO NOTHING")
-                .bind(id(k))
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+        if !ids.is_empty() {
+            let list = serde_json::to_string(ids).map_err(backend)?;
+            // `WHERE true`: SQLite's parser needs it before ON CONFLICT.
+            sqlx::query(
+                "INSERT INTO ingested_killmails (killmail_id) SELECT value FROM json_each(?) WHERE true \
+                 ON CONFLICT (killmail_id) DO NOTHING",
+            )
+            .bind(list)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         if let Some(cursor) = cursor {
             sqlx::query(

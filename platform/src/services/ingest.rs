@@ -68,13 +68,11 @@ impl Ingest {
                 })?;
         if let Some(cursor) = &cursor {
             tracing::info!(source = %name, cursor = %cursor.0, "resuming the source");
-            self.source
-                .resume(cursor)
-                .await
-                .map_err(|e| ServiceError::Invalid {
-                    service: SERVICE,
-                    reason: e.to_string(),
-                })?;
+            if let Err(e) = self.source.resume(cursor).await {
+                // Another replay (other files) under the same source name:
+                // read from the start; what was ingested before is skipped.
+                tracing::warn!(source = %name, error = %e, "stored cursor not usable; reading from the start");
+            }
         }
         let limits = Limits::default();
         loop {
