@@ -237,6 +237,36 @@ async fn replayed_fights_give_the_battles_of_batch_clustering() {
     let cli: Vec<Battle> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(by_members(&listed), by_members(&cli), "battlescope cluster");
 
+    // A pilot's ship history: every killmail they are on, with the hull.
+    let pilot = kills.iter().flat_map(Killmail::characters).next().unwrap();
+    let mut expected: Vec<(i64, u64, u32, bool)> = Vec::new();
+    for k in &kills {
+        if k.victim.character_id == Some(pilot) {
+            expected.push((
+                k.killmail_time.timestamp(),
+                k.killmail_id,
+                k.victim.ship_type_id,
+                true,
+            ));
+        }
+        for a in k.attackers.iter().filter(|a| a.character_id == Some(pilot)) {
+            if let Some(ship) = a.ship_type_id {
+                expected.push((k.killmail_time.timestamp(), k.killmail_id, ship, false));
+            }
+        }
+    }
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    let history: Vec<(i64, u64, u32, bool)> = run
+        .store
+        .pilot_ships(pilot, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.killmail_time, p.killmail_id, p.ship_type_id, p.lost))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(history, expected, "ship history of {pilot}");
+
     // Each battle's page is the document listed, and its kills point back.
     for b in listed.iter().take(25) {
         let (status, _, body) = get(&app, &format!("/api/battles/{}", b.id)).await;

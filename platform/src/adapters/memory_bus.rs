@@ -11,6 +11,11 @@
 //! `capacity` messages some group has not committed (backpressure instead
 //! of growth). Nothing survives the process: [`Consumer::log_id`] is new on
 //! every start, so positions saved by a previous process are not reused.
+//!
+//! What that means for `serve`: an orderly stop drains every topic before
+//! exiting, so nothing is lost; a hard kill loses what was published but
+//! not yet stored downstream, because ingest has already moved the source
+//! cursor past it. A durable bus (Kafka) does not have this gap.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};

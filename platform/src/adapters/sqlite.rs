@@ -108,66 +108,119 @@ impl SqliteStore {
         })
     }
 
-    async fn write_killmail(
+    /// Killmails and their participants, one statement per table: the rows
+    /// travel as one JSON array bind (sqlx runs each statement through
+    /// SQLite's worker thread, so per-row statements cost more than the
+    /// rows themselves).
+    async fn write_killmails(
         tx: &mut Transaction<'_, Sqlite>,
-        km: &Killmail,
-        summary: &KillSummary,
-        names: &[EntityName],
+        killmails: &[(Killmail, KillSummary, Vec<EntityName>)],
     ) -> Result<(), StoreError> {
-        let body = serde_json::to_string(km).map_err(backend)?;
-        let summary_text = serde_json::to_string(summary).map_err(backend)?;
-        let names_text = serde_json::to_string(names).map_err(backend)?;
-        let time = km.killmail_time.timestamp();
-        let inserted = sqlx::query(
+        if killmails.is_empty() {
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(killmails.len());
+        let mut people = Vec::with_capacity(killmails.len() * 8);
+        for (km, summary, names) in killmails {
+            let time = km.killmail_time.timestamp();
+            rows.push(serde_json::json!([
+                id(km.killmail_id),
+                time,
+                km.solar_system_id,
+                km.total_value(),
+                serde_json::to_string(km).map_err(backend)?,
+                serde_json::to_string(summary).map_err(backend)?,
+                serde_json::to_string(names).map_err(backend)?,
+            ]));
+            let v = &km.victim;
+            let victim = (
+                v.character_id,
+                v.corporation_id,
+                v.alliance_id,
+                Some(v.ship_type_id),
+                true,
+            );
+            let attackers = km.attackers.iter().map(|a| {
+                (
+                    a.character_id,
+                    a.corporation_id,
+                    a.alliance_id,
+                    a.ship_type_id,
+                    false,
+                )
+            });
+            for (slot, (character, corporation, alliance, ship, is_victim)) in
+                std::iter::once(victim).chain(attackers).enumerate()
+            {
+                people.push(serde_json::json!([
+                    id(km.killmail_id),
+                    slot,
+                    time,
+                    character.map(id),
+                    corporation.map(id),
+                    alliance.map(id),
+                    ship,
+                    is_victim,
+                ]));
+            }
+        }
+        sqlx::query(
             "INSERT INTO killmails (killmail_id, killmail_time, solar_system_id, total_value, body, summary, names) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (killmail_id) DO NOTHING",
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 \
+             FROM json_each(?) WHERE true ON CONFLICT (killmail_id) DO NOTHING",
         )
-        .bind(id(km.killmail_id))
-        .bind(time)
-        .bind(i64::from(km.solar_system_id))
-        .bind(km.total_value())
-        .bind(body)
-        .bind(summary_text)
-        .bind(names_text)
+        .bind(serde_json::Value::Array(rows).to_string())
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
-        if inserted.rows_affected() == 0 {
-            return Ok(()); // already stored with its participants
+        sqlx::query(
+            "INSERT INTO participants (killmail_id, slot, killmail_time, character_id, corporation_id, alliance_id, ship_type_id, is_victim) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7 \
+             FROM json_each(?) WHERE true ON CONFLICT (killmail_id, slot) DO NOTHING",
+        )
+        .bind(serde_json::Value::Array(people).to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    /// Battle changes of one batch: per battle only its fullest document
+    /// is written (documents are cumulative), with the union of the added
+    /// kills; merges follow in order, so a stale document of a battle
+    /// merged in the same batch is written and then tombstoned.
+    async fn write_battles(
+        tx: &mut Transaction<'_, Sqlite>,
+        changes: &[BattleChange],
+    ) -> Result<(), StoreError> {
+        let mut latest: Vec<(&Battle, Vec<u64>)> = Vec::new();
+        let mut at: std::collections::HashMap<Uuid, usize> = std::collections::HashMap::new();
+        for change in changes {
+            if let BattleChange::Upsert { battle, added } = change {
+                match at.get(&battle.id) {
+                    Some(&i) => {
+                        let entry = &mut latest[i];
+                        if battle.stats.kill_count >= entry.0.stats.kill_count {
+                            entry.0 = battle;
+                        }
+                        entry.1.extend_from_slice(added);
+                    }
+                    None => {
+                        at.insert(battle.id, latest.len());
+                        latest.push((battle, added.clone()));
+                    }
+                }
+            }
         }
-        let victim = &km.victim;
-        let rows = std::iter::once((
-            victim.character_id,
-            victim.corporation_id,
-            victim.alliance_id,
-            Some(victim.ship_type_id),
-            true,
-        ))
-        .chain(km.attackers.iter().map(|a| {
-            (
-                a.character_id,
-                a.corporation_id,
-                a.alliance_id,
-                a.ship_type_id,
-                false,
-            )
-        }));
-        for (slot, (character, corporation, alliance, ship, is_victim)) in rows.enumerate() {
-            sqlx::query(
-                "INSERT INTO participants (killmail_id, slot, killmail_time, character_id, corporation_id, alliance_id, ship_type_id, is_victim) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (killmail_id, slot) DO NOTHING",
-            )
-            .bind(id(km.killmail_id))
-            .bind(i64::try_from(slot).unwrap_or(i64::MAX))
-            .bind(time)
-            .bind(character.map(id))
-            .bind(corporation.map(id))
-            .bind(alliance.map(id))
-            .bind(ship.map(i64::from))
-            .bind(is_victim)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
+        for (battle, mut added) in latest {
+            added.sort_unstable();
+            added.dedup();
+            Self::upsert_battle(tx, battle, &added).await?;
+        }
+        for change in changes {
+            if let BattleChange::Merged { id: gone, into } = change {
+                Self::merge_battle(tx, *gone, *into).await?;
+            }
         }
         Ok(())
     }
@@ -219,17 +272,15 @@ impl SqliteStore {
         } else {
             &battle.killmail_ids
         };
-        for &k in kills {
-            sqlx::query(
-                "INSERT INTO battle_kills (killmail_id, battle_id) VALUES (?, ?) \
-                 ON CONFLICT (killmail_id) DO UPDATE SET battle_id = excluded.battle_id",
-            )
-            .bind(id(k))
-            .bind(&bid)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
-        }
+        sqlx::query(
+            "INSERT INTO battle_kills (killmail_id, battle_id) SELECT value, ? FROM json_each(?) WHERE true \
+             ON CONFLICT (killmail_id) DO UPDATE SET battle_id = excluded.battle_id",
+        )
+        .bind(&bid)
+        .bind(serde_json::to_string(kills).map_err(backend)?)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -430,29 +481,28 @@ impl Store for SqliteStore {
         }
         let _turn = self.write.lock().await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        for (km, summary, names) in &batch.killmails {
-            Self::write_killmail(&mut tx, km, summary, names).await?;
-        }
-        for change in &batch.battles {
-            match change {
-                BattleChange::Upsert { battle, added } => {
-                    Self::upsert_battle(&mut tx, battle, added).await?;
-                }
-                BattleChange::Merged { id: gone, into } => {
-                    Self::merge_battle(&mut tx, *gone, *into).await?;
-                }
-            }
-        }
-        for e in &batch.events {
+        Self::write_killmails(&mut tx, &batch.killmails).await?;
+        Self::write_battles(&mut tx, &batch.battles).await?;
+        if !batch.events.is_empty() {
+            let rows: Vec<serde_json::Value> = batch
+                .events
+                .iter()
+                .map(|e| {
+                    serde_json::json!([
+                        e.event_id.to_string(),
+                        e.event_type,
+                        e.key,
+                        e.timestamp_ms,
+                        e.payload
+                    ])
+                })
+                .collect();
             sqlx::query(
-                "INSERT INTO events (event_id, event_type, event_key, timestamp_ms, payload) VALUES (?, ?, ?, ?, ?) \
-                 ON CONFLICT (event_id) DO NOTHING",
+                "INSERT INTO events (event_id, event_type, event_key, timestamp_ms, payload) \
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 \
+                 FROM json_each(?) WHERE true ON CONFLICT (event_id) DO NOTHING",
             )
-            .bind(e.event_id.to_string())
-            .bind(&e.event_type)
-            .bind(&e.key)
-            .bind(e.timestamp_ms)
-            .bind(&e.payload)
+            .bind(serde_json::Value::Array(rows).to_string())
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
