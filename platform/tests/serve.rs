@@ -819,3 +819,205 @@ async fn killmails_ingested_before_are_not_ingested_again() {
     let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
     assert_eq!(by_members(&listed), by_members(&batch));
 }
+
+/// A store whose writes fail while `down` is set, like a full disk.
+#[derive(Debug)]
+struct FlakyStore {
+    inner: SqliteStore,
+    down: std::sync::atomic::AtomicBool,
+    refused: std::sync::atomic::AtomicU64,
+}
+
+impl FlakyStore {
+    fn check(&self) -> Result<(), battlescope_platform::ports::StoreError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return Err(battlescope_platform::ports::StoreError::Backend(
+                "database or disk is full".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for FlakyStore {
+    async fn ping(&self) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.inner.ping().await
+    }
+    async fn put_ruleset(
+        &self,
+        r: &StoredRuleset,
+    ) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.put_ruleset(r).await
+    }
+    async fn active_ruleset(
+        &self,
+    ) -> Result<Option<StoredRuleset>, battlescope_platform::ports::StoreError> {
+        self.inner.active_ruleset().await
+    }
+    async fn source_cursor(
+        &self,
+        s: &str,
+    ) -> Result<Option<SourceCursor>, battlescope_platform::ports::StoreError> {
+        self.inner.source_cursor(s).await
+    }
+    async fn ingested(
+        &self,
+        ids: &[u64],
+    ) -> Result<Vec<u64>, battlescope_platform::ports::StoreError> {
+        self.inner.ingested(ids).await
+    }
+    async fn record_ingested(
+        &self,
+        s: &str,
+        ids: &[u64],
+        c: Option<&SourceCursor>,
+    ) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.record_ingested(s, ids, c).await
+    }
+    async fn checkpoints(
+        &self,
+        g: &str,
+        t: &str,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::Checkpoint>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.checkpoints(g, t).await
+    }
+    async fn save_checkpoint(
+        &self,
+        c: &battlescope_platform::ports::store::Checkpoint,
+    ) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.save_checkpoint(c).await
+    }
+    async fn write(&self, b: &WriteBatch) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.write(b).await
+    }
+    async fn battles(
+        &self,
+        q: &battlescope_platform::ports::store::BattleQuery,
+    ) -> Result<
+        battlescope_platform::ports::store::BattlePage,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.battles(q).await
+    }
+    async fn battle(
+        &self,
+        id: Uuid,
+    ) -> Result<
+        Option<battlescope_platform::ports::store::BattleLookup>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.battle(id).await
+    }
+    async fn killmail(
+        &self,
+        id: u64,
+    ) -> Result<
+        Option<battlescope_platform::ports::store::StoredKillmail>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.killmail(id).await
+    }
+    async fn events_after(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::StoredEvent>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.events_after(seq, limit).await
+    }
+    async fn dead_letters(
+        &self,
+        limit: u32,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::DeadLetter>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.dead_letters(limit).await
+    }
+    async fn pilot_ships(
+        &self,
+        c: u64,
+        limit: u32,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::PilotShip>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.pilot_ships(c, limit).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_refuses_writes_makes_the_process_unready_and_loses_nothing() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(500, 23);
+    let file = write_file(dir.path(), "fights.jsonl", &kills);
+    let flaky = Arc::new(FlakyStore {
+        inner: SqliteStore::open(&dir.path().join("store.db"))
+            .await
+            .unwrap(),
+        down: std::sync::atomic::AtomicBool::new(true),
+        refused: std::sync::atomic::AtomicU64::new(0),
+    });
+    let store: Arc<dyn Store> = flaky.clone();
+    let stats = Arc::new(PipelineStats::default());
+    let api = router(AppState {
+        store: store.clone(),
+        ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        stats: stats.clone(),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let running = Pipeline {
+        bus: Arc::new(MemoryBus::new(4, 500)),
+        store: store.clone(),
+        search: None,
+        esi: None,
+        source: Some(Box::new(ReplaySource::new(vec![file], None))),
+        config: ClusterConfig::default(),
+        stats: stats.clone(),
+        options: options(),
+    }
+    .start(stop_rx);
+    // The store refuses: services retry, and the process says it is not ready.
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while flaky.refused.load(SeqCst) < 3 || PipelineStats::get(&stats.failing) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("writes are retried");
+    let (status, _, body) = get(&api, "/health/ready").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body["reason"].as_str().unwrap().contains("retrying"),
+        "{body}"
+    );
+    // The store comes back: everything arrives, once.
+    flaky.down.store(false, SeqCst);
+    tokio::time::timeout(Duration::from_secs(120), running.finished())
+        .await
+        .expect("the pipeline drains")
+        .expect("no service failed");
+    drop(stop_tx);
+    let (status, _, _) = get(&api, "/health/ready").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(PipelineStats::get(&stats.failing), 0);
+    let listed = all_battles(&api, "", 500).await;
+    let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
+    assert_eq!(by_members(&listed), by_members(&batch));
+    for k in &kills {
+        assert!(store.killmail(k.killmail_id).await.unwrap().is_some());
+    }
+}

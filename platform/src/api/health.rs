@@ -21,6 +21,16 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
             Json(json!({ "status": "starting", "reason": "the pipeline is not running yet" })),
         );
     }
+    let failing = crate::services::PipelineStats::get(&state.stats.failing);
+    if failing > 0 {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "not_ready",
+                "reason": format!("{failing} operation(s) retrying a failing backend (see the logs)"),
+            })),
+        );
+    }
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => (

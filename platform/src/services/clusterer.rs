@@ -78,7 +78,7 @@ impl ClustererService {
         let mut last_checkpoint = Instant::now();
         loop {
             let done = finished(&upstream);
-            let messages = poll(&mut *consumer, self.batch).await;
+            let messages = poll(&self.stats, &mut *consumer, self.batch).await;
             if !messages.is_empty() {
                 let mut out = Vec::new();
                 let mut letters = Vec::new();
@@ -103,12 +103,12 @@ impl ClustererService {
                 }
                 let events = out.len();
                 if !out.is_empty() {
-                    retry("publish battle.events", || {
+                    retry(&self.stats, "publish battle.events", || {
                         self.bus.publish(topics::BATTLE_EVENTS, out.clone())
                     })
                     .await;
                 }
-                publish_dead_letters(&*self.bus, &letters).await;
+                publish_dead_letters(&self.stats, &*self.bus, &letters).await;
                 PipelineStats::add(&self.stats.battle_events, events);
                 PipelineStats::add(&self.stats.dead_letters, letters.len());
                 since_checkpoint += messages.len();
@@ -221,14 +221,14 @@ impl ClustererService {
                 next_offset,
                 snapshot,
             };
-            retry("save clusterer checkpoint", || {
+            retry(&self.stats, "save clusterer checkpoint", || {
                 self.store.save_checkpoint(&cp)
             })
             .await;
             state.dirty = false;
         }
         let positions = crate::ports::bus::latest_positions(pending.drain(..));
-        commit(&mut *consumer, &positions).await;
+        commit(&self.stats, &mut *consumer, &positions).await;
     }
 
     /// Cluster one message; its events and dead letters go to `out` and `letters`.

@@ -56,7 +56,7 @@ impl Enrich {
             })?;
         loop {
             let done = finished(&upstream);
-            let messages = poll(&mut *consumer, self.batch).await;
+            let messages = poll(&self.stats, &mut *consumer, self.batch).await;
             if messages.is_empty() {
                 if done {
                     return Ok(());
@@ -76,14 +76,14 @@ impl Enrich {
             }
             let published = out.len();
             if !out.is_empty() {
-                retry("publish killmail.enriched", || {
+                retry(&self.stats, "publish killmail.enriched", || {
                     self.bus.publish(topics::KILLMAIL_ENRICHED, out.clone())
                 })
                 .await;
             }
-            publish_dead_letters(&*self.bus, &letters).await;
+            publish_dead_letters(&self.stats, &*self.bus, &letters).await;
             let positions = latest_positions(messages.iter().map(Message::position));
-            commit(&mut *consumer, &positions).await;
+            commit(&self.stats, &mut *consumer, &positions).await;
             PipelineStats::add(&self.stats.enriched, published);
             PipelineStats::add(&self.stats.dead_letters, letters.len());
         }

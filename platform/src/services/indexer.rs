@@ -68,7 +68,7 @@ impl Indexer {
             })?;
         loop {
             let done = finished(&upstream);
-            let messages = poll(&mut *consumer, self.batch).await;
+            let messages = poll(&self.stats, &mut *consumer, self.batch).await;
             if messages.is_empty() {
                 if done {
                     return Ok(());
@@ -82,9 +82,9 @@ impl Indexer {
                     tracing::warn!(stage = SERVICE, position = %m.describe(), error = %error, "message not indexed");
                 }
             }
-            retry("index", || self.index(&docs)).await;
+            retry(&self.stats, "index", || self.index(&docs)).await;
             let positions = latest_positions(messages.iter().map(Message::position));
-            commit(&mut *consumer, &positions).await;
+            commit(&self.stats, &mut *consumer, &positions).await;
             PipelineStats::add(&self.stats.indexed, docs.len());
         }
     }

@@ -176,10 +176,12 @@ impl Ingest {
             }
         }
         let ids: Vec<u64> = accepted.iter().map(|a| a.data.killmail_id).collect();
-        let known: HashSet<u64> = retry("read ingested ids", || self.store.ingested(&ids))
-            .await
-            .into_iter()
-            .collect();
+        let known: HashSet<u64> = retry(&self.stats, "read ingested ids", || {
+            self.store.ingested(&ids)
+        })
+        .await
+        .into_iter()
+        .collect();
         let now = chrono::Utc::now();
         let mut messages = Vec::with_capacity(accepted.len());
         let mut new_ids = Vec::with_capacity(accepted.len());
@@ -205,7 +207,7 @@ impl Ingest {
         }
         let published = messages.len();
         if !messages.is_empty() {
-            retry("publish killmail.ingested", || {
+            retry(&self.stats, "publish killmail.ingested", || {
                 self.bus
                     .publish(topics::KILLMAIL_INGESTED, messages.clone())
             })
@@ -214,9 +216,9 @@ impl Ingest {
         for d in &letters {
             tracing::warn!(stage = SERVICE, position = %d.position, error = %d.error, "record dead-lettered");
         }
-        publish_dead_letters(&*self.bus, &letters).await;
+        publish_dead_letters(&self.stats, &*self.bus, &letters).await;
         let cursor = Some(&last_cursor);
-        retry("record ingested ids", || {
+        retry(&self.stats, "record ingested ids", || {
             self.store.record_ingested(source, &new_ids, cursor)
         })
         .await;

@@ -51,7 +51,11 @@ pub fn dead_letter(stage: &str, position: &str, error: &str, payload: &[u8]) -> 
 }
 
 /// Publish dead letters (keyed by stage) to the dead-letter topic.
-pub(crate) async fn publish_dead_letters(bus: &dyn Bus, letters: &[DeadLetter]) {
+pub(crate) async fn publish_dead_letters(
+    stats: &PipelineStats,
+    bus: &dyn Bus,
+    letters: &[DeadLetter],
+) {
     if letters.is_empty() {
         return;
     }
@@ -59,7 +63,7 @@ pub(crate) async fn publish_dead_letters(bus: &dyn Bus, letters: &[DeadLetter]) 
         .iter()
         .map(|d| OutgoingMessage::new(d.stage.clone(), serde_json::to_vec(d).unwrap_or_default()))
         .collect();
-    retry("publish dead letters", || {
+    retry(stats, "publish dead letters", || {
         bus.publish(topics::DEAD_LETTER, messages.clone())
     })
     .await;
@@ -68,17 +72,19 @@ pub(crate) async fn publish_dead_letters(bus: &dyn Bus, letters: &[DeadLetter]) 
 /// Run `op` until it succeeds, backing off (100 ms doubling to 5 s) and
 /// logging each failure: a backend that is down stalls the service, never
 /// loses or skips work.
-pub(crate) async fn retry<T, E, F, Fut>(what: &str, mut op: F) -> T
+pub(crate) async fn retry<T, E, F, Fut>(stats: &PipelineStats, what: &str, mut op: F) -> T
 where
     E: std::fmt::Display,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
     let mut delay = Duration::from_millis(100);
+    let mut failing = stats::Failing::new(stats);
     loop {
         match op().await {
             Ok(v) => return v,
             Err(e) => {
+                failing.set();
                 tracing::warn!(operation = what, error = %e, retry_in_ms = delay.as_millis(), "backend failed; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
@@ -116,12 +122,18 @@ pub(crate) fn finished(upstream: &Upstream) -> bool {
 }
 
 /// Poll, retrying while the bus fails (see [`retry`]).
-pub(crate) async fn poll(consumer: &mut dyn Consumer, max: usize) -> Vec<Message> {
+pub(crate) async fn poll(
+    stats: &PipelineStats,
+    consumer: &mut dyn Consumer,
+    max: usize,
+) -> Vec<Message> {
     let mut delay = Duration::from_millis(100);
+    let mut failing = stats::Failing::new(stats);
     loop {
         match consumer.poll(max, POLL_WAIT).await {
             Ok(m) => return m,
             Err(e) => {
+                failing.set();
                 tracing::warn!(operation = "poll", error = %e, retry_in_ms = delay.as_millis(), "bus failed; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
@@ -131,9 +143,15 @@ pub(crate) async fn poll(consumer: &mut dyn Consumer, max: usize) -> Vec<Message
 }
 
 /// Commit, retrying while the bus fails (see [`retry`]).
-pub(crate) async fn commit(consumer: &mut dyn Consumer, positions: &[Position]) {
+pub(crate) async fn commit(
+    stats: &PipelineStats,
+    consumer: &mut dyn Consumer,
+    positions: &[Position],
+) {
     let mut delay = Duration::from_millis(100);
+    let mut failing = stats::Failing::new(stats);
     while let Err(e) = consumer.commit(positions).await {
+        failing.set();
         tracing::warn!(operation = "commit", error = %e, retry_in_ms = delay.as_millis(), "bus failed; retrying");
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));

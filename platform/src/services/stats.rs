@@ -33,6 +33,37 @@ pub struct PipelineStats {
     pub indexed: AtomicU64,
     /// Records and messages sent to the dead-letter queue.
     pub dead_letters: AtomicU64,
+    /// Operations now retrying a failing backend (bus, store, search):
+    /// while above zero the process is not ready.
+    pub failing: AtomicU64,
+}
+
+/// Marks one operation as failing from [`Failing::set`] until dropped
+/// (when it finally succeeded).
+pub(crate) struct Failing<'a> {
+    stats: &'a PipelineStats,
+    set: bool,
+}
+
+impl<'a> Failing<'a> {
+    pub(crate) fn new(stats: &'a PipelineStats) -> Self {
+        Self { stats, set: false }
+    }
+
+    pub(crate) fn set(&mut self) {
+        if !self.set {
+            self.set = true;
+            self.stats.failing.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Failing<'_> {
+    fn drop(&mut self) {
+        if self.set {
+            self.stats.failing.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl PipelineStats {

@@ -76,7 +76,7 @@ impl Writer {
             })?;
         loop {
             let done = finished(&upstream);
-            let messages = poll(&mut *consumer, self.batch).await;
+            let messages = poll(&self.stats, &mut *consumer, self.batch).await;
             if messages.is_empty() {
                 if done {
                     return Ok(());
@@ -96,9 +96,9 @@ impl Writer {
                     PipelineStats::add(&self.stats.dead_letters, 1);
                 }
             }
-            retry("store write", || self.store.write(&batch)).await;
+            retry(&self.stats, "store write", || self.store.write(&batch)).await;
             let positions = latest_positions(messages.iter().map(Message::position));
-            commit(&mut *consumer, &positions).await;
+            commit(&self.stats, &mut *consumer, &positions).await;
             PipelineStats::add(&self.stats.written, messages.len());
         }
     }
