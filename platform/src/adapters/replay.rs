@@ -140,22 +140,31 @@ impl KillmailSource for ReplaySource {
 /// Paces records by killmail time when a speed is set.
 struct Pacer {
     speed: Option<f64>,
+    /// Killmail time and wall clock of the first paced record.
     origin: Option<(i64, Instant)>,
 }
 
 impl Pacer {
     fn wait(&mut self, bytes: &[u8]) {
-        let Some(speed) = self.speed else { return };
-        let Some(t) = killmail_time(bytes) else {
+        let Some(t) = self.speed.and_then(|_| killmail_time(bytes)) else {
             return;
         };
-        let (t0, w0) = *self.origin.get_or_insert((t, Instant::now()));
-        #[allow(clippy::cast_precision_loss)]
-        let due = w0 + Duration::from_secs_f64(((t - t0).max(0) as f64) / speed);
         let now = Instant::now();
+        let due = self.due(t, now);
         if due > now {
             std::thread::sleep(due - now);
         }
+    }
+
+    /// When a record of killmail time `t` is due: as far after the first
+    /// record as its time is, divided by the speed; records older than the
+    /// first are due at once.
+    fn due(&mut self, t: i64, now: Instant) -> Instant {
+        let Some(speed) = self.speed else { return now };
+        let (t0, w0) = *self.origin.get_or_insert((t, now));
+        #[allow(clippy::cast_precision_loss)]
+        let offset = Duration::from_secs_f64(((t - t0).max(0) as f64) / speed);
+        w0 + offset
     }
 }
 
@@ -392,6 +401,33 @@ mod tests {
         again.resume(&records[1].cursor).await.unwrap();
         let rest = all(&mut again).await;
         assert_eq!(rest, records[2..].to_vec());
+    }
+
+    #[test]
+    fn a_speed_factor_spaces_records_by_killmail_time() {
+        let start = Instant::now();
+        let mut pacer = Pacer {
+            speed: Some(60.0),
+            origin: None,
+        };
+        assert_eq!(pacer.due(1_000, start), start);
+        // Ten minutes of killmail time at 60x: ten seconds later.
+        assert_eq!(pacer.due(1_600, start), start + Duration::from_secs(10));
+        // Out of order: due at once, never before the first record.
+        assert_eq!(pacer.due(900, start), start);
+        let mut unpaced = Pacer {
+            speed: None,
+            origin: None,
+        };
+        assert_eq!(unpaced.due(5_000, start), start);
+        assert_eq!(
+            killmail_time(br#"{"esi":{"killmail_time":"2024-01-01T00:00:10Z"}}"#),
+            Some(1_704_067_210)
+        );
+        assert_eq!(
+            killmail_time(br#"{"package":{"killmail":{"killmail_time":"2024-01-01T00:00:00Z"}}}"#),
+            Some(1_704_067_200)
+        );
     }
 
     #[tokio::test]
