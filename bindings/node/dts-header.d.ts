@@ -14,6 +14,7 @@ import type {
   Battle,
   BattleCreatedEvent,
   BattleDeletedEvent,
+  BattleSealedEvent,
   BattleUpdatedEvent,
   ClusterConfig,
   CorrelateBy,
@@ -36,7 +37,11 @@ export type KillmailInput = Killmail | Record<string, unknown> | string | Uint8A
 export interface KillmailIterator extends IterableIterator<Killmail> {}
 
 /** The events `Clusterer.push` returns. */
-export type BattleEvent = BattleCreatedEvent | BattleUpdatedEvent | BattleDeletedEvent
+export type BattleEvent =
+  | BattleCreatedEvent
+  | BattleUpdatedEvent
+  | BattleDeletedEvent
+  | BattleSealedEvent
 
 /**
  * Clustering parameters in camelCase; the schema's snake_case `ClusterConfig`
@@ -55,6 +60,8 @@ export interface ClusterOptions {
   minKills?: number
   /** How far behind the newest kill a kill may arrive and still be clustered in memory (6h). */
   allowedLateness?: string | number
+  /** How far after the trusted time (`Clusterer.setTrustedTime`) a kill may be dated (1h). */
+  maxFutureSkew?: string | number
 }
 
 /** How `Clusterer.push` stamps its events. */
@@ -73,12 +80,17 @@ export type PushResult = {
   /** Battles sealed and evicted by this push: final from now on. */
   sealed: Battle[]
 } & (
-  | { outcome: 'added' | 'duplicate' }
+  | { outcome: 'added' | 'duplicate' | 'replaced' | 'reclustered' }
   | {
-      /** The kill falls within reach of sealed, evicted state: re-cluster that span from the store. */
+      /** Older than the horizon or within reach of sealed state (`keepSealed: false`): re-cluster that span from the store. */
       outcome: 'late_beyond_horizon'
-      /** The sealed battles of that span (may be empty). */
+      /** The sealed battles known around it (may be empty). */
       battles: string[]
+    }
+  | {
+      /** Dated more than `maxFutureSkew` after the trusted time: refused. */
+      outcome: 'future_dated'
+      trusted_time: string
     }
 )
 

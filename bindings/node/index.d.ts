@@ -14,6 +14,7 @@ import type {
   Battle,
   BattleCreatedEvent,
   BattleDeletedEvent,
+  BattleSealedEvent,
   BattleUpdatedEvent,
   ClusterConfig,
   CorrelateBy,
@@ -36,7 +37,11 @@ export type KillmailInput = Killmail | Record<string, unknown> | string | Uint8A
 export interface KillmailIterator extends IterableIterator<Killmail> {}
 
 /** The events `Clusterer.push` returns. */
-export type BattleEvent = BattleCreatedEvent | BattleUpdatedEvent | BattleDeletedEvent
+export type BattleEvent =
+  | BattleCreatedEvent
+  | BattleUpdatedEvent
+  | BattleDeletedEvent
+  | BattleSealedEvent
 
 /**
  * Clustering parameters in camelCase; the schema's snake_case `ClusterConfig`
@@ -55,6 +60,8 @@ export interface ClusterOptions {
   minKills?: number
   /** How far behind the newest kill a kill may arrive and still be clustered in memory (6h). */
   allowedLateness?: string | number
+  /** How far after the trusted time (`Clusterer.setTrustedTime`) a kill may be dated (1h). */
+  maxFutureSkew?: string | number
 }
 
 /** How `Clusterer.push` stamps its events. */
@@ -73,12 +80,17 @@ export type PushResult = {
   /** Battles sealed and evicted by this push: final from now on. */
   sealed: Battle[]
 } & (
-  | { outcome: 'added' | 'duplicate' }
+  | { outcome: 'added' | 'duplicate' | 'replaced' | 'reclustered' }
   | {
-      /** The kill falls within reach of sealed, evicted state: re-cluster that span from the store. */
+      /** Older than the horizon or within reach of sealed state (`keepSealed: false`): re-cluster that span from the store. */
       outcome: 'late_beyond_horizon'
-      /** The sealed battles of that span (may be empty). */
+      /** The sealed battles known around it (may be empty). */
       battles: string[]
+    }
+  | {
+      /** Dated more than `maxFutureSkew` after the trusted time: refused. */
+      outcome: 'future_dated'
+      trusted_time: string
     }
 )
 
@@ -292,7 +304,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * which, and which late kills fall beyond that horizon).
  */
 export declare class Clusterer {
-  constructor(config?: ClusterOptions | ClusterConfig)
+  /**
+   * `keepSealed` (default `true`): keep sealed battles and their kills,
+   * so late kills are re-clustered on the spot and `battles()` lists the
+   * whole run; pass `false` for a feed that runs for weeks.
+   */
+  constructor(config?: (ClusterOptions | ClusterConfig) & { keepSealed?: boolean })
   /**
    * Cluster one killmail; returns the battle events it caused, in the
    * order to apply them (`battle.created`, `battle.updated`,
@@ -312,8 +329,26 @@ export declare class Clusterer {
    * timestamp.
    */
   pushMany(killmails: KillmailSet | Array<KillmailInput>, options?: PushOptions): BattleEvent[]
-  /** The open (not yet sealed) battles, sorted by first kill. */
+  /**
+   * Every battle of the run, sorted by first kill: the open ones and,
+   * with `keepSealed` (the default), the sealed ones.
+   */
   battles(): Battle[]
+  /** The open (not yet sealed) battles, sorted by first kill. */
+  openBattles(): Battle[]
+  /**
+   * How many pushes ended in each outcome (`added`, `duplicates`,
+   * `replaced`, `late_beyond_horizon`, `reclustered`, `future_dated`).
+   */
+  get counts(): { added: number; duplicates: number; replaced: number; late_beyond_horizon: number; reclustered: number; future_dated: number }
+  /**
+   * Say what time you trust (a `Date` or RFC 3339 text): kills dated
+   * more than `maxFutureSkew` (1 h) after it are refused
+   * (`future_dated`).
+   */
+  setTrustedTime(now: Date | string): void
+  /** The id of the battle a killmail belongs to, or `null`. */
+  battleOf(killmailId: number): string | null
   /** The current document of one open battle, or `null`. */
   battle(id: string): Battle | null
   /**
@@ -544,22 +579,27 @@ export interface ReadKillmailsOptions {
   strict?: boolean
   /** Called as files are read (`readKillmails` only). */
   onProgress?: (arg: ReadProgress) => unknown
+  /**
+   * Return what the readable files hold instead of failing when a file
+   * cannot be read (`readKillmails` only; the error is in `unreadable`).
+   */
+  skipUnreadable?: boolean
   /** A name for the input in errors (`parseKillmails` only). */
   source?: string
 }
 
 /**
- * Where reading stands, as `onProgress` is told (every 4 MiB of a file
- * and at the end of each file).
+ * Where reading stands, as `onProgress` is told (every 4 MiB and at the
+ * end of each file; the last call has `bytesRead === totalBytes`).
  */
 export interface ReadProgress {
-  /** The file being read. */
+  /** The file being read (the last one once all are done). */
   path: string
-  /** Bytes of it read so far. */
+  /** Bytes of all the files read so far (a finished file counts whole). */
   bytesRead: number
-  /** Its size, when known. */
+  /** Size of all the files. */
   totalBytes?: number
-  /** Files finished before this one. */
+  /** Files finished. */
   filesDone: number
   /** Files to read in all. */
   files: number

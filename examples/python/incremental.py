@@ -24,6 +24,10 @@ def describe(event: dict[str, Any]) -> str:
             f"battle {event['battle_id'][:8]} +{len(event['added_killmail_ids'])} kills "
             f"({event['reason']})"
         )
+    if kind == "sealed":
+        return f"battle {event['battle_id'][:8]} sealed with {event['killmail_count']} kills"
+    if event["merged_into"] is None:
+        return f"battle {event['battle_id'][:8]} dissolved"
     return f"battle {event['battle_id'][:8]} merged into {event['merged_into'][:8]}"
 
 
@@ -31,7 +35,9 @@ def main() -> None:
     killmails = sorted(bs.read_killmails(DATA), key=lambda k: (k.killmail_time, k.killmail_id))
     half = len(killmails) // 2
 
-    clusterer = bs.Clusterer(correlation_window="30m", max_gap="15m")
+    # keep_sealed=False: a long-running feed lets sealed battles go (they
+    # leave with push_detailed(...).sealed) instead of keeping its history.
+    clusterer = bs.Clusterer(correlation_window="30m", max_gap="15m", keep_sealed=False)
     kinds: Counter[str] = Counter()
     sealed: list[bs.Battle] = []
     for km in killmails[:half]:
@@ -39,7 +45,7 @@ def main() -> None:
         kinds.update(e["type"] for e in pushed.events)
         sealed.extend(pushed.sealed)
         for event in pushed.events:
-            if event["type"] != "updated":  # creations and merges; updates are many
+            if event["type"] in {"created", "deleted"}:  # updates and seals are many
                 print(describe(event))
 
     # Persist, then continue in a "new process".
@@ -54,7 +60,7 @@ def main() -> None:
     print(f"\nevents: {dict(kinds)}; snapshot was {len(state):,} bytes")
     print(f"{len(final)} battles ({len(sealed)} sealed, {restored.open_battle_count} open)")
     batch = bs.cluster(killmails)
-    same = {tuple(b.killmail_ids) for b in final} == {tuple(b.killmail_ids) for b in batch}
+    same = {b.id: b.killmail_ids for b in final} == {b.id: b.killmail_ids for b in batch}
     print(f"same battles as batch cluster(): {same}")
 
 

@@ -1,7 +1,9 @@
 //! The BattleScope platform: the file commands ([`cli`]), the ports the
 //! services reach the outside through ([`ports`]), their implementations
-//! ([`adapters`]), the services ([`services`]), the HTTP API ([`api`]) and
-//! the wiring that runs them all in one process ([`serve`]).
+//! ([`adapters`]: embedded ones and those that reach zKillboard, ESI and the
+//! embedded search index), the services ([`services`]), the HTTP API
+//! ([`api`]), the wiring that runs them all in one process ([`serve`]), and
+//! a local stub of zKillboard and ESI for tests and demos ([`stub`]).
 
 pub mod adapters;
 pub mod api;
@@ -9,3 +11,4 @@ pub mod cli;
 pub mod ports;
 pub mod serve;
 pub mod services;
+pub mod stub;

@@ -126,3 +126,72 @@ fn bad_records_are_reported_and_bad_files_fail_the_run() {
         stderr(&missing)
     );
 }
+
+/// A directory holding one file of every extension the engine reads (the
+/// archive built with the `tar` and `bzip2` crates), a nested one, and a
+/// file it does not read: `battlescope filter` reads exactly the killmails
+/// of the readable files.
+#[test]
+fn a_directory_of_every_format_reads_whole() {
+    use std::io::Write;
+    let source =
+        std::fs::read_to_string(root().join("examples/data/wormhole-fights-2024.jsonl")).unwrap();
+    let lines: Vec<&str> = source.lines().take(6).collect();
+    let id = |l: &str| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap()["killmail_id"]
+            .as_u64()
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.json"), format!("[{}]", lines[0])).unwrap();
+    std::fs::write(d.join("b.jsonl"), format!("{}\n", lines[1])).unwrap();
+    std::fs::write(d.join("c.jsonlines"), format!("{}\n", lines[2])).unwrap();
+    std::fs::write(d.join("d.ndjson"), format!("{}\n", lines[3])).unwrap();
+    std::fs::create_dir(d.join("days")).unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    for l in &lines[4..] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(l.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("killmails/{}.json", id(l)),
+            l.as_bytes(),
+        )
+        .unwrap();
+    }
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&tar.into_inner().unwrap()).unwrap();
+    std::fs::write(
+        d.join("days/killmails-2024-01-01.tar.bz2"),
+        bz.finish().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(d.join("notes.txt"), "not killmails").unwrap();
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out_file = elsewhere.path().join("out.jsonl");
+    let rules = elsewhere.path().join("everything.yaml");
+    std::fs::write(&rules, "name: everything\n").unwrap();
+    let out = battlescope(&[
+        "filter",
+        d.to_str().unwrap(),
+        "--ruleset",
+        rules.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut got: Vec<u64> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(id)
+        .collect();
+    got.sort_unstable();
+    let mut want: Vec<u64> = lines.iter().map(|l| id(l)).collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+}

@@ -765,6 +765,7 @@ async fn a_battle_merged_away_redirects_to_its_survivor() {
             BattleChange::Upsert {
                 added: battle.killmail_ids.clone(),
                 battle: Box::new(battle.clone()),
+                removed: vec![],
             },
             BattleChange::Merged {
                 id: gone,
@@ -786,6 +787,7 @@ async fn a_battle_merged_away_redirects_to_its_survivor() {
             battles: vec![BattleChange::Upsert {
                 added: vec![],
                 battle: Box::new(stale),
+                removed: vec![],
             }],
             ..WriteBatch::default()
         })

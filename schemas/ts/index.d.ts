@@ -13,7 +13,8 @@ export type SecurityClass =
 /**
  * Why a battle was updated.
  */
-export type UpdateReason = "appended" | "out_of_order" | "late_arrival" | "merge";
+export type UpdateReason =
+  "appended" | "out_of_order" | "late_arrival" | "merge" | "replaced" | "reclustered";
 /**
  * What counts as a shared participant between two killmails.
  */
@@ -39,7 +40,8 @@ export type Event =
   | KillmailEnrichedEvent
   | BattleCreatedEvent
   | BattleUpdatedEvent
-  | BattleDeletedEvent;
+  | BattleDeletedEvent
+  | BattleSealedEvent;
 /**
  * The hull class of a ship type.
  */
@@ -301,18 +303,18 @@ export interface EventMetadata {
   source: string;
 }
 /**
- * `battle.deleted`: a battle was absorbed by a merge.
+ * `battle.deleted`: a battle was absorbed by a merge, or its kills no longer form a battle.
  */
 export interface BattleDeletedData {
   battleId: string;
   /**
-   * The survivor, which now holds this battle's kills (the battle with the earliest first kill).
+   * The survivor, which now holds this battle's kills (redirect the old id there); `null` when the kills no longer form a battle (after a re-cluster or a replaced killmail copy).
    */
-  mergedInto: string;
+  mergedInto: string | null;
   systemId: number;
 }
 /**
- * A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated (reason merge) precedes this event. Key: battle id.
+ * A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated precedes this event, or (mergedInto null) its kills no longer form a battle. Key: battle id.
  */
 export interface BattleDeletedEvent {
   data: BattleDeletedData;
@@ -321,6 +323,32 @@ export interface BattleDeletedEvent {
    */
   eventId: string;
   eventType: "battle.deleted";
+  metadata: EventMetadata;
+  /**
+   * When the event was produced (RFC 3339, UTC).
+   */
+  timestamp: string;
+  /**
+   * Version of this event type's schema; additive changes keep it.
+   */
+  version: "1";
+}
+/**
+ * `battle.sealed`: the battle is final — no kill within the allowed lateness can change it; only a re-cluster of its range could.
+ */
+export interface BattleSealedData {
+  battle: Battle;
+}
+/**
+ * The clusterer sealed a battle: no kill within the allowed lateness can change it any more (only a re-cluster of its range could); data carries the final document. Key: battle id.
+ */
+export interface BattleSealedEvent {
+  data: BattleSealedData;
+  /**
+   * UUID v5 of "{eventType}:{identity of the change}": equal on replay, so writes keyed by it are idempotent.
+   */
+  eventId: string;
+  eventType: "battle.sealed";
   metadata: EventMetadata;
   /**
    * When the event was produced (RFC 3339, UTC).
@@ -344,10 +372,18 @@ export interface BattleUpdatedData {
    */
   addedKillmailIds: number[];
   battle: Battle;
+  /**
+   * The id the battle had until this change, when it differs: a battle is named by its earliest kill, and that changed. Consumers move the battle and redirect the old id here.
+   */
+  previousId?: string | null;
   reason: UpdateReason;
+  /**
+   * Killmails that left this battle (a replaced copy or a re-cluster), sorted by time then id.
+   */
+  removedKillmailIds?: number[];
 }
 /**
- * Kills joined a battle (appended, out of order, late) or other battles merged into it; data carries the whole document after the change and the delta. Key: battle id.
+ * Kills joined a battle (appended, out of order, late), left it (a replaced copy, a re-cluster), or other battles merged into it; data carries the whole document after the change and the delta. previousId, when present, is the id the battle had until now (battles are named by their earliest kill): redirect it here. Key: battle id.
  */
 export interface BattleUpdatedEvent {
   data: BattleUpdatedData;
@@ -379,6 +415,10 @@ export interface ClusterConfig {
    * Two kills further apart than this are never linked directly.
    */
   correlation_window?: string | number;
+  /**
+   * How far ahead of the time the caller trusts (see `Clusterer::set_trusted_time`) a kill may be dated; later ones are refused, so one bad clock cannot move the watermark.
+   */
+  max_future_skew?: string | number;
   /**
    * A silence longer than this splits a linked group into battles.
    */
@@ -640,6 +680,18 @@ export interface Ruleset {
    * A name for reports and logs; no effect on decisions.
    */
   name?: string | null;
+  /**
+   * Keep only kills of a pilot by their own corporation or alliance.
+   */
+  require_awox?: boolean;
+  /**
+   * Keep only NPC kills.
+   */
+  require_npc?: boolean;
+  /**
+   * Keep only solo kills.
+   */
+  require_solo?: boolean;
   side?: RulesetSide;
   unknown_value?: UnknownValue;
 }

@@ -104,6 +104,7 @@ const NAMES: &[(u64, &str, NameCategory)] = &[
 ];
 
 /// One attacker: a pilot in a ship, or an NPC (no pilot).
+#[derive(Clone)]
 struct Shooter {
     pilot: Option<Pilot>,
     ship: u32,
@@ -382,7 +383,7 @@ fn scenario() -> Result<Vec<(Killmail, bool)>> {
                 "18:45:00",
                 JITA,
                 (E1, CAPSULE),
-                &[concord],
+                std::slice::from_ref(&concord),
                 Some(10_000.0),
             )?,
             true,
@@ -399,12 +400,25 @@ fn scenario() -> Result<Vec<(Killmail, bool)>> {
             )?,
             false,
         ),
+        // Hours later: the day's fights fall behind the horizon and are sealed.
+        (
+            killmail(
+                128_000_011,
+                "23:59:00",
+                JITA,
+                (E1, CAPSULE),
+                &[concord],
+                Some(10_000.0),
+            )?,
+            false,
+        ),
     ])
 }
 
 /// The example files: name → bytes.
 pub fn generate() -> Result<Vec<(String, Vec<u8>)>> {
-    let mut clusterer = Clusterer::new(ClusterConfig::default())?;
+    // Keeps sealed battles, so the battle example is there at the end.
+    let mut clusterer = Clusterer::new(ClusterConfig::default())?.keep_sealed(true);
     let mut events: Vec<Event> = Vec::new();
     let mut clock = at("12:00:00");
     let mut tick = |kill_time: DateTime<Utc>| {

@@ -25,7 +25,12 @@ use crate::events::PushOptions;
 use crate::input::killmails_arg;
 
 /// The configuration's durations (text is read by core's `parse_duration`).
-const DURATIONS: [&str; 3] = ["correlation_window", "max_gap", "allowed_lateness"];
+const DURATIONS: [&str; 4] = [
+    "correlation_window",
+    "max_gap",
+    "allowed_lateness",
+    "max_future_skew",
+];
 
 /// `maxGap` → `max_gap`; `snake_case` stays as it is.
 fn snake_case(key: &str) -> String {
@@ -45,11 +50,22 @@ fn snake_case(key: &str) -> String {
 /// keys keep core's defaults; errors are `ConfigError`s whose `field` is
 /// the key as the caller wrote it.
 pub(crate) fn config_arg(env: &Env, value: Option<Unknown<'_>>) -> napi::Result<ClusterConfig> {
+    config_with(env, value, &[]).map(|(config, _)| config)
+}
+
+/// [`config_arg`], also taking the options in `extra` (`snake_case`
+/// names) that are not part of the configuration: returned apart.
+fn config_with(
+    env: &Env,
+    value: Option<Unknown<'_>>,
+    extra: &[&str],
+) -> napi::Result<(ClusterConfig, serde_json::Map<String, serde_json::Value>)> {
+    let mut extras = serde_json::Map::new();
     let Some(value) = value else {
-        return Ok(ClusterConfig::default());
+        return Ok((ClusterConfig::default(), extras));
     };
     if matches!(value.get_type()?, ValueType::Undefined | ValueType::Null) {
-        return Ok(ClusterConfig::default());
+        return Ok((ClusterConfig::default(), extras));
     }
     let bytes = json_bytes(env, value, "config")?;
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) else {
@@ -62,6 +78,10 @@ pub(crate) fn config_arg(env: &Env, value: Option<Unknown<'_>>) -> napi::Result<
             continue;
         }
         let name = snake_case(&key);
+        if extra.contains(&name.as_str()) {
+            extras.insert(name, v);
+            continue;
+        }
         if let (true, Some(text)) = (DURATIONS.contains(&name.as_str()), v.as_str()) {
             // Core's own parser, so the error names the key as written.
             let d = core::cluster::parse_duration(&key, text).js(env)?;
@@ -90,7 +110,7 @@ pub(crate) fn config_arg(env: &Env, value: Option<Unknown<'_>>) -> napi::Result<
         core::Error::Config { field, reason } => config_error(&as_written(&field), reason).js(env),
         other => other.js(env),
     })?;
-    Ok(config)
+    Ok((config, extras))
 }
 
 /// Cluster killmails into battles (DESIGN.md "Clustering"): kills in one
@@ -203,10 +223,23 @@ impl Clusterer {
 
 #[napi]
 impl Clusterer {
-    #[napi(constructor, ts_args_type = "config?: ClusterOptions | ClusterConfig")]
+    /// `keepSealed` (default `true`): keep sealed battles and their kills,
+    /// so late kills are re-clustered on the spot and `battles()` lists the
+    /// whole run; pass `false` for a feed that runs for weeks.
+    #[napi(
+        constructor,
+        ts_args_type = "config?: (ClusterOptions | ClusterConfig) & { keepSealed?: boolean }"
+    )]
     pub fn new(env: &Env, config: Option<Unknown<'_>>) -> napi::Result<Self> {
-        let config = config_arg(env, config)?;
-        let inner = core::Clusterer::new(config).js(env)?;
+        let (config, extras) = config_with(env, config, &["keep_sealed"])?;
+        let keep_sealed = match extras.get("keep_sealed") {
+            None => true,
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(_) => return Err(config_error("keepSealed", "must be a boolean").js(env)),
+        };
+        let inner = core::Clusterer::new(config)
+            .js(env)?
+            .keep_sealed(keep_sealed);
         Ok(Self { inner })
     }
 
@@ -279,10 +312,45 @@ impl Clusterer {
         JsonChunks::of(all.iter())?.into_js(env)
     }
 
-    /// The open (not yet sealed) battles, sorted by first kill.
+    /// Every battle of the run, sorted by first kill: the open ones and,
+    /// with `keepSealed` (the default), the sealed ones.
     #[napi(ts_return_type = "Battle[]")]
     pub fn battles<'env>(&self, env: &'env Env) -> napi::Result<Array<'env>> {
         JsonChunks::of(self.inner.battles().iter())?.into_js(env)
+    }
+
+    /// The open (not yet sealed) battles, sorted by first kill.
+    #[napi(ts_return_type = "Battle[]")]
+    pub fn open_battles<'env>(&self, env: &'env Env) -> napi::Result<Array<'env>> {
+        JsonChunks::of(self.inner.open_battles().iter())?.into_js(env)
+    }
+
+    /// How many pushes ended in each outcome (`added`, `duplicates`,
+    /// `replaced`, `late_beyond_horizon`, `reclustered`, `future_dated`).
+    #[napi(
+        getter,
+        ts_return_type = "{ added: number; duplicates: number; replaced: number; late_beyond_horizon: number; reclustered: number; future_dated: number }"
+    )]
+    pub fn counts<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        to_js(env, &self.inner.counts())
+    }
+
+    /// Say what time you trust (a `Date` or RFC 3339 text): kills dated
+    /// more than `maxFutureSkew` (1 h) after it are refused
+    /// (`future_dated`).
+    #[napi(ts_args_type = "now: Date | string")]
+    pub fn set_trusted_time(&mut self, env: &Env, now: Unknown<'_>) -> napi::Result<()> {
+        let now: chrono::DateTime<chrono::Utc> = crate::convert::from_js(env, now, "now")?;
+        self.inner.set_trusted_time(now);
+        Ok(())
+    }
+
+    /// The id of the battle a killmail belongs to, or `null`.
+    #[napi]
+    pub fn battle_of(&self, killmail_id: f64) -> Option<String> {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let id = killmail_id as u64;
+        self.inner.battle_of(id).map(|b| b.to_string())
     }
 
     /// The current document of one open battle, or `null`.

@@ -6,13 +6,11 @@
 //! core's readers do; `strict: true` throws the first one instead.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use battlescope_core as core;
-use core::error::Position;
-use core::input::{Container, Format, KillmailRef, ReadOptions, ReadOutcome};
+use core::input::{Format, KillmailRef, ReadOptions, ReadOutcome};
 use core::ruleset::FilterStats;
 use core::Killmail;
 use napi::bindgen_prelude::{
@@ -25,9 +23,6 @@ use napi_derive::napi;
 
 use crate::convert::{id_number, json_bytes, killmail_from_js, take_input, to_js, JsonChunks};
 use crate::error::{config_error, error_value, IntoJs, JsErr};
-
-/// Progress is reported every this many bytes of a file (and at its end).
-const REPORT_EVERY: u64 = 4 << 20;
 
 /// Counts of what the inputs held (core's `ReadReport`).
 #[napi(object)]
@@ -67,18 +62,18 @@ impl From<&core::input::ReadReport> for ReadReport {
     }
 }
 
-/// Where reading stands, as `onProgress` is told (every 4 MiB of a file
-/// and at the end of each file).
+/// Where reading stands, as `onProgress` is told (every 4 MiB and at the
+/// end of each file; the last call has `bytesRead === totalBytes`).
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct ReadProgress {
-    /// The file being read.
+    /// The file being read (the last one once all are done).
     pub path: String,
-    /// Bytes of it read so far.
+    /// Bytes of all the files read so far (a finished file counts whole).
     pub bytes_read: f64,
-    /// Its size, when known.
+    /// Size of all the files.
     pub total_bytes: Option<f64>,
-    /// Files finished before this one.
+    /// Files finished.
     pub files_done: u32,
     /// Files to read in all.
     pub files: u32,
@@ -295,6 +290,9 @@ pub struct ReadKillmailsOptions<'a> {
     pub strict: Option<bool>,
     /// Called as files are read (`readKillmails` only).
     pub on_progress: Option<Function<'a, ReadProgress, Unknown<'static>>>,
+    /// Return what the readable files hold instead of failing when a file
+    /// cannot be read (`readKillmails` only; the error is in `unreadable`).
+    pub skip_unreadable: Option<bool>,
     /// A name for the input in errors (`parseKillmails` only).
     pub source: Option<String>,
 }
@@ -318,61 +316,36 @@ fn read_options(env: &Env, format: Option<&str>) -> napi::Result<ReadOptions> {
     })
 }
 
-/// A reader that reports its progress every [`REPORT_EVERY`] bytes and at
-/// its end; the report can stop the read (the callback threw).
-struct Watched<R, F> {
-    inner: R,
-    read: u64,
-    reported: u64,
-    report: F,
-}
-
-impl<R: Read, F: FnMut(u64) -> io::Result<()>> Read for Watched<R, F> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.read - self.reported >= REPORT_EVERY || (n == 0 && self.read > self.reported) {
-            self.reported = self.read;
-            (self.report)(self.read)?;
-        }
-        Ok(n)
-    }
-}
-
-/// Read every file into one outcome; `progress` hears about each step and
-/// may stop the read by returning an error.
+/// Read every file (directories expanded) into one outcome with core's
+/// `expand_paths` and `read_paths`; `progress` hears about each step and
+/// may stop the read by returning an error. A file that cannot be read
+/// stops only itself and fails the read at the end (core's policy) unless
+/// `skip_unreadable`.
 fn read_files(
     paths: &[String],
     options: &ReadOptions,
+    skip_unreadable: bool,
     mut progress: Option<&mut dyn FnMut(ReadProgress) -> io::Result<()>>,
 ) -> Result<ReadOutcome, core::Error> {
-    let mut outcome = ReadOutcome::default();
-    let files = u32::try_from(paths.len()).unwrap_or(u32::MAX);
-    for (done, path) in paths.iter().enumerate() {
-        let file = File::open(path).map_err(|source| core::Error::Io {
-            source_name: path.clone(),
-            context: "cannot open".to_owned(),
-            source,
-        })?;
-        let total = file.metadata().ok().map(|m| id_number(m.len()));
-        let files_done = u32::try_from(done).unwrap_or(u32::MAX);
-        let mut step = |bytes: u64| match progress.as_mut() {
+    let files = core::input::expand_paths(paths)?;
+    let mut last = String::new();
+    let mut outcome = core::input::read_paths(&files, options, &mut |p| {
+        if let Some(current) = &p.current {
+            last.clone_from(current);
+        }
+        match progress.as_mut() {
             Some(report) => report(ReadProgress {
-                path: path.clone(),
-                bytes_read: id_number(bytes),
-                total_bytes: total,
-                files_done,
-                files,
+                path: last.clone(),
+                bytes_read: id_number(p.bytes),
+                total_bytes: Some(id_number(p.total_bytes)),
+                files_done: u32::try_from(p.files_done).unwrap_or(u32::MAX),
+                files: u32::try_from(p.files).unwrap_or(u32::MAX),
             }),
             None => Ok(()),
-        };
-        let watched = Watched {
-            inner: file,
-            read: 0,
-            reported: 0,
-            report: &mut step,
-        };
-        outcome.read(watched, Some(path), options)?;
+        }
+    })?;
+    if !skip_unreadable {
+        outcome.check_readable()?;
     }
     Ok(outcome)
 }
@@ -408,8 +381,10 @@ pub fn read_killmails(
         strict: None,
         on_progress: None,
         source: None,
+        skip_unreadable: None,
     });
     let read = read_options(env, options.format.as_deref())?;
+    let skip = options.skip_unreadable == Some(true);
     let mut failure: Option<napi::Error> = None;
     let result = match &options.on_progress {
         Some(callback) => {
@@ -419,9 +394,9 @@ pub fn read_killmails(
                     stopped()
                 })
             };
-            read_files(&paths, &read, Some(&mut report))
+            read_files(&paths, &read, skip, Some(&mut report))
         }
-        None => read_files(&paths, &read, None),
+        None => read_files(&paths, &read, skip, None),
     };
     if let Some(e) = failure {
         return Err(e);
@@ -476,6 +451,7 @@ pub struct ReadTask {
 struct ReadInput {
     paths: Vec<String>,
     options: ReadOptions,
+    skip_unreadable: bool,
     callback: Option<ProgressFn>,
 }
 
@@ -491,7 +467,7 @@ impl std::fmt::Debug for ReadTask {
 impl ReadTask {
     fn read(&self, input: &ReadInput) -> Result<ReadOutcome, core::Error> {
         let Some(tsfn) = &input.callback else {
-            return read_files(&input.paths, &input.options, None);
+            return read_files(&input.paths, &input.options, input.skip_unreadable, None);
         };
         let mut report = |p: ReadProgress| {
             let mut calls = self.progress.lock();
@@ -517,7 +493,12 @@ impl ReadTask {
             }
             Ok(())
         };
-        let result = read_files(&input.paths, &input.options, Some(&mut report));
+        let result = read_files(
+            &input.paths,
+            &input.options,
+            input.skip_unreadable,
+            Some(&mut report),
+        );
         self.progress.drain();
         result
     }
@@ -555,9 +536,14 @@ pub fn read_killmails_async(
     options: Option<ReadKillmailsOptions<'_>>,
 ) -> AsyncTask<ReadTask> {
     let paths = paths_arg(paths);
-    let (format, strict, on_progress) = match options {
-        Some(o) => (o.format, o.strict == Some(true), o.on_progress),
-        None => (None, false, None),
+    let (format, strict, on_progress, skip_unreadable) = match options {
+        Some(o) => (
+            o.format,
+            o.strict == Some(true),
+            o.on_progress,
+            o.skip_unreadable == Some(true),
+        ),
+        None => (None, false, None, false),
     };
     let input = read_options(env, format.as_deref()).and_then(|options| {
         let callback = on_progress
@@ -570,6 +556,7 @@ pub fn read_killmails_async(
         Ok(ReadInput {
             paths,
             options,
+            skip_unreadable,
             callback,
         })
     });
@@ -597,27 +584,17 @@ pub fn parse_killmails(
         Some(o) => (o.format, o.strict == Some(true), o.source),
         None => (None, false, None),
     };
-    let mut read = read_options(env, format.as_deref())?;
+    let read = read_options(env, format.as_deref())?;
     if input.get_type()? == ValueType::Object && input.is_array()? {
-        // One record per line, whatever container the caller named.
-        read.format.container = Container::Lines;
         let array = Array::from_unknown(input)?;
-        let mut lines = Vec::new();
+        let mut records = Vec::with_capacity(array.len() as usize);
         for i in 0..array.len() {
             let item: Unknown<'_> = array
                 .get(i)?
                 .ok_or_else(|| config_error("input", format!("element {i} is missing")).js(env))?;
-            push_line(&mut lines, &json_bytes(env, item, "input")?);
+            records.push(json_bytes(env, item, "input")?);
         }
-        let mut outcome =
-            core::input::read_killmails(lines.as_slice(), source.as_deref(), &read).js(env)?;
-        for e in &mut outcome.errors {
-            if let Some(record) = record_mut(e) {
-                if let Position::Line(n) = record.position {
-                    record.position = Position::Element(n - 1);
-                }
-            }
-        }
+        let outcome = core::input::read_records(&records, source.as_deref(), &read).js(env)?;
         return KillmailSet::from_outcome(outcome).check_strict(env, strict);
     }
     let bytes = match input.get_type()? {
@@ -632,42 +609,6 @@ pub fn parse_killmails(
     let outcome =
         core::input::read_killmails(bytes.as_slice(), source.as_deref(), &read).js(env)?;
     KillmailSet::from_outcome(outcome).check_strict(env, strict)
-}
-
-fn record_mut(e: &mut core::Error) -> Option<&mut core::error::RecordLoc> {
-    match e {
-        core::Error::Json { record, .. }
-        | core::Error::Invalid { record, .. }
-        | core::Error::Shape { record, .. }
-        | core::Error::TooLarge { record, .. } => Some(record),
-        _ => None,
-    }
-}
-
-/// Append one record as one line of JSON Lines. Text that spans lines is
-/// written compactly when it is JSON; when it is not, its line breaks
-/// become NUL bytes (which no JSON accepts), so it stays one bad record
-/// instead of becoming several. Blank text becomes a NUL byte too, so it
-/// is reported rather than skipped as a blank line.
-fn push_line(out: &mut Vec<u8>, record: &[u8]) {
-    if record.trim_ascii().is_empty() {
-        out.push(0);
-    } else if record.contains(&b'\n') || record.contains(&b'\r') {
-        match serde_json::from_slice::<serde_json::Value>(record) {
-            Ok(value) => {
-                // Writing a parsed value into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut *out, &value);
-            }
-            Err(_) => out.extend(
-                record
-                    .iter()
-                    .map(|&b| if b == b'\n' || b == b'\r' { 0 } else { b }),
-            ),
-        }
-    } else {
-        out.extend_from_slice(record);
-    }
-    out.push(b'\n');
 }
 
 /// Parse one killmail from an object, JSON text or `Buffer` of any record

@@ -60,9 +60,10 @@ test('pushed in time order, the clusterer ends with exactly the batch battles', 
   assert.deepEqual(clusterer.battles(), batch)
 })
 
-test('in any order and with duplicates, the memberships are the batch ones', () => {
+test('in any order and with duplicates, the battles are the batch ones, ids included', () => {
   const set = bs.readKillmails(sampleFiles())
-  const batch = memberships(bs.cluster(set))
+  const battles = bs.cluster(set)
+  const batch = memberships(battles)
   const killmails = set.toArray()
   // Keep everything open however late it comes.
   const config = { allowedLateness: '3000d' }
@@ -73,12 +74,17 @@ test('in any order and with duplicates, the memberships are the batch ones', () 
     for (const km of order) {
       for (const e of clusterer.push(km)) {
         if (e.eventType === 'battle.deleted') live.delete(e.data.battleId)
-        else live.set(e.data.battle.id, e.data.battle)
+        else {
+          // A battle is named by its earliest kill: a rename moves it.
+          if (e.eventType === 'battle.updated' && e.data.previousId) live.delete(e.data.previousId)
+          live.set(e.data.battle.id, e.data.battle)
+        }
       }
     }
-    assert.deepEqual(memberships(clusterer.battles()), batch, `seed ${seed}`)
+    assert.deepEqual(clusterer.battles(), battles, `seed ${seed}`)
     // Applying the events alone rebuilds the same battles.
     assert.deepEqual(memberships([...live.values()]), batch, `events of seed ${seed}`)
+    assert.deepEqual(new Set(live.keys()), new Set(battles.map((b) => b.id)), `ids of seed ${seed}`)
   }
 })
 
@@ -94,25 +100,51 @@ test('pushMany on a KillmailSet equals pushing one by one', () => {
 
 test('pushDetailed reports duplicates, late kills beyond the horizon and sealed battles', () => {
   const killmails = byTime(bs.readKillmails(sampleFiles()).toArray())
-  const clusterer = new bs.Clusterer({ allowedLateness: '1h' })
+  const clusterer = new bs.Clusterer({ allowedLateness: '1h', keepSealed: false })
   const sealed = []
   for (const km of killmails) {
     const r = clusterer.pushDetailed(km)
     assert.equal(r.outcome, 'added')
     sealed.push(...r.sealed)
+    for (const b of r.sealed) assert.ok(r.events.some((e) => e.eventType === 'battle.sealed' && e.data.battle.id === b.id))
   }
   assert.ok(sealed.length > 0, 'older fights are sealed as time moves on')
   assert.deepEqual(clusterer.pushDetailed(killmails.at(-1)), { outcome: 'duplicate', events: [], sealed: [] })
-  // A kill inside a sealed fight's span comes back for the re-cluster path.
+  // A kill older than the horizon comes back for the re-cluster path.
   const fight = sealed[0]
   const inside = structuredClone(killmails.find((k) => k.killmail_id === fight.killmailIds[0]))
   inside.killmail_id = 1
   const late = clusterer.pushDetailed(inside)
   assert.equal(late.outcome, 'late_beyond_horizon')
-  assert.ok(late.battles.includes(fight.id))
+  assert.ok(Array.isArray(late.battles))
   const open = clusterer.battles()
   assert.equal(clusterer.openBattleCount, open.length)
+  assert.deepEqual(clusterer.openBattles(), open)
   assert.ok(clusterer.watermark)
+  assert.equal(clusterer.counts.late_beyond_horizon, 1)
+  assert.equal(clusterer.counts.duplicates, 1)
+})
+
+test('a keepSealed clusterer (the default) re-clusters late kills and lists every battle', () => {
+  const killmails = bs.readKillmails(sampleFiles()).toArray()
+  const batch = bs.cluster(killmails)
+  const clusterer = new bs.Clusterer({ allowedLateness: '1h' })
+  // Newest first: almost every kill arrives beyond the horizon.
+  for (const km of byTime(killmails).reverse()) clusterer.push(km)
+  assert.deepEqual(clusterer.battles(), batch)
+  assert.ok(clusterer.counts.reclustered > 0)
+  const [battle] = batch
+  assert.equal(clusterer.battleOf(battle.killmailIds[0]), battle.id)
+})
+
+test('kills dated far after the trusted time are refused', () => {
+  const [km] = byTime(bs.readKillmails(sampleFiles()).toArray())
+  const clusterer = new bs.Clusterer()
+  clusterer.setTrustedTime(new Date(Date.parse(km.killmail_time) - 2 * 3600 * 1000))
+  const r = clusterer.pushDetailed(km)
+  assert.equal(r.outcome, 'future_dated')
+  assert.equal(clusterer.liveKillmails, 0)
+  assert.equal(clusterer.watermark, null)
 })
 
 test('snapshot and restore carry the whole state', () => {

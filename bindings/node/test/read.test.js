@@ -107,3 +107,48 @@ test('a ruleset filters a set and says why', () => {
   assert.deepEqual(bs.Ruleset.fromObject(yaml.toObject()).filter(set).killmailIds(), yaml.filter(set).killmailIds())
   assert.equal(bs.Ruleset.jsonSchema().title, 'Ruleset')
 })
+
+/** A directory holding one file of every extension the engine reads (the
+ * archive made by the system's tar and bzip2), a nested one, and a file it
+ * does not read; returns the ids written. */
+function everyFormatDirectory(dir) {
+  const { execFileSync } = require('node:child_process')
+  const kms = bs.readKillmails(sampleFiles()).toArray().slice(0, 6)
+  fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify([kms[0]]))
+  fs.writeFileSync(path.join(dir, 'b.jsonl'), JSON.stringify(kms[1]) + '\n')
+  fs.writeFileSync(path.join(dir, 'c.jsonlines'), JSON.stringify(kms[2]) + '\n')
+  fs.writeFileSync(path.join(dir, 'd.ndjson'), JSON.stringify(kms[3]) + '\n')
+  const staging = path.join(dir, '..', `${path.basename(dir)}-staging`, 'killmails')
+  fs.mkdirSync(staging, { recursive: true })
+  for (const km of kms.slice(4)) fs.writeFileSync(path.join(staging, `${km.killmail_id}.json`), JSON.stringify(km))
+  fs.mkdirSync(path.join(dir, 'days'))
+  execFileSync('tar', ['-cjf', path.join(dir, 'days', 'killmails-2024-01-01.tar.bz2'), '-C', path.dirname(staging), 'killmails'])
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not killmails')
+  return new Set(kms.map((k) => k.killmail_id))
+}
+
+test('a directory of every format reads whole, with progress to 100 %', async () => {
+  const dir = path.join(tempDir(), 'every')
+  fs.mkdirSync(dir)
+  const ids = everyFormatDirectory(dir)
+  const seen = []
+  const set = bs.readKillmails(dir, { onProgress: (p) => seen.push(p) })
+  assert.deepEqual(new Set(set.killmailIds()), ids)
+  const last = seen.at(-1)
+  assert.equal(last.bytesRead, last.totalBytes)
+  assert.equal(last.filesDone, 5)
+  const again = await bs.readKillmailsAsync([dir])
+  assert.deepEqual(new Set(again.killmailIds()), ids)
+})
+
+test('an unreadable file does not stop the others; it fails the read at the end unless skipped', () => {
+  const dir = path.join(tempDir(), 'unreadable')
+  fs.mkdirSync(dir)
+  everyFormatDirectory(dir)
+  const files = [path.join(dir, 'a.json'), path.join(dir, 'missing.jsonl'), path.join(dir, 'b.jsonl')]
+  assert.throws(() => bs.readKillmails(files), /missing\.jsonl/)
+  assert.equal(bs.readKillmails(files, { skipUnreadable: true }).length, 2)
+  const empty = path.join(dir, 'empty')
+  fs.mkdirSync(empty)
+  assert.throws(() => bs.readKillmails(empty), /no killmail file/)
+})

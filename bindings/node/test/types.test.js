@@ -55,7 +55,7 @@ test('what the functions return has the declared types', async () => {
   const killmails = set.toArray()
   const battles = bs.cluster(set)
   const alliance = battles.flatMap((b) => b.sides.flatMap((s) => s.alliances))[0]
-  const clusterer = new bs.Clusterer({ allowedLateness: '1h' })
+  const clusterer = new bs.Clusterer({ allowedLateness: '1h', keepSealed: false })
   const results = byTime(killmails).map((km) => clusterer.pushDetailed(km, { timestamp: '2030-01-01T00:00:00Z' }))
   results.push(clusterer.pushDetailed(byTime(killmails).at(-1)))
   const sealed = results.flatMap((r) => r.sealed)[0]

@@ -121,6 +121,7 @@ impl PyClusterer {
         correlate_by = "character",
         min_kills = 2,
         allowed_lateness = None,
+        keep_sealed = true,
     ))]
     fn new(
         correlation_window: Option<&Bound<'_, PyAny>>,
@@ -129,6 +130,7 @@ impl PyClusterer {
         correlate_by: &str,
         min_kills: u32,
         allowed_lateness: Option<&Bound<'_, PyAny>>,
+        keep_sealed: bool,
     ) -> PyResult<Self> {
         let config = config(
             correlation_window,
@@ -138,7 +140,9 @@ impl PyClusterer {
             min_kills,
             allowed_lateness,
         )?;
-        core::Clusterer::new(config).into_py_result().map(Self)
+        core::Clusterer::new(config)
+            .into_py_result()
+            .map(|c| Self(c.keep_sealed(keep_sealed)))
     }
 
     /// Cluster one killmail (a `Killmail`, dict or JSON text); returns the
@@ -150,6 +154,7 @@ impl PyClusterer {
     ) -> PyResult<Bound<'py, PyAny>> {
         let km = killmail_from_py(killmail, None)?;
         let pushed = self.0.push(km);
+        warn_if_not_clustered(py, &pushed)?;
         to_py(py, &pushed.events)
     }
 
@@ -170,20 +175,60 @@ impl PyClusterer {
     ) -> PyResult<Bound<'py, PyAny>> {
         let killmails = killmails_from_py(killmails)?;
         let inner = &mut self.0;
+        let before = inner.counts();
         let events: Vec<core::cluster::BattleEvent> = py.detach(|| {
             killmails
                 .iter()
                 .flat_map(|km| inner.push(km.clone()).events)
                 .collect()
         });
+        let after = inner.counts();
+        let late = after.late_beyond_horizon - before.late_beyond_horizon;
+        let future = after.future_dated - before.future_dated;
+        if late + future > 0 {
+            warn(
+                py,
+                &format!(
+                    "{late} killmails were late beyond the horizon and {future} dated in the \
+                     future: not clustered (see Clusterer.counts)"
+                ),
+            )?;
+        }
         to_py(py, &events)
     }
 
-    /// The open (not yet sealed) battles, sorted by first kill.
+    /// Every battle of the run, sorted by first kill: the open ones and,
+    /// with `keep_sealed` (the default), the sealed ones.
     fn battles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let inner = &self.0;
         let battles = py.detach(|| inner.battles());
         wrap_battles(py, battles)
+    }
+
+    /// The open (not yet sealed) battles, sorted by first kill.
+    fn open_battles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let inner = &self.0;
+        let battles = py.detach(|| inner.open_battles());
+        wrap_battles(py, battles)
+    }
+
+    /// How many pushes ended in each outcome: a dict of `added`,
+    /// `duplicates`, `replaced`, `late_beyond_horizon`, `reclustered`,
+    /// `future_dated`.
+    #[getter]
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.counts())
+    }
+
+    /// Say what time you trust (e.g. `datetime.now(timezone.utc)`): kills
+    /// dated more than `max_future_skew` (1 h) after it are refused.
+    fn set_trusted_time(&mut self, now: DateTime<Utc>) {
+        self.0.set_trusted_time(now);
+    }
+
+    /// The battle a killmail belongs to (its id), or `None`.
+    fn battle_of(&self, killmail_id: u64) -> Option<String> {
+        self.0.battle_of(killmail_id).map(|id| id.to_string())
     }
 
     /// The current document of one open battle, or `None`.
@@ -259,6 +304,25 @@ impl PyClusterer {
     }
 }
 
+/// A Python `UserWarning`: a late or future-dated kill is never silent.
+fn warn(py: Python<'_>, message: &str) -> PyResult<()> {
+    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    PyErr::warn(py, &category, &std::ffi::CString::new(message)?, 2)
+}
+
+fn warn_if_not_clustered(py: Python<'_>, pushed: &Pushed) -> PyResult<()> {
+    if pushed.outcome.needs_attention() {
+        warn(
+            py,
+            &format!(
+                "killmail not clustered: {} (see Clusterer.push_detailed)",
+                pushed.outcome.as_str()
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 /// Everything one `Clusterer.push_detailed` did.
 #[pyclass(module = "battlescope", name = "Pushed", frozen)]
 #[derive(Debug)]
@@ -266,16 +330,15 @@ pub struct PyPushed(Pushed);
 
 #[pymethods]
 impl PyPushed {
-    /// `"added"`, `"duplicate"` (the id is already live) or
-    /// `"late_beyond_horizon"` (it falls in sealed state: not clustered;
-    /// re-cluster that span from the full data).
+    /// `"added"`, `"duplicate"` (the same killmail is already held),
+    /// `"replaced"` (a better copy replaced the held one), `"reclustered"`
+    /// (late, re-clustered with the kept history), `"late_beyond_horizon"`
+    /// (late and not clustered: `keep_sealed=False`; re-cluster that span
+    /// from the full data) or `"future_dated"` (dated too far after the
+    /// trusted time: refused).
     #[getter]
     fn outcome(&self) -> &'static str {
-        match self.0.outcome {
-            PushOutcome::Added => "added",
-            PushOutcome::Duplicate => "duplicate",
-            PushOutcome::LateBeyondHorizon { .. } => "late_beyond_horizon",
-        }
+        self.0.outcome.as_str()
     }
 
     /// For `"late_beyond_horizon"`: the sealed battles of that span.

@@ -1,23 +1,19 @@
 //! Reading killmails (core `input`): files and in-memory records into a
 //! `KillmailSet`, and `parse_killmail` for one record.
 //!
-//! Everything is read by core's `ReadOutcome`, so deduplication, per-record
-//! errors and the report are core's. Two pieces of plumbing live here:
-//! - a reader wrapper that, every few MiB, re-attaches to Python to report
-//!   progress and to let Ctrl-C (a notebook's "interrupt") stop a long read;
-//! - in-memory records are handed to core as one JSON Lines stream (one
-//!   record per line), and the positions core reports (line n) are turned
-//!   back into the caller's indices (element n − 1).
+//! Everything is read by core (`expand_paths`, `read_paths`,
+//! `read_records`), so directories, deduplication, per-record errors,
+//! unreadable files and the report are core's. The one piece of plumbing
+//! here: core's progress callback re-attaches to Python, to report progress
+//! and to let Ctrl-C (a notebook's "interrupt") stop a long read.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use battlescope_core as core;
-use core::error::Position;
-use core::input::{Container, Format, KillmailRef, ReadOptions, ReadOutcome, ReadReport};
+use core::input::{Format, KillmailRef, ReadOptions, ReadOutcome, ReadReport};
 use core::ruleset::FilterStats;
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
@@ -216,47 +212,6 @@ impl KillmailIter {
     }
 }
 
-/// How often (bytes read) the reader re-attaches to Python.
-const REPORT_EVERY: u64 = 4 << 20;
-
-/// A reader that reports progress to a Python callback and lets Python
-/// signal handlers (Ctrl-C) run, every [`REPORT_EVERY`] bytes.
-struct Watched<'a, R> {
-    inner: R,
-    pending: u64,
-    callback: Option<&'a Py<PyAny>>,
-    failure: &'a mut Option<PyErr>,
-}
-
-impl<R> Watched<'_, R> {
-    fn report(&mut self) -> io::Result<()> {
-        let bytes = std::mem::take(&mut self.pending);
-        let callback = self.callback;
-        let result = Python::attach(|py| {
-            py.check_signals()?;
-            if let Some(cb) = callback {
-                cb.call1(py, (bytes,))?;
-            }
-            Ok::<_, PyErr>(())
-        });
-        result.map_err(|e| {
-            *self.failure = Some(e);
-            io::Error::other("stopped from Python")
-        })
-    }
-}
-
-impl<R: Read> Read for Watched<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pending += n as u64;
-        if self.pending >= REPORT_EVERY || (n == 0 && self.pending > 0) {
-            self.report()?;
-        }
-        Ok(n)
-    }
-}
-
 fn options(format: &str) -> PyResult<ReadOptions> {
     let format: Format = format.parse().into_py_result()?;
     Ok(ReadOptions {
@@ -265,82 +220,60 @@ fn options(format: &str) -> PyResult<ReadOptions> {
     })
 }
 
-/// Read killmail files (the native half of `battlescope.read_killmails`,
-/// which expands directories). Duplicates collapse across files.
-/// `progress`, when given, is called with the number of bytes read since
-/// its last call.
+/// Files as given; directories to the killmail files under them (core's
+/// `expand_paths`: recursive, sorted, every extension core reads; an empty
+/// directory is an error).
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned arguments
-#[pyo3(signature = (paths, *, format = "auto", progress = None, strict = false))]
+fn expand_paths(paths: Vec<PathBuf>) -> PyResult<Vec<String>> {
+    let files = core::input::expand_paths(&paths).into_py_result()?;
+    Ok(files.iter().map(|f| f.display().to_string()).collect())
+}
+
+/// Read killmail files (the native half of `battlescope.read_killmails`,
+/// which expands directories first) with core's `read_paths`: duplicates
+/// collapse across files, a file that cannot be read stops only itself,
+/// and unless `skip_unreadable` the first such file is raised at the end.
+/// `progress`, when given, is called with the number of bytes read since
+/// its last call (every few MiB and at the end of each file); Ctrl-C stops
+/// the read.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned arguments
+#[pyo3(signature = (paths, *, format = "auto", progress = None, strict = false, skip_unreadable = false))]
 fn read_paths(
     py: Python<'_>,
     paths: Vec<PathBuf>,
     format: &str,
     progress: Option<Py<PyAny>>,
     strict: bool,
+    skip_unreadable: bool,
 ) -> PyResult<PyKillmailSet> {
     let options = options(format)?;
     let mut failure: Option<PyErr> = None;
+    let mut reported = 0_u64;
     let result = py.detach(|| {
-        let mut outcome = ReadOutcome::default();
-        for path in &paths {
-            let name = path.display().to_string();
-            let file = File::open(path).map_err(|source| core::Error::Io {
-                source_name: name.clone(),
-                context: "cannot open".to_owned(),
-                source,
-            })?;
-            let watched = Watched {
-                inner: file,
-                pending: 0,
-                callback: progress.as_ref(),
-                failure: &mut failure,
-            };
-            outcome.read(watched, Some(&name), &options)?;
-        }
-        Ok(outcome)
+        core::input::read_paths(&paths, &options, &mut |p| {
+            let bytes = p.bytes.saturating_sub(reported);
+            reported = p.bytes;
+            Python::attach(|py| {
+                py.check_signals()?;
+                if let Some(cb) = &progress {
+                    cb.call1(py, (bytes,))?;
+                }
+                Ok::<_, PyErr>(())
+            })
+            .map_err(|e| {
+                failure = Some(e);
+                io::Error::other("stopped from Python")
+            })
+        })
     });
     if let Some(e) = failure {
         return Err(e);
     }
-    let set = PyKillmailSet::from_outcome(result.into_py_result()?);
-    if strict {
-        set.raise_first_error(py)?;
-    }
-    Ok(set)
-}
-
-/// Read in-memory records (`Killmail` objects, JSON text, dicts; the native
-/// half of `read_killmails` for `DataFrame`s and iterables). Errors name each
-/// record by its 0-based index.
-#[pyfunction]
-#[pyo3(signature = (records, *, format = "auto", strict = false))]
-fn read_records(
-    py: Python<'_>,
-    records: &Bound<'_, PyAny>,
-    format: &str,
-    strict: bool,
-) -> PyResult<PyKillmailSet> {
-    let mut options = options(format)?;
-    // One record per line, whatever container the caller named.
-    options.format.container = Container::Lines;
-    let mut lines = Vec::new();
-    for item in records.try_iter()? {
-        push_line(&mut lines, &record_json(&item?)?);
-    }
-    let mut outcome = py
-        .detach(|| core::input::read_killmails(lines.as_slice(), None, &options))
-        .into_py_result()?;
-    for e in &mut outcome.errors {
-        if let core::Error::Json { record, .. }
-        | core::Error::Invalid { record, .. }
-        | core::Error::Shape { record, .. }
-        | core::Error::TooLarge { record, .. } = e
-        {
-            if let Position::Line(n) = record.position {
-                record.position = Position::Element(n - 1);
-            }
-        }
+    let mut outcome = result.into_py_result()?;
+    if !skip_unreadable {
+        outcome.check_readable().into_py_result()?;
     }
     let set = PyKillmailSet::from_outcome(outcome);
     if strict {
@@ -349,30 +282,29 @@ fn read_records(
     Ok(set)
 }
 
-/// Append one record as one line of JSON Lines. Text that spans lines is
-/// written compactly when it is JSON; when it is not, its line breaks
-/// become NUL bytes (which no JSON accepts), so it stays one bad record
-/// instead of becoming several. Blank text becomes a NUL byte too, so it
-/// is reported rather than skipped as a blank line.
-fn push_line(out: &mut Vec<u8>, record: &[u8]) {
-    if record.trim_ascii().is_empty() {
-        out.push(0);
-    } else if record.contains(&b'\n') || record.contains(&b'\r') {
-        match serde_json::from_slice::<serde_json::Value>(record) {
-            Ok(value) => {
-                // Writing a parsed Value into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut *out, &value);
-            }
-            Err(_) => out.extend(
-                record
-                    .iter()
-                    .map(|&b| if b == b'\n' || b == b'\r' { 0 } else { b }),
-            ),
-        }
-    } else {
-        out.extend_from_slice(record);
+/// Read in-memory records (`Killmail` objects, JSON text, dicts; the native
+/// half of `read_killmails` for `DataFrame`s and iterables) with core's
+/// `read_records`: errors name each record by its 0-based index.
+#[pyfunction]
+#[pyo3(signature = (records, *, format = "auto", strict = false))]
+fn read_records(
+    py: Python<'_>,
+    records: &Bound<'_, PyAny>,
+    format: &str,
+    strict: bool,
+) -> PyResult<PyKillmailSet> {
+    let options = options(format)?;
+    let items: Vec<Bound<'_, PyAny>> = records.try_iter()?.collect::<PyResult<_>>()?;
+    let items: Vec<std::borrow::Cow<'_, [u8]>> =
+        items.iter().map(record_json).collect::<PyResult<_>>()?;
+    let outcome = py
+        .detach(|| core::input::read_records(&items, None, &options))
+        .into_py_result()?;
+    let set = PyKillmailSet::from_outcome(outcome);
+    if strict {
+        set.raise_first_error(py)?;
     }
-    out.push(b'\n');
+    Ok(set)
 }
 
 /// Parse one killmail from a dict, JSON text (`str` / `bytes`) or any
@@ -387,6 +319,7 @@ fn parse_killmail(record: &Bound<'_, PyAny>) -> PyResult<PyKillmail> {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyKillmailSet>()?;
     m.add_class::<KillmailIter>()?;
+    m.add_function(wrap_pyfunction!(expand_paths, m)?)?;
     m.add_function(wrap_pyfunction!(read_paths, m)?)?;
     m.add_function(wrap_pyfunction!(read_records, m)?)?;
     m.add_function(wrap_pyfunction!(parse_killmail, m)?)?;

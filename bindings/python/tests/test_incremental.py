@@ -3,6 +3,7 @@ snapshots and restore."""
 
 from __future__ import annotations
 
+import datetime
 import random
 from pathlib import Path
 
@@ -65,19 +66,44 @@ def test_events(examples: bs.KillmailSet) -> None:
 
 def test_push_detailed_outcomes(examples: bs.KillmailSet) -> None:
     ordered = sorted(examples, key=lambda k: (k.killmail_time, k.killmail_id))
-    c = bs.Clusterer()  # 6 h lateness: fights days apart get sealed
+    # 6 h lateness: fights days apart get sealed; nothing kept.
+    c = bs.Clusterer(keep_sealed=False)
     sealed: list[bs.Battle] = []
     for km in ordered:
         p = c.push_detailed(km)
         assert p.outcome == "added"
         sealed.extend(p.sealed)
+        assert {b.id for b in p.sealed} == {e["battle_id"] for e in p.events if e["type"] == "sealed"}
     assert c.push_detailed(ordered[-1]).outcome == "duplicate"
     late = c.push_detailed(ordered[0].to_dict() | {"killmail_id": 1})
-    assert late.outcome in {"late_beyond_horizon", "added"}
+    assert late.outcome == "late_beyond_horizon"
     assert isinstance(late.late_battles, list)
+    with pytest.warns(UserWarning, match="late_beyond_horizon"):
+        c.push(ordered[0].to_dict() | {"killmail_id": 2})
+    assert c.counts["late_beyond_horizon"] == 2 and c.counts["duplicates"] == 1
     # Sealed battles plus the open ones are the batch battles.
-    assert memberships(sealed + c.battles()) == memberships(bs.cluster(examples))
+    every = sorted(sealed + c.open_battles(), key=lambda b: (b.start_time, b.killmail_ids[0]))
+    assert every == bs.cluster(examples)
     assert "Pushed" in repr(late)
+
+
+def test_keep_sealed_clusterer_equals_batch_in_any_order(examples: bs.KillmailSet) -> None:
+    newest_first = sorted(examples, key=lambda k: (k.killmail_time, k.killmail_id), reverse=True)
+    c = bs.Clusterer(allowed_lateness="1h")  # keep_sealed=True by default
+    for km in newest_first:
+        c.push(km)
+    batch = bs.cluster(examples)
+    assert c.battles() == batch
+    assert c.counts["reclustered"] > 0
+    assert c.battle_of(batch[0].killmail_ids[0]) == batch[0].id
+
+
+def test_future_dated_kills_are_refused(examples: bs.KillmailSet) -> None:
+    km = min(examples, key=lambda k: k.killmail_time)
+    c = bs.Clusterer()
+    c.set_trusted_time(km.killmail_time - datetime.timedelta(hours=2))
+    assert c.push_detailed(km).outcome == "future_dated"
+    assert c.live_killmails == 0 and c.watermark is None
 
 
 def test_snapshot_restore_continues_identically(examples: bs.KillmailSet) -> None:

@@ -247,3 +247,53 @@ def test_killmails_pickle(examples: bs.KillmailSet) -> None:
 
     some = list(examples)[:10]
     assert pickle.loads(pickle.dumps(some)) == some
+
+
+def _every_format_directory(root: Path, examples: bs.KillmailSet) -> set[int]:
+    """A directory holding one file of every extension the engine reads, a
+    nested one, and a file it does not read; returns the ids written."""
+    import io
+    import json
+    import tarfile
+
+    kms = [k.to_dict() for k in list(examples)[:6]]
+    (root / "a.json").write_text(json.dumps([kms[0]]))
+    (root / "b.jsonl").write_text(json.dumps(kms[1]) + "\n")
+    (root / "c.jsonlines").write_text(json.dumps(kms[2]) + "\n")
+    (root / "d.ndjson").write_text(json.dumps(kms[3]) + "\n")
+    (root / "days").mkdir()
+    with tarfile.open(root / "days" / "killmails-2024-01-01.tar.bz2", "w:bz2") as tar:
+        for km in kms[4:]:
+            data = json.dumps(km).encode()
+            info = tarfile.TarInfo(f"killmails/{km['killmail_id']}.json")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (root / "notes.txt").write_text("not killmails")
+    return {k["killmail_id"] for k in kms}
+
+
+def test_a_directory_of_every_format_reads_whole(tmp_path: Path, examples: bs.KillmailSet) -> None:
+    ids = _every_format_directory(tmp_path, examples)
+    seen: list[int] = []
+    from battlescope import _battlescope
+
+    files = _battlescope.expand_paths([tmp_path])
+    assert len(files) == 5 and not any(f.endswith("notes.txt") for f in files)
+    got = _battlescope.read_paths(files, progress=seen.append)
+    assert set(got.killmail_ids) == ids
+    assert sum(seen) == sum(Path(f).stat().st_size for f in files)  # 100 %, archives too
+    assert set(bs.read_killmails(tmp_path).killmail_ids) == ids
+
+
+def test_an_unreadable_file_does_not_stop_the_others(tmp_path: Path, examples: bs.KillmailSet) -> None:
+    ids = _every_format_directory(tmp_path, examples)
+    missing = tmp_path / "missing.jsonl"
+    files = [tmp_path / "a.json", missing, tmp_path / "b.jsonl"]
+    with pytest.raises(bs.ReadError, match="missing.jsonl"):
+        bs.read_killmails(files)
+    got = bs.read_killmails(files, skip_unreadable=True)
+    assert len(got) == 2 and set(got.killmail_ids) < ids
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(bs.BattleScopeError, match="no killmail file"):
+        bs.read_killmails(empty)

@@ -89,21 +89,45 @@ pub struct BattleCreatedEvent {
     ///Version of this event type's schema; additive changes keep it.
     pub version: ::std::string::String,
 }
-///`battle.deleted`: a battle was absorbed by a merge.
+///`battle.deleted`: a battle was absorbed by a merge, or its kills no longer form a battle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleDeletedData {
     #[serde(rename = "battleId")]
     pub battle_id: ::uuid::Uuid,
-    ///The survivor, which now holds this battle's kills (the battle with the earliest first kill).
-    #[serde(rename = "mergedInto")]
-    pub merged_into: ::uuid::Uuid,
+    ///The survivor, which now holds this battle's kills (redirect the old id there); `null` when the kills no longer form a battle (after a re-cluster or a replaced killmail copy).
+    #[serde(
+        rename = "mergedInto",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub merged_into: ::std::option::Option<::uuid::Uuid>,
     #[serde(rename = "systemId")]
     pub system_id: u32,
 }
-///A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated (reason merge) precedes this event. Key: battle id.
+///A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated precedes this event, or (mergedInto null) its kills no longer form a battle. Key: battle id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleDeletedEvent {
     pub data: BattleDeletedData,
+    ///UUID v5 of "{eventType}:{identity of the change}": equal on replay, so writes keyed by it are idempotent.
+    #[serde(rename = "eventId")]
+    pub event_id: ::uuid::Uuid,
+    #[serde(rename = "eventType")]
+    pub event_type: ::std::string::String,
+    pub metadata: EventMetadata,
+    ///When the event was produced (RFC 3339, UTC).
+    pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///Version of this event type's schema; additive changes keep it.
+    pub version: ::std::string::String,
+}
+///`battle.sealed`: the battle is final — no kill within the allowed lateness can change it; only a re-cluster of its range could.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BattleSealedData {
+    ///The final document.
+    pub battle: Battle,
+}
+///The clusterer sealed a battle: no kill within the allowed lateness can change it any more (only a re-cluster of its range could); data carries the final document. Key: battle id.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BattleSealedEvent {
+    pub data: BattleSealedData,
     ///UUID v5 of "{eventType}:{identity of the change}": equal on replay, so writes keyed by it are idempotent.
     #[serde(rename = "eventId")]
     pub event_id: ::uuid::Uuid,
@@ -152,9 +176,22 @@ pub struct BattleUpdatedData {
     pub added_killmail_ids: ::std::vec::Vec<u64>,
     ///The whole document after the change.
     pub battle: Battle,
+    ///The id the battle had until this change, when it differs: a battle is named by its earliest kill, and that changed. Consumers move the battle and redirect the old id here.
+    #[serde(
+        rename = "previousId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub previous_id: ::std::option::Option<::uuid::Uuid>,
     pub reason: UpdateReason,
+    ///Killmails that left this battle (a replaced copy or a re-cluster), sorted by time then id.
+    #[serde(
+        rename = "removedKillmailIds",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub removed_killmail_ids: ::std::vec::Vec<u64>,
 }
-///Kills joined a battle (appended, out of order, late) or other battles merged into it; data carries the whole document after the change and the delta. Key: battle id.
+///Kills joined a battle (appended, out of order, late), left it (a replaced copy, a re-cluster), or other battles merged into it; data carries the whole document after the change and the delta. previousId, when present, is the id the battle had until now (battles are named by their earliest kill): redirect it here. Key: battle id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleUpdatedEvent {
     pub data: BattleUpdatedData,
@@ -182,6 +219,9 @@ pub struct ClusterConfig {
     ///Two kills further apart than this are never linked directly.
     #[serde(default = "defaults::cluster_config_correlation_window")]
     pub correlation_window: ClusterConfigCorrelationWindow,
+    ///How far ahead of the time the caller trusts (see `Clusterer::set_trusted_time`) a kill may be dated; later ones are refused, so one bad clock cannot move the watermark.
+    #[serde(default = "defaults::cluster_config_max_future_skew")]
+    pub max_future_skew: ClusterConfigMaxFutureSkew,
     ///A silence longer than this splits a linked group into battles.
     #[serde(default = "defaults::cluster_config_max_gap")]
     pub max_gap: ClusterConfigMaxGap,
@@ -198,6 +238,7 @@ impl ::std::default::Default for ClusterConfig {
             allowed_lateness: defaults::cluster_config_allowed_lateness(),
             correlate_by: defaults::cluster_config_correlate_by(),
             correlation_window: defaults::cluster_config_correlation_window(),
+            max_future_skew: defaults::cluster_config_max_future_skew(),
             max_gap: defaults::cluster_config_max_gap(),
             min_kills: defaults::default_nzu64::<::std::num::NonZeroU32, 2>(),
             min_shared: defaults::default_u64::<u32, 1>(),
@@ -250,6 +291,31 @@ impl ::std::fmt::Display for ClusterConfigCorrelationWindow {
     }
 }
 impl ::std::convert::From<f64> for ClusterConfigCorrelationWindow {
+    fn from(value: f64) -> Self {
+        Self::Number(value)
+    }
+}
+///How far ahead of the time the caller trusts (see `Clusterer::set_trusted_time`) a kill may be dated; later ones are refused, so one bad clock cannot move the watermark.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum ClusterConfigMaxFutureSkew {
+    Number(f64),
+    String(::std::string::String),
+}
+impl ::std::default::Default for ClusterConfigMaxFutureSkew {
+    fn default() -> Self {
+        ClusterConfigMaxFutureSkew::String("1h".to_string())
+    }
+}
+impl ::std::fmt::Display for ClusterConfigMaxFutureSkew {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Number(x) => x.fmt(f),
+            Self::String(x) => x.fmt(f),
+        }
+    }
+}
+impl ::std::convert::From<f64> for ClusterConfigMaxFutureSkew {
     fn from(value: f64) -> Self {
         Self::Number(value)
     }
@@ -999,6 +1065,15 @@ pub struct Ruleset {
     ///A name for reports and logs; no effect on decisions.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
+    ///Keep only kills of a pilot by their own corporation or alliance.
+    #[serde(default)]
+    pub require_awox: bool,
+    ///Keep only NPC kills.
+    #[serde(default)]
+    pub require_npc: bool,
+    ///Keep only solo kills.
+    #[serde(default)]
+    pub require_solo: bool,
     ///Default side of every participant list.
     #[serde(default = "defaults::ruleset_side")]
     pub side: RulesetSide,
@@ -1020,6 +1095,9 @@ impl ::std::default::Default for Ruleset {
             min_isk: Default::default(),
             min_pilots: Default::default(),
             name: Default::default(),
+            require_awox: Default::default(),
+            require_npc: Default::default(),
+            require_solo: Default::default(),
             side: defaults::ruleset_side(),
             unknown_value: defaults::ruleset_unknown_value(),
         }
@@ -1394,6 +1472,12 @@ pub enum UpdateReason {
     ///Other battles were absorbed (each gets a `BattleDeleted`).
     #[serde(rename = "merge")]
     Merge,
+    ///A better copy of one of its killmails replaced the kept one (see `is_preferred_over`(crate::Killmail::is_preferred_over)).
+    #[serde(rename = "replaced")]
+    Replaced,
+    ///A re-cluster of its range (late kills beyond the horizon, or a re-cluster asked for) changed it.
+    #[serde(rename = "reclustered")]
+    Reclustered,
 }
 impl ::std::fmt::Display for UpdateReason {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1402,6 +1486,8 @@ impl ::std::fmt::Display for UpdateReason {
             Self::OutOfOrder => f.write_str("out_of_order"),
             Self::LateArrival => f.write_str("late_arrival"),
             Self::Merge => f.write_str("merge"),
+            Self::Replaced => f.write_str("replaced"),
+            Self::Reclustered => f.write_str("reclustered"),
         }
     }
 }
@@ -1413,6 +1499,8 @@ impl ::std::str::FromStr for UpdateReason {
             "out_of_order" => Ok(Self::OutOfOrder),
             "late_arrival" => Ok(Self::LateArrival),
             "merge" => Ok(Self::Merge),
+            "replaced" => Ok(Self::Replaced),
+            "reclustered" => Ok(Self::Reclustered),
             _ => Err("invalid value".into()),
         }
     }
@@ -1520,6 +1608,9 @@ pub mod defaults {
     }
     pub(super) fn cluster_config_correlation_window() -> super::ClusterConfigCorrelationWindow {
         super::ClusterConfigCorrelationWindow::String("30m".to_string())
+    }
+    pub(super) fn cluster_config_max_future_skew() -> super::ClusterConfigMaxFutureSkew {
+        super::ClusterConfigMaxFutureSkew::String("1h".to_string())
     }
     pub(super) fn cluster_config_max_gap() -> super::ClusterConfigMaxGap {
         super::ClusterConfigMaxGap::String("15m".to_string())

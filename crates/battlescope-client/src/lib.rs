@@ -53,12 +53,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// The `eventType`s this client decodes.
-pub const EVENT_TYPES: [&str; 5] = [
+pub const EVENT_TYPES: [&str; 6] = [
     "killmail.ingested",
     "killmail.enriched",
     "battle.created",
     "battle.updated",
     "battle.deleted",
+    "battle.sealed",
 ];
 
 /// The `version`s this client decodes.
@@ -73,6 +74,7 @@ pub enum Event {
     BattleCreated(BattleCreatedEvent),
     BattleUpdated(BattleUpdatedEvent),
     BattleDeleted(BattleDeletedEvent),
+    BattleSealed(BattleSealedEvent),
 }
 
 /// Why bytes are not an event this client reads.
@@ -98,7 +100,7 @@ pub enum DecodeError {
     /// a BattleScope event).
     #[error(
         "unknown eventType `{event_type}` (this client reads killmail.ingested, \
-         killmail.enriched, battle.created, battle.updated and battle.deleted)"
+         killmail.enriched, battle.created, battle.updated, battle.deleted and battle.sealed)"
     )]
     UnknownEventType { event_type: String },
     /// A known `eventType` at a `version` this client does not read.
@@ -156,6 +158,7 @@ pub fn decode_value(value: Value) -> Result<Event, DecodeError> {
         "battle.created" => Event::BattleCreated(typed(event_type, value)?),
         "battle.updated" => Event::BattleUpdated(typed(event_type, value)?),
         "battle.deleted" => Event::BattleDeleted(typed(event_type, value)?),
+        "battle.sealed" => Event::BattleSealed(typed(event_type, value)?),
         _ => unreachable!("EVENT_TYPES lists every arm"),
     })
 }
@@ -202,6 +205,7 @@ macro_rules! with_event {
             Event::BattleCreated($e) => $f,
             Event::BattleUpdated($e) => $f,
             Event::BattleDeleted($e) => $f,
+            Event::BattleSealed($e) => $f,
         }
     };
 }
@@ -216,6 +220,7 @@ impl Event {
             Self::BattleCreated(_) => "battle.created",
             Self::BattleUpdated(_) => "battle.updated",
             Self::BattleDeleted(_) => "battle.deleted",
+            Self::BattleSealed(_) => "battle.sealed",
         }
     }
 
@@ -238,6 +243,7 @@ impl Event {
             Self::BattleCreated(e) => Some(e.data.battle.id),
             Self::BattleUpdated(e) => Some(e.data.battle.id),
             Self::BattleDeleted(e) => Some(e.data.battle_id),
+            Self::BattleSealed(e) => Some(e.data.battle.id),
             Self::KillmailIngested(_) | Self::KillmailEnriched(_) => None,
         }
     }

@@ -76,6 +76,44 @@ impl fmt::Display for RecordLoc {
     }
 }
 
+/// Longest quoted value an error message repeats whole.
+const MAX_QUOTED: usize = 64;
+
+/// Cut every quoted value (`"…"` or `` `…` ``) longer than a few dozen
+/// characters down to a prefix and its length: a field holding megabytes
+/// of text must not be echoed whole into every skip message and log line.
+#[must_use]
+pub fn shorten_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(512));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find(quote) else {
+            // No closing quote: the message itself was cut; treat the rest
+            // as the value.
+            push_value(&mut out, rest);
+            return out;
+        };
+        push_value(&mut out, &rest[..close]);
+        out.push(quote);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn push_value(out: &mut String, value: &str) {
+    if value.chars().count() <= MAX_QUOTED {
+        out.push_str(value);
+        return;
+    }
+    let cut: String = value.chars().take(MAX_QUOTED / 2).collect();
+    out.push_str(&cut);
+    out.push_str(&format!("… ({} bytes)", value.len()));
+}
+
 /// Errors of `battlescope-core`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -131,6 +169,44 @@ impl Error {
             | Self::Shape { record, .. }
             | Self::TooLarge { record, .. } => Some(record),
             Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+        }
+    }
+
+    /// [`Error::record`], to edit (e.g. to renumber its position).
+    pub fn record_mut(&mut self) -> Option<&mut RecordLoc> {
+        match self {
+            Self::Json { record, .. }
+            | Self::Invalid { record, .. }
+            | Self::Shape { record, .. }
+            | Self::TooLarge { record, .. } => Some(record),
+            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+        }
+    }
+
+    /// The input the error is about (file, archive, stream), when known.
+    #[must_use]
+    pub fn source_name(&self) -> Option<&str> {
+        match self {
+            Self::Io { source_name, .. } | Self::Format { source_name, .. } => Some(source_name),
+            _ => self.record().and_then(|r| r.source.as_deref()),
+        }
+    }
+
+    /// The kind of error, in the one vocabulary every binding maps to its
+    /// own exceptions or codes: `json` (not JSON, or the wrong type at a
+    /// field), `invalid` (a value breaks a rule), `shape` (no killmail
+    /// shape), `too_large`, `io`, `format` (a whole input unreadable as
+    /// its format), `config` (a setting).
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Json { .. } => "json",
+            Self::Invalid { .. } => "invalid",
+            Self::Shape { .. } => "shape",
+            Self::TooLarge { .. } => "too_large",
+            Self::Io { .. } => "io",
+            Self::Format { .. } => "format",
+            Self::Config { .. } => "config",
         }
     }
 

@@ -89,7 +89,8 @@ fn consume(events: &[Event]) -> BTreeMap<Uuid, Battle> {
                     .is_none());
             }
             Event::BattleUpdated(u) => {
-                let old: &Battle = store.get(&u.data.battle.id).expect("known battle");
+                let known = u.data.previous_id.unwrap_or(u.data.battle.id);
+                let old: Battle = store.remove(&known).expect("known battle");
                 assert!(
                     u.data.battle.stats.kill_count > old.stats.kill_count,
                     "killCount orders a battle's events"
@@ -98,7 +99,11 @@ fn consume(events: &[Event]) -> BTreeMap<Uuid, Battle> {
             }
             Event::BattleDeleted(d) => {
                 assert!(store.remove(&d.data.battle_id).is_some());
-                assert!(store.contains_key(&d.data.merged_into));
+                let into = d.data.merged_into.expect("a live feed only merges");
+                assert!(store.contains_key(&into));
+            }
+            Event::BattleSealed(s) => {
+                assert_eq!(store.get(&s.data.battle.id), Some(&s.data.battle));
             }
             _ => {}
         }
@@ -208,6 +213,7 @@ fn a_document_that_does_not_fit_is_refused() {
                 BattleEvent::Deleted(_) => {
                     assert!(Event::from_battle_event(e, None, at(0), meta("t")).is_ok());
                 }
+                _ => {}
             }
         }
     }

@@ -258,3 +258,24 @@ fn garbage_never_panics() {
         assert!(out.killmails.is_empty());
     }
 }
+
+#[test]
+fn a_huge_value_is_cut_in_the_message() {
+    let huge = "x".repeat(10_000_000);
+    let bad = esi(12, "2024-05-01T12:00:00Z")
+        .replace(r#""final_blow":true"#, &format!(r#""final_blow":"{huge}""#));
+    let err = parse(&bad).unwrap_err();
+    assert_eq!(err.field(), Some("attackers[0].final_blow"), "{err}");
+    let message = err.to_string();
+    assert!(message.len() < 300, "{} bytes", message.len());
+    assert!(message.contains("(10000000 bytes)"), "{message}");
+    let bad_date = esi(13, &huge);
+    let message = parse(&bad_date).unwrap_err().to_string();
+    assert!(message.len() < 300, "{} bytes", message.len());
+    // Ruleset and configuration values are cut the same way.
+    let err = huge
+        .parse::<battlescope_core::cluster::CorrelateBy>()
+        .unwrap_err();
+    assert!(err.to_string().contains("(10000000 bytes)"), "{err}");
+    assert!(err.to_string().len() < 300);
+}

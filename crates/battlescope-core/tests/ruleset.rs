@@ -220,6 +220,37 @@ fn drop_solo_drops_one_pilot_kills_and_flagged_ones() {
 }
 
 #[test]
+fn require_flags_keep_only_what_drop_flags_drop() {
+    let solo = kill(1, JITA, 0, RED, &[BLUE], Some(1.0));
+    let npc = npc_kill(2, JITA, 0, RED);
+    let awox = kill(3, JITA, 0, RED, &[RED2], Some(1.0));
+    // "Solo kills only".
+    assert!(accepts("require_solo: true", &solo));
+    rejected_by("require_solo: true", &base(), "require_solo");
+    rejected_by("require_solo: true", &npc, "require_solo");
+    let r = compile("require_solo: true").evaluate(&base());
+    assert!(
+        r.rejection().unwrap().reason.contains("not a solo kill"),
+        "{r:?}"
+    );
+    // NPC kills only.
+    assert!(accepts("require_npc: true", &npc));
+    rejected_by("require_npc: true", &solo, "require_npc");
+    // Awox only.
+    assert!(accepts("require_awox: true", &awox));
+    rejected_by("require_awox: true", &solo, "require_awox");
+    // Required and dropped at once is a contradiction, named at load.
+    let err = Ruleset::from_yaml("drop_solo: true\nrequire_solo: true")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("require_solo") && err.contains("drop_solo"),
+        "{err}"
+    );
+    assert!(!compile("require_npc: true").ruleset().is_empty());
+}
+
+#[test]
 fn drop_awox_drops_kills_by_the_victims_own_corp_or_alliance() {
     // Same alliance, other corporation.
     let alliance = kill(1, JITA, 0, RED, &[RED2], Some(1.0));

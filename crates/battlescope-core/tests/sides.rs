@@ -199,3 +199,324 @@ fn statistics_count_values_pilots_classes_and_minutes() {
     );
     assert_eq!(b.duration_seconds, 400);
 }
+
+// ---- NPC corporations and structures --------------------------------------
+
+/// The Amarr starter corporation: thousands of unrelated new players.
+const STARTER: u64 = 1_000_167;
+/// CONCORD.
+const CONCORD: u64 = 1_000_125;
+const CATALYST: u32 = 16_240;
+
+#[test]
+fn a_highsec_gank_by_starter_corporation_pilots_has_a_winner() {
+    // Three gankers and their victim, a hauler, all in one starter
+    // corporation; CONCORD then kills the three Catalysts.
+    let gankers = [
+        pilot(2_119_000_001, STARTER, None),
+        pilot(2_119_000_002, STARTER, None),
+        pilot(2_119_000_003, STARTER, None),
+    ];
+    let hauler = pilot(2_119_500_000, STARTER, None);
+    let mut kms = vec![kill(1, JITA, 0, hauler, &gankers, Some(2e9))];
+    for (i, g) in gankers.iter().enumerate() {
+        let mut km = npc_kill(10 + i as u64, JITA, 15 + i as i64, *g);
+        km.attackers[0].corporation_id = Some(CONCORD);
+        km.victim.ship_type_id = CATALYST;
+        kms.push(km);
+    }
+    let refs: Vec<&Killmail> = kms.iter().collect();
+    let sides = assign_sides(&refs);
+    assert_eq!(sides.len(), 2, "gankers and hauler apart: {sides:?}");
+    let gank = sides.iter().find(|s| s.pilots.len() == 3).unwrap();
+    assert_eq!(
+        (gank.kills, gank.losses),
+        (1, 3),
+        "the gank is the gankers' kill"
+    );
+    let victim = sides
+        .iter()
+        .find(|s| s.pilots == vec![hauler.character])
+        .unwrap();
+    assert_eq!((victim.kills, victim.losses), (0, 1));
+    assert!((gank.isk_killed - 2e9).abs() < 1.0);
+}
+
+#[test]
+fn starter_corporation_pilots_join_the_side_they_fly_with() {
+    let mut kms = two_fleets();
+    // A new player flies with red twice.
+    let newbie = pilot(2_119_000_009, STARTER, None);
+    kms.push(kill(70, JITA, 500, blue(40), &[red(1), newbie], None));
+    kms.push(kill(71, JITA, 510, blue(41), &[newbie, red(2)], None));
+    // Another new player of the same corporation flies with blue.
+    let other = pilot(2_119_000_010, STARTER, None);
+    kms.push(kill(72, JITA, 520, red(5), &[blue(7), other], None));
+    let refs: Vec<&Killmail> = kms.iter().collect();
+    let sides = assign_sides(&refs);
+    let side_of = |c: u64| sides.iter().position(|s| s.pilots.contains(&c)).unwrap();
+    assert_eq!(side_of(newbie.character), side_of(red(1).character));
+    assert_eq!(side_of(other.character), side_of(blue(7).character));
+    assert_ne!(side_of(newbie.character), side_of(other.character));
+    assert!(sides.iter().all(|s| !s.corporations.is_empty()));
+}
+
+#[test]
+fn a_structure_counts_for_its_corporation() {
+    let mut kms = two_fleets();
+    // Red's citadel (no character, red's corporation) joins two kills and
+    // lands the final blow on one.
+    for (i, victim) in [blue(50), blue(51)].into_iter().enumerate() {
+        let mut km = kill(80 + i as u64, JITA, 600 + i as i64, victim, &[red(1)], None);
+        let mut citadel = km.attackers[0].clone();
+        citadel.character_id = None;
+        citadel.corporation_id = Some(98_000_099);
+        citadel.alliance_id = Some(RED);
+        citadel.ship_type_id = Some(35_832);
+        citadel.final_blow = i == 0;
+        km.attackers[0].final_blow = i != 0;
+        km.attackers.push(citadel);
+        kms.push(km);
+    }
+    let refs: Vec<&Killmail> = kms.iter().collect();
+    let sides = assign_sides(&refs);
+    assert_eq!(sides.len(), 2);
+    let red_side = sides.iter().find(|s| s.alliances == vec![RED]).unwrap();
+    assert!(red_side.corporations.contains(&98_000_099));
+    assert_eq!(
+        red_side.kills, 8,
+        "both kills are red's, one by the citadel"
+    );
+    assert_eq!(red_side.pilots, vec![1, 2, 3], "a structure is not a pilot");
+    // A citadel of a corporation without alliance forms that corporation's side.
+    let mut km = kill(90, JITA, 700, blue(52), &[red(1)], None);
+    km.attackers[0].character_id = None;
+    km.attackers[0].alliance_id = None;
+    km.attackers[0].corporation_id = Some(98_000_777);
+    let mut kms = [km.clone(), km];
+    kms[1].killmail_id = 91;
+    let refs: Vec<&Killmail> = kms.iter().collect();
+    let sides = assign_sides(&refs);
+    assert_eq!(sides.len(), 2);
+    assert!(sides
+        .iter()
+        .any(|s| s.corporations == vec![98_000_777] && s.kills == 2));
+}
+
+#[test]
+fn awox_and_friends_pods_do_not_split_a_coalition() {
+    let mut kms = two_fleets();
+    // Green flies with red, over and over.
+    for i in 0..4 {
+        kms.push(kill(
+            100 + i,
+            JITA,
+            700 + i as i64,
+            blue(60 + i),
+            &[red(1), green(1)],
+            None,
+        ));
+    }
+    // A red pilot pods a green friend home (no ship lost first), twice.
+    for i in 0..2 {
+        let mut km = kill(110 + i, JITA, 800 + i as i64, green(5 + i), &[red(2)], None);
+        km.victim.ship_type_id = CAPSULE;
+        kms.push(km);
+    }
+    let sides = sides_of(&kms);
+    assert_eq!(sides.len(), 2, "{sides:?}");
+    assert!(sides.contains(&vec![RED, GREEN]), "{sides:?}");
+}
+
+#[test]
+fn a_pod_after_its_ship_is_hostility_in_full() {
+    // Green's ship dies to red, then its pod: both say red and green are
+    // enemies, although green flew once with red.
+    let mut kms = two_fleets();
+    kms.push(kill(120, JITA, 700, blue(60), &[red(1), green(1)], None));
+    kms.push(kill(121, JITA, 710, green(1), &[red(2)], None));
+    let mut pod = kill(122, JITA, 712, green(1), &[red(2)], None);
+    pod.victim.ship_type_id = CAPSULE;
+    kms.push(pod);
+    let sides = sides_of(&kms);
+    assert!(sides.contains(&vec![GREEN]), "{sides:?}");
+}
+
+// ---- generated fights with known teams ------------------------------------
+
+#[test]
+fn generated_fights_agree_with_their_teams() {
+    use battlescope_core::battle::rand_index;
+    use battlescope_synth::{team_fight, TeamFightConfig};
+    let configs = [
+        TeamFightConfig::default(),
+        TeamFightConfig {
+            teams: 2,
+            ..TeamFightConfig::default()
+        },
+    ];
+    for config in &configs {
+        let mut sum = 0.0;
+        for seed in 1..=5 {
+            let fight = team_fight(config, seed);
+            let refs: Vec<&Killmail> = fight.kills.iter().collect();
+            let r = rand_index(&fight.teams, &assign_sides(&refs));
+            assert!(r >= 0.95, "seed {seed}: {r}");
+            sum += r;
+        }
+        assert!(sum / 5.0 >= 0.98, "mean {}", sum / 5.0);
+    }
+}
+
+#[test]
+fn sides_depend_on_the_set_of_kills_not_their_order() {
+    use battlescope_synth::{team_fight, TeamFightConfig};
+    let fight = team_fight(&TeamFightConfig::default(), 9);
+    let sorted: Vec<&Killmail> = fight.kills.iter().collect();
+    let expected = assign_sides(&sorted);
+    // Reversed, and interleaved from both ends.
+    let reversed: Vec<&Killmail> = fight.kills.iter().rev().collect();
+    let n = fight.kills.len();
+    let interleaved: Vec<&Killmail> = (0..n)
+        .map(|i| &fight.kills[if i % 2 == 0 { i / 2 } else { n - 1 - i / 2 }])
+        .collect();
+    for order in [reversed, interleaved] {
+        let got = assign_sides(&order);
+        assert_eq!(got.len(), expected.len());
+        for (g, e) in got.iter().zip(&expected) {
+            // ISK sums may differ in the last bits (float addition order).
+            assert_eq!(
+                (&g.alliances, &g.corporations, &g.pilots, &g.ships),
+                (&e.alliances, &e.corporations, &e.pilots, &e.ships)
+            );
+            assert_eq!((g.kills, g.losses), (e.kills, e.losses));
+        }
+    }
+}
+
+// ---- real battles (extracts of the EVE Ref daily archive of 2021-11-27) ---
+
+#[cfg(feature = "archive")]
+mod real {
+    use super::*;
+    use battlescope_core::battle::{check_sides, Battle, SideChecks};
+    use battlescope_core::input::{read_path, ReadOptions};
+    use std::path::Path;
+
+    fn battles() -> (Vec<Killmail>, Vec<Battle>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/eve-ref/killmails-2021-11-27-extract.tar.bz2");
+        let read = read_path(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(read.killmails.len(), 288);
+        let battles = cluster(&read.killmails, &ClusterConfig::default()).unwrap();
+        (read.killmails, battles)
+    }
+
+    fn battle(battles: &[Battle], first_kill: u64) -> &Battle {
+        battles
+            .iter()
+            .find(|b| b.killmail_ids[0] == first_kill)
+            .unwrap()
+    }
+
+    fn checks(kms: &[Killmail], b: &Battle) -> SideChecks {
+        let refs: Vec<&Killmail> = b
+            .killmail_ids
+            .iter()
+            .map(|id| kms.iter().find(|k| k.killmail_id == *id).unwrap())
+            .collect();
+        check_sides(&refs, &b.sides)
+    }
+
+    #[test]
+    fn lxq2_t_has_two_fleets_not_one_blob() {
+        let (kms, battles) = battles();
+        let b = battle(&battles, 96_977_835);
+        assert_eq!(b.stats.kill_count, 268);
+        // Before: one side of 405 pilots with 21 kills and 247 losses.
+        let (a, z) = (&b.sides[0], &b.sides[1]);
+        assert!(a.pilots.len() >= 250 && z.pilots.len() >= 90, "{a:?} {z:?}");
+        assert!(
+            a.kills >= 200 && a.losses <= 70,
+            "{} / {}",
+            a.kills,
+            a.losses
+        );
+        assert!(
+            z.losses >= 180 && z.kills >= 40,
+            "{} / {}",
+            z.kills,
+            z.losses
+        );
+        // Pandemic Horde against the alliances it killed.
+        assert!(a.alliances.contains(&99_005_338));
+        assert!(z.alliances.contains(&99_005_839));
+        let c = checks(&kms, b);
+        assert!(c.hostile().unwrap() >= 0.97, "{c:?}");
+        assert!(c.allied().unwrap() >= 0.93, "{c:?}");
+    }
+
+    #[test]
+    fn a_starter_corporation_fight_in_a_wormhole_has_a_winner() {
+        // One pilot of starter corporation 1000168 kills another's Venture,
+        // then the pod. Before: one side, 0 kills, 2 losses.
+        let (_, battles) = battles();
+        let b = battle(&battles, 96_972_146);
+        let won: Vec<(u32, u32)> = b.sides.iter().map(|s| (s.kills, s.losses)).collect();
+        assert_eq!(won, vec![(2, 0), (0, 2)]);
+        assert!(b.sides.iter().all(|s| s.corporations == vec![1_000_168]));
+    }
+
+    #[test]
+    fn a_highsec_fight_credits_every_kill() {
+        // Jita: starter-corporation pilots on both ends of a kill.
+        let (kms, battles) = battles();
+        let b = battle(&battles, 96_960_355);
+        let credited: u32 = b.sides.iter().map(|s| s.kills).sum();
+        assert_eq!(credited, 9);
+        assert_eq!(checks(&kms, b).hostile(), Some(1.0));
+    }
+
+    #[test]
+    fn structures_stand_with_their_alliance() {
+        // KVN-36: citadels fire on the mails of two coalitions' fight.
+        let (kms, battles) = battles();
+        let b = battle(&battles, 96_966_677);
+        let alliances: Vec<&Vec<u64>> = b.sides.iter().map(|s| &s.alliances).collect();
+        assert_eq!(
+            alliances,
+            vec![
+                &vec![99_003_581, 99_009_310, 99_010_891],
+                &vec![1_354_830_081, 1_900_696_668]
+            ]
+        );
+        for km in &kms {
+            if !b.killmail_ids.contains(&km.killmail_id) {
+                continue;
+            }
+            for a in km.attackers.iter().filter(|a| a.character_id.is_none()) {
+                let (Some(corp), Some(alliance)) = (a.corporation_id, a.alliance_id) else {
+                    continue;
+                };
+                let side = b
+                    .sides
+                    .iter()
+                    .find(|s| s.alliances.contains(&alliance))
+                    .unwrap();
+                assert!(side.corporations.contains(&corp), "structure of {corp}");
+            }
+        }
+    }
+
+    /// The measurement of `examples/sides_quality.rs` on this sample.
+    #[test]
+    fn side_checks_on_the_sample() {
+        let (kms, battles) = battles();
+        let mut all = SideChecks::default();
+        for b in battles.iter().filter(|b| b.stats.kill_count >= 2) {
+            all.add(&checks(&kms, b));
+        }
+        assert!(all.hostile().unwrap() >= 0.97, "{all:?}");
+        assert!(all.allied().unwrap() >= 0.93, "{all:?}");
+    }
+}

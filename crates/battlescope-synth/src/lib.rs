@@ -31,6 +31,7 @@ mod rng;
 mod roster;
 mod ships;
 mod stream;
+mod teams;
 mod world;
 
 pub use arrival::{arrival_order, arrival_with_delay};
@@ -42,6 +43,7 @@ pub use config::{
 pub use jsonl::{to_jsonl, write_jsonl};
 pub use ships::CAPSULE;
 pub use stream::KillStream;
+pub use teams::{team_fight, TeamFight, TeamFightConfig};
 
 use battlescope_core::Killmail;
 

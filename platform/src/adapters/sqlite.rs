@@ -199,10 +199,15 @@ impl SqliteStore {
         tx: &mut Transaction<'_, Sqlite>,
         changes: &[BattleChange],
     ) -> Result<(), StoreError> {
-        let mut latest: Vec<(&Battle, Vec<u64>)> = Vec::new();
+        let mut latest: Vec<(&Battle, Vec<u64>, Vec<u64>)> = Vec::new();
         let mut at: std::collections::HashMap<Uuid, usize> = std::collections::HashMap::new();
         for change in changes {
-            if let BattleChange::Upsert { battle, added } = change {
+            if let BattleChange::Upsert {
+                battle,
+                added,
+                removed,
+            } = change
+            {
                 match at.get(&battle.id) {
                     Some(&i) => {
                         let entry = &mut latest[i];
@@ -210,22 +215,32 @@ impl SqliteStore {
                             entry.0 = battle;
                         }
                         entry.1.extend_from_slice(added);
+                        entry.2.extend_from_slice(removed);
                     }
                     None => {
                         at.insert(battle.id, latest.len());
-                        latest.push((battle, added.clone()));
+                        latest.push((battle, added.clone(), removed.clone()));
                     }
                 }
             }
         }
-        for (battle, mut added) in latest {
+        for (battle, mut added, removed) in latest {
             added.sort_unstable();
             added.dedup();
-            Self::upsert_battle(tx, battle, &added).await?;
+            // A kill that left and came back within the batch stays.
+            let removed: Vec<u64> = removed
+                .into_iter()
+                .filter(|k| !battle.killmail_ids.contains(k))
+                .collect();
+            Self::upsert_battle(tx, battle, &added, &removed).await?;
         }
         for change in changes {
-            if let BattleChange::Merged { id: gone, into } = change {
-                Self::merge_battle(tx, *gone, *into).await?;
+            match change {
+                BattleChange::Merged { id: gone, into } => {
+                    Self::merge_battle(tx, *gone, *into).await?;
+                }
+                BattleChange::Dissolved { id: gone } => Self::dissolve_battle(tx, *gone).await?,
+                BattleChange::Upsert { .. } => {}
             }
         }
         Ok(())
@@ -235,6 +250,7 @@ impl SqliteStore {
         tx: &mut Transaction<'_, Sqlite>,
         battle: &Battle,
         added: &[u64],
+        removed: &[u64],
     ) -> Result<(), StoreError> {
         let bid = battle.id.to_string();
         let before: Option<(Option<i64>, Option<String>)> =
@@ -271,9 +287,20 @@ impl SqliteStore {
         .map_err(backend)?;
         // The delta is enough when the stored document was the one just
         // before; otherwise (an update missed or reordered) write them all.
+        if !removed.is_empty() {
+            sqlx::query(
+                "DELETE FROM battle_kills WHERE battle_id = ? AND killmail_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(&bid)
+            .bind(serde_json::to_string(removed).map_err(backend)?)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        }
         let prior = before.and_then(|b| b.0).unwrap_or(0);
         let added_len = i64::try_from(added.len()).unwrap_or(i64::MAX);
-        let kills: &[u64] = if !added.is_empty() && prior + added_len == count {
+        let kills: &[u64] = if !added.is_empty() && removed.is_empty() && prior + added_len == count
+        {
             added
         } else {
             &battle.killmail_ids
@@ -287,6 +314,29 @@ impl SqliteStore {
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
+        Ok(())
+    }
+
+    /// A battle whose kills no longer form one: its row stays as a
+    /// document-less tombstone (so a late copy of an old document cannot
+    /// revive it) and its kills are released.
+    async fn dissolve_battle(
+        tx: &mut Transaction<'_, Sqlite>,
+        gone: Uuid,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO battles (id, merged_into, document, kill_count) VALUES (?, NULL, NULL, NULL) \
+             ON CONFLICT (id) DO UPDATE SET document = NULL",
+        )
+        .bind(gone.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("DELETE FROM battle_kills WHERE battle_id = ?")
+            .bind(gone.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

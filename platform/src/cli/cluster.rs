@@ -99,6 +99,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
         },
         min_kills: args.min_kills,
         allowed_lateness: args.allowed_lateness,
+        ..ClusterConfig::default()
     };
     config.validate()?;
     let rules = args.ruleset.as_deref().map(rules::load).transpose()?;
@@ -108,7 +109,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
         ..ReadOptions::default()
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let (mut outcome, failures) = read_all(&files, &options, show_progress);
+    let mut outcome = read_all(&files, &options, show_progress)?;
     let filtered = rules
         .as_ref()
         .map(|r| rules::retain(r, &mut outcome.killmails));
@@ -150,10 +151,10 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
             rules::write_table(std::io::stderr().lock(), stats)?;
         }
     }
-    for f in &failures {
-        eprintln!("error: {}", f.error);
+    for e in &outcome.unreadable {
+        eprintln!("error: {e}");
     }
-    Ok(if !failures.is_empty() {
+    Ok(if !outcome.unreadable.is_empty() {
         ExitCode::FAILURE
     } else if args.strict && report.skipped_total() > 0 {
         ExitCode::from(2)

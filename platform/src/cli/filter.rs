@@ -72,7 +72,7 @@ pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
         ..ReadOptions::default()
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let (outcome, failures) = read_all(&files, &options, show_progress);
+    let outcome = read_all(&files, &options, show_progress)?;
     let (accepted, rejected, stats) = rules::split(&rules, &outcome.killmails);
 
     let write_accepted = |out: &mut dyn Write| -> anyhow::Result<()> {
@@ -116,10 +116,10 @@ pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
         let mut err = std::io::stderr().lock();
         rules::write_table(&mut err, &stats)?;
     }
-    for f in &failures {
-        eprintln!("error: {}", f.error);
+    for e in &outcome.unreadable {
+        eprintln!("error: {e}");
     }
-    Ok(if !failures.is_empty() {
+    Ok(if !outcome.unreadable.is_empty() {
         ExitCode::FAILURE
     } else if args.strict && outcome.report.skipped_total() > 0 {
         ExitCode::from(2)

@@ -1,70 +1,28 @@
 //! Reading the killmail files named on the command line, with a progress
 //! bar on stderr (drawn only when stderr is a terminal).
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
-use battlescope_core::input::{ReadOptions, ReadOutcome};
+use battlescope_core::input::{expand_paths, read_paths, ReadOptions, ReadOutcome};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Extensions of files worth reading inside a directory argument.
-const KILLMAIL_EXTENSIONS: [&str; 6] = [".json", ".jsonl", ".ndjson", ".tar.bz2", ".tbz2", ".tbz"];
-
 /// Expand arguments: files as given, directories to the killmail files
-/// under them (sorted, so runs are reproducible).
+/// under them (core's `expand_paths`: sorted, every extension core reads).
 pub fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for arg in args {
-        if arg.is_dir() {
-            let mut found = Vec::new();
-            walk(arg, &mut found)?;
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(arg.clone());
-        }
-    }
-    Ok(out)
+    Ok(expand_paths(args)?)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    for entry in
-        std::fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))?
-    {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else {
-            let name = path.to_string_lossy().to_ascii_lowercase();
-            if KILLMAIL_EXTENSIONS.iter().any(|e| name.ends_with(e)) {
-                out.push(path);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A file that could not be read to the end; the message names it.
-pub struct FileFailure {
-    pub error: String,
-}
-
-/// Read every file into one outcome (duplicates collapse across files).
-/// A file that fails stops only itself.
+/// Read every file into one outcome (core's `read_paths`: duplicates
+/// collapse across files, a file that fails stops only itself and is listed
+/// in `outcome.unreadable`).
 pub fn read_all(
     files: &[PathBuf],
     options: &ReadOptions,
     show_progress: bool,
-) -> (ReadOutcome, Vec<FileFailure>) {
-    let total: u64 = files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
+) -> anyhow::Result<ReadOutcome> {
     let bar = if show_progress {
-        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
     } else {
         ProgressBar::hidden()
     };
@@ -76,24 +34,16 @@ pub fn read_all(
         .progress_chars("=> "),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let mut outcome = ReadOutcome::default();
-    let mut failures = Vec::new();
-    for path in files {
-        let name = path.display().to_string();
-        bar.set_message(name.clone());
-        let result = File::open(path)
-            .map_err(|e| format!("{name}: cannot open: {e}"))
-            .and_then(|file| {
-                outcome
-                    .read(bar.wrap_read(file), Some(&name), options)
-                    .map_err(|e| e.to_string())
-            });
-        if let Err(error) = result {
-            failures.push(FileFailure { error });
+    let outcome = read_paths(files, options, &mut |p| {
+        bar.set_length(p.total_bytes);
+        bar.set_position(p.bytes);
+        if let Some(file) = &p.current {
+            bar.set_message(file.clone());
         }
-    }
+        Ok(())
+    });
     bar.finish_and_clear();
-    (outcome, failures)
+    Ok(outcome?)
 }
 
 /// How many record errors the summary prints before "and N more".

@@ -128,7 +128,7 @@ pub fn run(args: &IntelArgs) -> anyhow::Result<ExitCode> {
         ..ReadOptions::default()
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let (mut outcome, failures) = read_all(&files, &options, show_progress);
+    let mut outcome = read_all(&files, &options, show_progress)?;
     let stats = rules
         .as_ref()
         .map(|r| rules::retain(r, &mut outcome.killmails));
@@ -171,10 +171,10 @@ pub fn run(args: &IntelArgs) -> anyhow::Result<ExitCode> {
             report.summary.battles
         );
     }
-    for f in &failures {
-        eprintln!("error: {}", f.error);
+    for e in &outcome.unreadable {
+        eprintln!("error: {e}");
     }
-    Ok(if failures.is_empty() {
+    Ok(if outcome.unreadable.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

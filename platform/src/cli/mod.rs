@@ -6,6 +6,7 @@ pub(crate) mod inputs;
 mod intel;
 mod output;
 mod rules;
+mod stub;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,9 @@ enum Command {
     /// Run the whole platform in one process on embedded defaults: replay
     /// or poll killmails, cluster them into battles, serve the HTTP API.
     Serve(crate::serve::ServeArgs),
+    /// A local stub of zKillboard (R2Z2, RedisQ) and ESI serving real
+    /// samples and generated killmails, with faults on demand.
+    Stub(stub::StubArgs),
 }
 
 /// Run the parsed command line.
@@ -51,5 +55,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(crate::serve::run(args))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Stub(args) => stub::run(&args),
     }
 }

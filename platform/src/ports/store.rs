@@ -75,12 +75,17 @@ pub enum BattleChange {
     /// Insert or replace the document; a document with fewer kills than the
     /// stored one is an old redelivery and is ignored, and so is any
     /// document of a battle already merged away. `added` are the kills new
-    /// to it (all of them for a created battle).
+    /// to it (all of them for a created battle), `removed` the kills that
+    /// left it (a replaced copy, a re-cluster).
     Upsert {
         battle: Box<Battle>,
         added: Vec<u64>,
+        removed: Vec<u64>,
     },
-    /// The battle was absorbed into `into`: it answers with a redirect.
+    /// Its kills no longer form a battle: it answers 404 from now on.
+    Dissolved { id: Uuid },
+    /// The battle was absorbed into `into`, or renamed to it: it answers
+    /// with a redirect.
     Merged { id: Uuid, into: Uuid },
 }
 

@@ -252,7 +252,9 @@ impl ClustererService {
         let pushed = clusterer.push(enriched.data.killmail);
         PipelineStats::add(&self.stats.sealed, pushed.sealed.len());
         match &pushed.outcome {
-            PushOutcome::Added => PipelineStats::add(&self.stats.clustered, 1),
+            PushOutcome::Added | PushOutcome::Replaced | PushOutcome::Reclustered => {
+                PipelineStats::add(&self.stats.clustered, 1);
+            }
             PushOutcome::Duplicate => {
                 PipelineStats::add(&self.stats.cluster_duplicates, 1);
                 return;
@@ -263,6 +265,26 @@ impl ClustererService {
                     "killmail {killmail_id} falls in a sealed span (battles {battles:?}): it needs a re-cluster of that span, which this build does not run yet"
                 );
                 tracing::warn!(stage = SERVICE, position = %m.describe(), killmail_id, "late killmail beyond the horizon dead-lettered");
+                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                return;
+            }
+            PushOutcome::FutureDated { trusted_time } => {
+                PipelineStats::add(&self.stats.late, 1);
+                let error = format!(
+                    "killmail {killmail_id} is dated after the trusted time {trusted_time} by more than the allowed skew: refused"
+                );
+                tracing::warn!(stage = SERVICE, position = %m.describe(), killmail_id, "future-dated killmail dead-lettered");
+                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                return;
+            }
+            other => {
+                // An outcome this build does not know: never dropped silently.
+                PipelineStats::add(&self.stats.late, 1);
+                let error = format!(
+                    "killmail {killmail_id}: clusterer outcome `{}` is not handled by this build",
+                    other.as_str()
+                );
+                tracing::error!(stage = SERVICE, position = %m.describe(), killmail_id, outcome = other.as_str(), "unknown clusterer outcome dead-lettered");
                 letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
                 return;
             }

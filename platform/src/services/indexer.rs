@@ -145,7 +145,14 @@ fn add(m: &Message, docs: &mut Docs) -> Result<(), String> {
         serde_json::from_slice(&m.payload).map_err(|e| format!("not a battle event: {e}"))?;
     match event {
         Event::BattleCreated(e) => docs.battles.push(BattleDocument::of(&e.data.battle)),
-        Event::BattleUpdated(e) => docs.battles.push(BattleDocument::of(&e.data.battle)),
+        Event::BattleUpdated(e) => {
+            if let Some(previous) = e.data.previous_id.filter(|p| *p != e.data.battle.id) {
+                docs.battles.retain(|b| b.id != previous);
+                docs.deleted.push(previous);
+            }
+            docs.battles.push(BattleDocument::of(&e.data.battle));
+        }
+        Event::BattleSealed(e) => docs.battles.push(BattleDocument::of(&e.data.battle)),
         Event::BattleDeleted(e) => {
             docs.battles.retain(|b| b.id != e.data.battle_id);
             docs.deleted.push(e.data.battle_id);

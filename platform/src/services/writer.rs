@@ -136,6 +136,7 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
                 Event::BattleCreated(e) => e.timestamp.timestamp_millis(),
                 Event::BattleUpdated(e) => e.timestamp.timestamp_millis(),
                 Event::BattleDeleted(e) => e.timestamp.timestamp_millis(),
+                Event::BattleSealed(e) => e.timestamp.timestamp_millis(),
                 _ => return Err(format!("{} on the battle topic", event.event_type())),
             };
             batch.events.push(record(
@@ -144,21 +145,45 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
                 event.event_type().as_str(),
                 timestamp_ms,
             ));
-            batch.battles.push(match event {
-                Event::BattleCreated(e) => BattleChange::Upsert {
+            match event {
+                Event::BattleCreated(e) => batch.battles.push(BattleChange::Upsert {
                     added: e.data.battle.killmail_ids.clone(),
                     battle: Box::new(e.data.battle),
-                },
-                Event::BattleUpdated(e) => BattleChange::Upsert {
+                    removed: Vec::new(),
+                }),
+                Event::BattleUpdated(e) => {
+                    let id = e.data.battle.id;
+                    batch.battles.push(BattleChange::Upsert {
+                        battle: Box::new(e.data.battle),
+                        added: e.data.added_killmail_ids,
+                        removed: e.data.removed_killmail_ids,
+                    });
+                    // Renamed (its earliest kill changed): the old id redirects.
+                    if let Some(previous) = e.data.previous_id.filter(|p| *p != id) {
+                        batch.battles.push(BattleChange::Merged {
+                            id: previous,
+                            into: id,
+                        });
+                    }
+                }
+                Event::BattleDeleted(e) => batch.battles.push(match e.data.merged_into {
+                    Some(into) => BattleChange::Merged {
+                        id: e.data.battle_id,
+                        into,
+                    },
+                    None => BattleChange::Dissolved {
+                        id: e.data.battle_id,
+                    },
+                }),
+                // Final: the document is the last update's; store it again
+                // in case that update was lost to a crash before its write.
+                Event::BattleSealed(e) => batch.battles.push(BattleChange::Upsert {
+                    added: Vec::new(),
                     battle: Box::new(e.data.battle),
-                    added: e.data.added_killmail_ids,
-                },
-                Event::BattleDeleted(e) => BattleChange::Merged {
-                    id: e.data.battle_id,
-                    into: e.data.merged_into,
-                },
+                    removed: Vec::new(),
+                }),
                 other => return Err(format!("{} on the battle topic", other.event_type())),
-            });
+            }
         }
         Feed::DeadLetters => {
             let d: DeadLetter = serde_json::from_slice(&m.payload)

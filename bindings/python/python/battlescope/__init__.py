@@ -79,7 +79,6 @@ __all__ = [
 ]
 
 #: File names read inside a directory (the CLI reads the same).
-KILLMAIL_EXTENSIONS = (".json", ".jsonl", ".ndjson", ".tar.bz2", ".tbz2", ".tbz")
 
 PathLike = str | os.PathLike[str]
 Records = Iterable[Killmail | dict[str, Any] | str | bytes]
@@ -87,20 +86,9 @@ Duration = str | int | float | datetime.timedelta
 
 
 def _expand(paths: Iterable[PathLike]) -> list[Path]:
-    """Files as given; directories to the killmail files under them, sorted."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = [
-                f
-                for f in p.rglob("*")
-                if f.is_file() and f.name.lower().endswith(KILLMAIL_EXTENSIONS)
-            ]
-            out.extend(sorted(found))
-        else:
-            out.append(p)
-    return out
-
+    """Files as given; directories to the killmail files under them (core's
+    ``expand_paths``: recursive, sorted, every extension core reads)."""
+    return [Path(p) for p in _native.expand_paths([os.fspath(p) for p in paths])]
 
 def _is_path(item: object) -> bool:
     if isinstance(item, os.PathLike):
@@ -118,6 +106,7 @@ def read_killmails(
     format: str = "auto",
     progress: bool = False,
     strict: bool = False,
+    skip_unreadable: bool = False,
 ) -> KillmailSet:
     """Read killmails from files or from memory into a :class:`KillmailSet`.
 
@@ -125,7 +114,8 @@ def read_killmails(
 
     - a path or a list of paths: files (JSON documents or arrays, JSON
       Lines, the daily ``.tar.bz2`` archives) or directories (searched for
-      ``.json``, ``.jsonl``, ``.ndjson`` and ``.tar.bz2`` files);
+      every extension the engine reads: ``.json``, ``.jsonl``,
+      ``.jsonlines``, ``.ndjson``, ``.tar.bz2``, ``.tbz2``, ``.tbz``);
     - a pandas DataFrame of killmails (one column per top-level key, as
       ``KillmailSet.to_pandas()`` or ``pandas.read_json(lines=True)`` make);
     - an iterable of records: dicts, JSON strings or bytes, ``Killmail``
@@ -140,6 +130,10 @@ def read_killmails(
     ``strict=True`` the first one is raised instead. Duplicate ids collapse
     into their first copy. ``progress=True`` draws a progress bar for files
     (tqdm if installed, else a plain one on stderr).
+
+    A file that cannot be read to the end stops only itself: the others are
+    read, then the first such file is raised as :class:`ReadError` (or,
+    with ``skip_unreadable=True``, the set is returned without it).
 
     Raises :class:`ReadError` when a file cannot be read,
     :class:`FormatError` when a whole file is not the format,
@@ -163,10 +157,14 @@ def read_killmails(
         raise TypeError("read_killmails got a mix of paths and records")
     files = _expand(items)
     if not progress:
-        return _native.read_paths(files, format=format, strict=strict)
+        return _native.read_paths(
+            files, format=format, strict=strict, skip_unreadable=skip_unreadable
+        )
     total = sum(f.stat().st_size for f in files if f.is_file())
     with Progress(total, "reading killmails") as bar:
-        return _native.read_paths(files, format=format, progress=bar, strict=strict)
+        return _native.read_paths(
+            files, format=format, progress=bar, strict=strict, skip_unreadable=skip_unreadable
+        )
 
 
 def cluster(

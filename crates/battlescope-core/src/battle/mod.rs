@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use sides::{assign_sides, Side};
+pub use sides::{assign_sides, check_sides, rand_index, Side, SideChecks};
 pub use stats::BattleStats;
 pub use summary::KillSummary;
 

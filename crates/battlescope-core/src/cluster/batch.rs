@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::participants::{participants, participants_unsorted};
 use super::{key_of, ClusterConfig, Key};
@@ -24,7 +24,8 @@ pub struct Group {
 
 /// Cluster `killmails` into battles with statistics and sides.
 ///
-/// Duplicate killmail ids count once (the first copy). Battles come sorted
+/// Duplicate killmail ids count once: the copy [`Killmail::compare_copies`]
+/// keeps, whatever the order of the input. Battles come sorted
 /// by their first kill (time, then id); each is named by [`super::battle_id`]
 /// of its system and earliest killmail.
 ///
@@ -48,11 +49,7 @@ pub fn cluster(killmails: &[Killmail], config: &ClusterConfig) -> Result<Vec<Bat
 /// [`Error::Config`] when `config` is invalid.
 pub fn partition(killmails: &[Killmail], config: &ClusterConfig) -> Result<Vec<Group>, Error> {
     config.validate()?;
-    let mut seen = FxHashSet::default();
-    let mut order: Vec<(SystemId, Key, usize)> = killmails
-        .iter()
-        .enumerate()
-        .filter(|(_, km)| seen.insert(km.killmail_id))
+    let mut order: Vec<(SystemId, Key, usize)> = kept_copies(killmails)
         .map(|(i, km)| (km.solar_system_id, key_of(km), i))
         .collect();
     order.sort_unstable();
@@ -78,6 +75,30 @@ pub fn partition(killmails: &[Killmail], config: &ClusterConfig) -> Result<Vec<G
     }
     groups.sort_unstable_by_key(|(first, _)| *first);
     Ok(groups.into_iter().map(|(_, g)| g).collect())
+}
+
+/// The copy to keep of each killmail id, with its index (input order of
+/// first appearance).
+fn kept_copies(killmails: &[Killmail]) -> impl Iterator<Item = (usize, &Killmail)> {
+    // id → slot in `chosen`: one hash lookup per killmail.
+    let mut slot: FxHashMap<u64, usize> = FxHashMap::default();
+    slot.reserve(killmails.len());
+    let mut chosen: Vec<usize> = Vec::with_capacity(killmails.len());
+    for (i, km) in killmails.iter().enumerate() {
+        match slot.entry(km.killmail_id) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(chosen.len());
+                chosen.push(i);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let kept = &mut chosen[*o.get()];
+                if km.is_preferred_over(&killmails[*kept]) {
+                    *kept = i;
+                }
+            }
+        }
+    }
+    chosen.into_iter().map(move |i| (i, &killmails[i]))
 }
 
 /// Battles of one system: `keys` sorted ascending, `kill(i)` the i-th

@@ -39,7 +39,9 @@ impl FromStr for CorrelateBy {
             "alliance" => Ok(Self::Alliance),
             _ => Err(Error::Config {
                 field: "correlate_by".to_owned(),
-                reason: format!("`{s}` is not one of: character, corporation, alliance"),
+                reason: crate::error::shorten_values(&format!(
+                    "`{s}` is not one of: character, corporation, alliance"
+                )),
             }),
         }
     }
@@ -80,6 +82,12 @@ pub struct ClusterConfig {
     #[serde(with = "human_duration")]
     #[schemars(schema_with = "crate::events::schema::duration_schema")]
     pub allowed_lateness: Duration,
+    /// How far ahead of the time the caller trusts (see
+    /// `Clusterer::set_trusted_time`) a kill may be dated; later ones are
+    /// refused, so one bad clock cannot move the watermark.
+    #[serde(with = "human_duration")]
+    #[schemars(schema_with = "crate::events::schema::duration_schema")]
+    pub max_future_skew: Duration,
 }
 
 impl Default for ClusterConfig {
@@ -91,6 +99,7 @@ impl Default for ClusterConfig {
             correlate_by: CorrelateBy::Character,
             min_kills: 2,
             allowed_lateness: Duration::from_secs(6 * 3600),
+            max_future_skew: Duration::from_secs(3600),
         }
     }
 }
@@ -105,6 +114,7 @@ impl ClusterConfig {
             ("correlation_window", self.correlation_window),
             ("max_gap", self.max_gap),
             ("allowed_lateness", self.allowed_lateness),
+            ("max_future_skew", self.max_future_skew),
         ] {
             if d.is_zero() {
                 return Err(Error::Config {
@@ -143,6 +153,17 @@ impl ClusterConfig {
     pub(crate) fn lateness_secs(&self) -> i64 {
         secs(self.allowed_lateness)
     }
+
+    #[must_use]
+    pub(crate) fn skew_secs(&self) -> i64 {
+        secs(self.max_future_skew)
+    }
+
+    /// How far a kill reaches: links within the window, runs within the gap.
+    #[must_use]
+    pub(crate) fn reach_secs(&self) -> i64 {
+        self.window_secs().max(self.gap_secs())
+    }
 }
 
 fn secs(d: Duration) -> i64 {
@@ -166,7 +187,9 @@ pub fn parse_duration(field: &str, text: &str) -> Result<Duration, Error> {
     }
     humantime::parse_duration(t).map_err(|e| Error::Config {
         field: field.to_owned(),
-        reason: format!("`{text}` is not a duration like \"30m\" or \"1h 30m\": {e}"),
+        reason: crate::error::shorten_values(&format!(
+            "`{text}` is not a duration like \"30m\" or \"1h 30m\": {e}"
+        )),
     })
 }
 

@@ -14,127 +14,150 @@
 //! holding old battles keeps the one with the earliest first kill, which is
 //! *updated*, and the others are *deleted* into it.
 //!
-//! Memory is bounded by the watermark (newest kill time − `allowed_lateness`):
-//! a component whose last kill is older than the watermark minus
-//! `max(correlation_window, max_gap)` can no longer be touched by a kill
-//! newer than the watermark, so it is sealed and evicted. Its time span is
-//! remembered (coalesced per system); a later kill that falls within reach
-//! of a sealed span is not clustered here but reported as
-//! [`PushOutcome::LateBeyondHorizon`], for the platform's re-cluster path.
+//! # Rules
+//! - **Names**: a battle is always named by its earliest kill
+//!   ([`battle_id`]), exactly as batch [`cluster`](super::cluster) names it.
+//!   When an earlier kill joins, the update carries `previous_id` (stores
+//!   redirect the old id, as for merges).
+//! - **Copies**: a killmail id already live is a [`PushOutcome::Duplicate`],
+//!   unless the new copy is preferred by
+//!   [`Killmail::compare_copies`]; then it replaces the kept one
+//!   ([`PushOutcome::Replaced`]) and the battles around it are rebuilt, so
+//!   the result is a function of the set of records whatever their order.
+//! - **Trusted time**: the caller may say what time it trusts
+//!   ([`Clusterer::set_trusted_time`]; core reads no clock). A kill dated
+//!   more than `max_future_skew` after it is refused
+//!   ([`PushOutcome::FutureDated`]) and never moves the watermark.
+//! - **Sealing**: memory is bounded by the watermark (newest kill −
+//!   `allowed_lateness`). A component whose last kill is older than the
+//!   *horizon* (watermark − `max(correlation_window, max_gap)`) can no
+//!   longer be touched by a kill newer than the watermark: it is sealed and
+//!   evicted, each of its battles with a [`BattleEvent::Sealed`]. The ids
+//!   (and content digests) of its kills are remembered while the horizon
+//!   moves one more `allowed_lateness`, so a redelivered copy is still a
+//!   [`PushOutcome::Duplicate`]; its time span is remembered until the
+//!   horizon is one `allowed_lateness` past the span's end, so a late kill
+//!   names the sealed battles around it. Then both are pruned: state stays
+//!   bounded however long the feed runs.
+//! - **Late kills**: a kill older than the horizon, or within reach of a
+//!   sealed span, is [`PushOutcome::LateBeyondHorizon`]: the caller re-clusters
+//!   its range from where the kills are stored with
+//!   [`recluster`](super::recluster). A clusterer built with
+//!   [`Clusterer::keep_sealed`] keeps sealed kills itself and re-clusters
+//!   such a kill on the spot ([`PushOutcome::Reclustered`]).
+//!
+//! # When incremental equals batch
+//! After any sequence of pushes, [`Clusterer::battles`] equals
+//! [`cluster`](super::cluster) of the distinct kills pushed (same ids, same
+//! members) when either no push was [`PushOutcome::LateBeyondHorizon`] or
+//! [`PushOutcome::FutureDated`] — always the case with
+//! [`Clusterer::keep_sealed`] and no trusted time — or the caller applied
+//! [`recluster`](super::recluster) for every late kill. Every outcome is
+//! counted ([`Clusterer::counts`]); none is silent.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
 use chrono::{DateTime, Utc};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::event::{
+    time_of, BattleCreated, BattleDeleted, BattleEvent, BattleSealed, BattleUpdated, UpdateReason,
+};
 use super::participants::participants;
+use super::reconcile::{reconcile, OldBattle};
 use super::{battle_id, key_of, ClusterConfig, Key};
 use crate::battle::Battle;
 use crate::error::Error;
 use crate::killmail::{EntityId, Killmail, SystemId};
 
-/// Why a battle was updated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UpdateReason {
-    /// New kills at or after the battle's end: the fight goes on.
-    Appended,
-    /// A kill older than the battle's end arrived (out of order), still
-    /// within the allowed lateness.
-    OutOfOrder,
-    /// A kill older than the watermark (newest kill − allowed lateness)
-    /// joined a battle that was still open.
-    LateArrival,
-    /// Other battles were absorbed (each gets a `BattleDeleted`).
-    Merge,
-}
-
-/// A group of kills became a battle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BattleCreated {
-    pub battle_id: Uuid,
-    pub system_id: SystemId,
-    /// All member killmails, sorted by time then id.
-    pub killmail_ids: Vec<u64>,
-    pub start_time: DateTime<Utc>,
-    pub end_time: DateTime<Utc>,
-}
-
-/// Kills were added to a battle (its id never changes).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BattleUpdated {
-    pub battle_id: Uuid,
-    pub system_id: SystemId,
-    /// Killmails new to this battle, sorted by time then id: the pushed
-    /// kill, and the kills of absorbed battles and pending groups.
-    pub added_killmail_ids: Vec<u64>,
-    pub start_time: DateTime<Utc>,
-    pub end_time: DateTime<Utc>,
-    pub reason: UpdateReason,
-    /// Battles merged into this one by this update.
-    pub absorbed: Vec<Uuid>,
-}
-
-/// A battle was absorbed by a merge.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BattleDeleted {
-    pub battle_id: Uuid,
-    pub system_id: SystemId,
-    /// The battle that now holds its kills.
-    pub merged_into: Uuid,
-}
-
-/// What clustering one killmail changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum BattleEvent {
-    Created(BattleCreated),
-    Updated(BattleUpdated),
-    Deleted(BattleDeleted),
-}
-
-impl BattleEvent {
-    /// The battle the event is about (events are ordered per battle id).
-    #[must_use]
-    pub fn battle_id(&self) -> Uuid {
-        match self {
-            Self::Created(e) => e.battle_id,
-            Self::Updated(e) => e.battle_id,
-            Self::Deleted(e) => e.battle_id,
-        }
-    }
-}
-
 /// How a push went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PushOutcome {
     /// Clustered (events may or may not follow).
     Added,
-    /// Its id is already live: nothing changed.
+    /// The same killmail is live or was sealed recently, and this copy is
+    /// not preferred over it: nothing changed.
     Duplicate,
-    /// It falls within reach of sealed, evicted state: not clustered here.
-    /// Re-cluster the span from the store (`battles` lists the sealed
-    /// battles of that span; it may be empty when only pending kills were
-    /// sealed there).
+    /// A better copy of a live killmail replaced the kept one; the battles
+    /// around it were rebuilt (events say how).
+    Replaced,
+    /// Older than the horizon or within reach of sealed state: not
+    /// clustered here. Re-cluster its range with
+    /// [`recluster`](super::recluster) from the store (`battles` lists the
+    /// sealed battles known around it; empty when none are remembered).
     LateBeyondHorizon { battles: Vec<Uuid> },
+    /// Late beyond the horizon, and re-clustered on the spot with the
+    /// sealed history a [`Clusterer::keep_sealed`] clusterer keeps.
+    Reclustered,
+    /// Dated more than `max_future_skew` after the trusted time: refused.
+    FutureDated { trusted_time: DateTime<Utc> },
+}
+
+impl PushOutcome {
+    /// The outcome's name, the same in every binding: `added`, `duplicate`,
+    /// `replaced`, `late_beyond_horizon`, `reclustered`, `future_dated`.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::Duplicate => "duplicate",
+            Self::Replaced => "replaced",
+            Self::LateBeyondHorizon { .. } => "late_beyond_horizon",
+            Self::Reclustered => "reclustered",
+            Self::FutureDated { .. } => "future_dated",
+        }
+    }
+
+    /// True when the killmail was not clustered and the caller must act
+    /// (re-cluster its range, or check the clock that dated it).
+    #[must_use]
+    pub fn needs_attention(&self) -> bool {
+        matches!(
+            self,
+            Self::LateBeyondHorizon { .. } | Self::FutureDated { .. }
+        )
+    }
 }
 
 /// Result of [`Clusterer::push`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pushed {
     pub outcome: PushOutcome,
-    /// Events in the order to apply them.
+    /// Events in the order to apply them (sealing events last).
     pub events: Vec<BattleEvent>,
-    /// Battles sealed and evicted by this push (final from now on).
+    /// Documents of the battles sealed by this push (final from now on,
+    /// short of a re-cluster).
     pub sealed: Vec<Battle>,
 }
 
+impl Pushed {
+    fn outcome(outcome: PushOutcome) -> Self {
+        Self {
+            outcome,
+            events: Vec::new(),
+            sealed: Vec::new(),
+        }
+    }
+}
+
+/// How many pushes ended in each outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushCounts {
+    pub added: u64,
+    pub duplicates: u64,
+    pub replaced: u64,
+    pub late_beyond_horizon: u64,
+    pub reclustered: u64,
+    pub future_dated: u64,
+}
+
 /// Version of [`ClustererSnapshot`]; bumped on incompatible changes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// The whole state of a [`Clusterer`], to persist and rebuild it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,12 +166,32 @@ pub struct ClustererSnapshot {
     pub config: ClusterConfig,
     /// Newest kill time seen (seconds since the epoch).
     pub max_time: Option<i64>,
+    /// The trusted time (seconds since the epoch), when given.
+    #[serde(default)]
+    pub trusted_time: Option<i64>,
     /// Live killmails.
     pub killmails: Vec<Killmail>,
     /// Components: per component, its runs as (battle id if a battle, member ids).
     pub components: Vec<Vec<(Option<Uuid>, Vec<u64>)>>,
     /// Sealed spans per system: (from, to, battles), seconds since the epoch.
     pub sealed: Vec<(SystemId, i64, i64, Vec<Uuid>)>,
+    /// Recently sealed killmails: (id, horizon when sealed, content digest),
+    /// in sealing order.
+    #[serde(default)]
+    pub sealed_ids: Vec<(u64, i64, u64)>,
+    /// Sealed killmails and battles, when the clusterer keeps them.
+    #[serde(default)]
+    pub kept: Option<KeptSnapshot>,
+    #[serde(default)]
+    pub counts: PushCounts,
+}
+
+/// The sealed history of a [`Clusterer::keep_sealed`] clusterer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptSnapshot {
+    pub killmails: Vec<Killmail>,
+    /// Sealed battles: (id, member ids).
+    pub battles: Vec<(Uuid, Vec<u64>)>,
 }
 
 /// Incremental clusterer (see the module docs).
@@ -159,12 +202,31 @@ pub struct Clusterer {
     /// Live killmail id → (system, node).
     live: FxHashMap<u64, (SystemId, u32)>,
     max_time: Option<i64>,
+    trusted_time: Option<i64>,
     /// Components by last kill time, for eviction (lazy: stale entries skipped).
     expiry: BinaryHeap<Reverse<(i64, SystemId, u32, u64)>>,
     generation: u64,
     scratch: Vec<EntityId>,
     /// Open battle id → where it lives (system, component).
     battles: FxHashMap<Uuid, (SystemId, u32)>,
+    /// Recently sealed killmail id → (horizon when sealed, content digest).
+    sealed_ids: FxHashMap<u64, (i64, u64)>,
+    /// (horizon when sealed, id) in sealing order, for pruning.
+    sealed_queue: VecDeque<(i64, u64)>,
+    /// Sealed history, kept only by a [`Clusterer::keep_sealed`] clusterer.
+    kept: Option<FxHashMap<SystemId, Kept>>,
+    /// Kept battles a re-cluster left as they were: sealed again silently.
+    quiet_reseal: FxHashSet<Uuid>,
+    /// Horizon at the last sweep of sealed spans.
+    last_prune: Option<i64>,
+    counts: PushCounts,
+}
+
+/// Sealed kills and battles of one system.
+#[derive(Debug, Clone, Default)]
+struct Kept {
+    kills: FxHashMap<u64, Killmail>,
+    battles: BTreeMap<Key, (Uuid, Vec<Key>)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -177,7 +239,7 @@ struct SystemState {
     index: FxHashMap<EntityId, Vec<(Key, u32)>>,
     /// All live kills by key (kept only when `min_shared == 0`).
     by_time: BTreeSet<(Key, u32)>,
-    /// Sealed spans: from → (to, battles), coalesced.
+    /// Sealed spans: from → (to, battles), coalesced, pruned past the horizon.
     sealed: BTreeMap<i64, (i64, Vec<Uuid>)>,
 }
 
@@ -210,10 +272,14 @@ impl Run {
     fn last(&self) -> Key {
         self.nodes[self.nodes.len() - 1].0
     }
+    fn keys(&self) -> Vec<Key> {
+        self.nodes.iter().map(|n| n.0).collect()
+    }
 }
 
-fn time_of(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+/// The part of [`Killmail::content_digest`] remembered for sealed kills.
+fn digest64(km: &Killmail) -> u64 {
+    (km.content_digest() >> 64) as u64
 }
 
 impl Clusterer {
@@ -228,11 +294,29 @@ impl Clusterer {
             systems: FxHashMap::default(),
             live: FxHashMap::default(),
             max_time: None,
+            trusted_time: None,
             expiry: BinaryHeap::new(),
             generation: 0,
             scratch: Vec::new(),
             battles: FxHashMap::default(),
+            sealed_ids: FxHashMap::default(),
+            sealed_queue: VecDeque::new(),
+            kept: None,
+            quiet_reseal: FxHashSet::default(),
+            last_prune: None,
+            counts: PushCounts::default(),
         })
+    }
+
+    /// Keep sealed kills and battles in memory (`yes`), so late kills are
+    /// re-clustered on the spot and [`Clusterer::battles`] lists every
+    /// battle of the run. For notebooks and tools that hold a whole history
+    /// anyway; a service keeps that history in its store instead. Call it
+    /// before the first push.
+    #[must_use]
+    pub fn keep_sealed(mut self, yes: bool) -> Self {
+        self.kept = yes.then(FxHashMap::default);
+        self
     }
 
     /// The configuration in force.
@@ -241,11 +325,32 @@ impl Clusterer {
         &self.config
     }
 
+    /// Say what time the caller trusts (a clock, the time of the feed's
+    /// last poll): kills dated more than `max_future_skew` after it are
+    /// refused. Never goes backwards.
+    pub fn set_trusted_time(&mut self, now: DateTime<Utc>) {
+        let now = now.timestamp();
+        self.trusted_time = Some(self.trusted_time.map_or(now, |t| t.max(now)));
+    }
+
     /// Newest kill time seen minus the allowed lateness.
     #[must_use]
     pub fn watermark(&self) -> Option<DateTime<Utc>> {
         self.max_time
             .map(|t| time_of(t.saturating_sub(self.config.lateness_secs())))
+    }
+
+    /// Kills older than this are beyond the horizon (see the module docs).
+    #[must_use]
+    pub fn horizon(&self) -> Option<DateTime<Utc>> {
+        self.horizon_secs().map(time_of)
+    }
+
+    fn horizon_secs(&self) -> Option<i64> {
+        self.max_time.map(|t| {
+            t.saturating_sub(self.config.lateness_secs())
+                .saturating_sub(self.config.reach_secs())
+        })
     }
 
     /// Number of live (not yet sealed) killmails.
@@ -260,44 +365,92 @@ impl Clusterer {
         self.battles.len()
     }
 
+    /// How many pushes ended in each outcome so far.
+    #[must_use]
+    pub fn counts(&self) -> PushCounts {
+        self.counts
+    }
+
+    /// Size of the remembered sealed state: (spans, killmail ids). Bounded
+    /// by the horizon (see the module docs).
+    #[must_use]
+    pub fn sealed_state_size(&self) -> (usize, usize) {
+        let spans = self.systems.values().map(|s| s.sealed.len()).sum();
+        (spans, self.sealed_ids.len())
+    }
+
     /// Cluster one more killmail.
     pub fn push(&mut self, km: Killmail) -> Pushed {
-        if self.live.contains_key(&km.killmail_id) {
-            return Pushed {
-                outcome: PushOutcome::Duplicate,
-                events: Vec::new(),
-                sealed: Vec::new(),
-            };
+        let pushed = self.push_one(km);
+        let c = &mut self.counts;
+        match pushed.outcome {
+            PushOutcome::Added => c.added += 1,
+            PushOutcome::Duplicate => c.duplicates += 1,
+            PushOutcome::Replaced => c.replaced += 1,
+            PushOutcome::LateBeyondHorizon { .. } => c.late_beyond_horizon += 1,
+            PushOutcome::Reclustered => c.reclustered += 1,
+            PushOutcome::FutureDated { .. } => c.future_dated += 1,
         }
+        pushed
+    }
+
+    /// Push many killmails, one [`Pushed`] each.
+    pub fn push_many(&mut self, kms: impl IntoIterator<Item = Killmail>) -> Vec<Pushed> {
+        kms.into_iter().map(|km| self.push(km)).collect()
+    }
+
+    fn push_one(&mut self, km: Killmail) -> Pushed {
         let key = key_of(&km);
-        let system_id = km.solar_system_id;
-        if let Some(battles) = self
+        if let Some(trusted) = self.trusted_time {
+            if key.0 > trusted.saturating_add(self.config.skew_secs()) {
+                return Pushed::outcome(PushOutcome::FutureDated {
+                    trusted_time: time_of(trusted),
+                });
+            }
+        }
+        if let Some(&(system_id, node)) = self.live.get(&km.killmail_id) {
+            if !km.is_preferred_over(&self.systems[&system_id].node(node).km) {
+                return Pushed::outcome(PushOutcome::Duplicate);
+            }
+            let events = self.replace(km);
+            return self.advance(key.0, PushOutcome::Replaced, events);
+        }
+        let sealed_copy = self.sealed_ids.get(&km.killmail_id).copied();
+        if sealed_copy.is_some_and(|(_, digest)| digest == digest64(&km)) {
+            return Pushed::outcome(PushOutcome::Duplicate);
+        }
+        let spans = self
             .systems
-            .get(&system_id)
-            .and_then(|s| s.sealed_span_at(key.0))
-        {
-            return Pushed {
-                outcome: PushOutcome::LateBeyondHorizon { battles },
-                events: Vec::new(),
-                sealed: Vec::new(),
-            };
+            .get(&km.solar_system_id)
+            .and_then(|s| s.sealed_span_at(key.0));
+        let beyond = sealed_copy.is_some()
+            || spans.is_some()
+            || self.horizon_secs().is_some_and(|h| key.0 < h);
+        if beyond {
+            if self.kept.is_some() {
+                let events = self.recluster_with_history(km);
+                return self.advance(key.0, PushOutcome::Reclustered, events);
+            }
+            return Pushed::outcome(PushOutcome::LateBeyondHorizon {
+                battles: spans.unwrap_or_default(),
+            });
         }
         let late = self
             .max_time
             .is_some_and(|m| key.0 < m.saturating_sub(self.config.lateness_secs()));
         let events = self.insert(km, key, late);
-        self.max_time = Some(self.max_time.map_or(key.0, |m| m.max(key.0)));
-        let sealed = self.evict();
+        self.advance(key.0, PushOutcome::Added, events)
+    }
+
+    /// Move the watermark to `time` (if newer) and seal what falls behind.
+    fn advance(&mut self, time: i64, outcome: PushOutcome, mut events: Vec<BattleEvent>) -> Pushed {
+        self.max_time = Some(self.max_time.map_or(time, |m| m.max(time)));
+        let sealed = self.evict(&mut events);
         Pushed {
-            outcome: PushOutcome::Added,
+            outcome,
             events,
             sealed,
         }
-    }
-
-    /// Push many killmails; events concatenated in order.
-    pub fn push_many(&mut self, kms: impl IntoIterator<Item = Killmail>) -> Vec<Pushed> {
-        kms.into_iter().map(|km| self.push(km)).collect()
     }
 
     fn insert(&mut self, km: Killmail, key: Key, late: bool) -> Vec<BattleEvent> {
@@ -353,6 +506,9 @@ impl Clusterer {
             runs.extend(comp.runs);
         }
         state.node_mut(node_id).comp = target;
+        for id in runs.iter().filter_map(|r| r.battle) {
+            self.battles.remove(&id);
+        }
 
         // 3. Coalesce runs (old ones are disjoint; the new kill may bridge them).
         runs.push(Run {
@@ -382,16 +538,18 @@ impl Clusterer {
             let run = if group.len() == 1 && !has_new {
                 group.into_iter().next().expect("one run")
             } else {
-                merge_runs(group, key, late, system_id, min_kills, state, &mut events)
+                let change = Change {
+                    new_key: key,
+                    has_new,
+                    late,
+                    system_id,
+                    min_kills,
+                };
+                merge_runs(group, &change, state, &mut events)
             };
             size += run.nodes.len();
             last_time = last_time.max(run.last().0);
             new_runs.push(run);
-        }
-        for e in &events {
-            if let BattleEvent::Deleted(d) = e {
-                self.battles.remove(&d.battle_id);
-            }
         }
         for id in new_runs.iter().filter_map(|r| r.battle) {
             self.battles.insert(id, (system_id, target));
@@ -409,15 +567,183 @@ impl Clusterer {
         events
     }
 
-    /// Seal and evict components beyond the watermark's reach.
-    fn evict(&mut self) -> Vec<Battle> {
-        let Some(max_time) = self.max_time else {
+    /// Take a component out of the state: its killmails and its battles.
+    fn remove_component(
+        &mut self,
+        system_id: SystemId,
+        comp_id: u32,
+    ) -> (Vec<Killmail>, Vec<OldBattle>) {
+        let state = self.systems.get_mut(&system_id).expect("known system");
+        let comp = state.comps[comp_id as usize]
+            .take()
+            .expect("live component");
+        state.free_comps.push(comp_id);
+        let mut kills = Vec::with_capacity(comp.size);
+        let mut old = Vec::new();
+        for run in comp.runs {
+            if let Some(id) = run.battle {
+                self.battles.remove(&id);
+                old.push(OldBattle::from_keys(id, &run.keys()));
+            }
+            for (_, n) in run.nodes {
+                let node = state.remove_node(n);
+                self.live.remove(&node.km.killmail_id);
+                kills.push(node.km);
+            }
+        }
+        (kills, old)
+    }
+
+    /// Re-insert `kills` (after their components were removed) and return
+    /// the events that turn `old` into the battles they now form.
+    fn rebuild(
+        &mut self,
+        system_id: SystemId,
+        mut kills: Vec<Killmail>,
+        old: Vec<OldBattle>,
+        reason: UpdateReason,
+    ) -> Vec<BattleEvent> {
+        kills.sort_by_key(key_of);
+        let ids: Vec<u64> = kills.iter().map(|k| k.killmail_id).collect();
+        for km in kills {
+            let key = key_of(&km);
+            let _ = self.insert(km, key, false);
+        }
+        let state = &self.systems[&system_id];
+        let mut comps: Vec<u32> = ids
+            .iter()
+            .filter_map(|id| self.live.get(id))
+            .map(|&(_, n)| state.node(n).comp)
+            .collect();
+        comps.sort_unstable();
+        comps.dedup();
+        let mut runs: Vec<Vec<Key>> = comps
+            .iter()
+            .flat_map(|&c| state.comp(c).runs.iter())
+            .filter(|r| r.battle.is_some())
+            .map(Run::keys)
+            .collect();
+        runs.sort_unstable();
+        reconcile(system_id, old, &runs, reason)
+    }
+
+    /// A better copy of a live killmail: rebuild its component and the
+    /// components the new copy links to.
+    fn replace(&mut self, km: Killmail) -> Vec<BattleEvent> {
+        let (old_system, node) = self.live[&km.killmail_id];
+        let old_comp = self.systems[&old_system].node(node).comp;
+        let mut comps = vec![(old_system, old_comp)];
+        if let Some(state) = self.systems.get(&km.solar_system_id) {
+            let mut parts = Vec::new();
+            participants(&km, self.config.correlate_by, &mut parts);
+            let linked = state.linked_components(
+                key_of(&km),
+                &parts,
+                self.config.min_shared,
+                self.config.window_secs(),
+            );
+            comps.extend(linked.into_iter().map(|c| (km.solar_system_id, c)));
+        }
+        comps.sort_unstable();
+        comps.dedup();
+        let mut kills = Vec::new();
+        let mut old = Vec::new();
+        for (system_id, c) in comps {
+            let (k, o) = self.remove_component(system_id, c);
+            kills.extend(k);
+            old.extend(o.into_iter().map(|o| (system_id, o)));
+        }
+        kills.retain(|k| k.killmail_id != km.killmail_id);
+        kills.push(km);
+        self.rebuild_systems(kills, old, UpdateReason::Replaced)
+    }
+
+    /// [`Clusterer::rebuild`] for kills and old battles of any systems.
+    fn rebuild_systems(
+        &mut self,
+        kills: Vec<Killmail>,
+        old: Vec<(SystemId, OldBattle)>,
+        reason: UpdateReason,
+    ) -> Vec<BattleEvent> {
+        let mut by_system: BTreeMap<SystemId, (Vec<Killmail>, Vec<OldBattle>)> = BTreeMap::new();
+        for km in kills {
+            by_system.entry(km.solar_system_id).or_default().0.push(km);
+        }
+        for (system_id, o) in old {
+            by_system.entry(system_id).or_default().1.push(o);
+        }
+        let mut events = Vec::new();
+        for (system_id, (kills, old)) in by_system {
+            events.extend(self.rebuild(system_id, kills, old, reason));
+        }
+        events
+    }
+
+    /// A late kill with the sealed history kept: rebuild its whole system
+    /// (live and sealed) with it, then seal again what falls behind.
+    fn recluster_with_history(&mut self, km: Killmail) -> Vec<BattleEvent> {
+        let system_id = km.solar_system_id;
+        let kept = self
+            .kept
+            .as_mut()
+            .and_then(|k| k.remove(&system_id))
+            .unwrap_or_default();
+        let mut old: Vec<OldBattle> = kept
+            .battles
+            .values()
+            .map(|(id, keys)| OldBattle::from_keys(*id, keys))
+            .collect();
+        let was_sealed: FxHashSet<Uuid> = old.iter().map(|o| o.id).collect();
+        let mut kills: FxHashMap<u64, Killmail> = kept.kills;
+        for id in kills.keys() {
+            self.sealed_ids.remove(id);
+        }
+        let comps: Vec<u32> = self
+            .systems
+            .get(&system_id)
+            .map(|s| {
+                s.comps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_some())
+                    .map(|(i, _)| u32::try_from(i).expect("u32 components"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for c in comps {
+            let (k, o) = self.remove_component(system_id, c);
+            kills.extend(k.into_iter().map(|k| (k.killmail_id, k)));
+            old.extend(o);
+        }
+        if let Some(state) = self.systems.get_mut(&system_id) {
+            state.sealed.clear();
+        }
+        match kills.get(&km.killmail_id) {
+            Some(kept) if !km.is_preferred_over(kept) => {}
+            _ => {
+                kills.insert(km.killmail_id, km);
+            }
+        }
+        let events = self.rebuild(
+            system_id,
+            kills.into_values().collect(),
+            old,
+            UpdateReason::Reclustered,
+        );
+        // Battles sealed before and untouched now are sealed again by the
+        // next eviction: say nothing about them.
+        let touched: FxHashSet<Uuid> = events.iter().map(BattleEvent::battle_id).collect();
+        self.quiet_reseal = was_sealed.difference(&touched).copied().collect();
+        events
+    }
+
+    /// Seal and evict components beyond the horizon; prune remembered
+    /// sealed state the horizon has passed.
+    fn evict(&mut self, events: &mut Vec<BattleEvent>) -> Vec<Battle> {
+        let Some(horizon) = self.horizon_secs() else {
             return Vec::new();
         };
-        let reach = self.config.window_secs().max(self.config.gap_secs());
-        let horizon = max_time
-            .saturating_sub(self.config.lateness_secs())
-            .saturating_sub(reach);
+        let reach = self.config.reach_secs();
         let mut sealed = Vec::new();
         while let Some(Reverse((last, system_id, comp_id, generation))) =
             self.expiry.peek().copied()
@@ -443,35 +769,109 @@ impl Clusterer {
             state.free_comps.push(comp_id);
             for run in comp.runs {
                 if let Some(id) = run.battle {
-                    let kills: Vec<&Killmail> =
-                        run.nodes.iter().map(|n| &state.node(n.1).km).collect();
-                    sealed.push(Battle::from_sorted_kills(id, &kills));
                     self.battles.remove(&id);
+                    if !self.quiet_reseal.remove(&id) {
+                        let kills: Vec<&Killmail> =
+                            run.nodes.iter().map(|n| &state.node(n.1).km).collect();
+                        events.push(BattleEvent::Sealed(BattleSealed {
+                            battle_id: id,
+                            system_id,
+                            killmail_count: kills.len(),
+                            end_time: time_of(run.last().0),
+                        }));
+                        sealed.push(Battle::from_sorted_kills(id, &kills));
+                    }
                 }
                 state.seal_span(run.first().0 - reach, run.last().0 + reach, run.battle);
+                let keys = run.keys();
                 for (_, n) in run.nodes {
-                    let node = state.nodes[n as usize].take().expect("live node");
-                    state.free_nodes.push(n);
-                    self.live.remove(&node.km.killmail_id);
-                    for p in &node.participants {
-                        if let Some(occ) = state.index.get_mut(p) {
-                            occ.retain(|o| o.1 != n);
-                            if occ.is_empty() {
-                                state.index.remove(p);
-                            }
-                        }
+                    let node = state.remove_node(n);
+                    let id = node.km.killmail_id;
+                    self.live.remove(&id);
+                    self.sealed_ids.insert(id, (horizon, digest64(&node.km)));
+                    self.sealed_queue.push_back((horizon, id));
+                    if let Some(k) = self.kept.as_mut() {
+                        k.entry(system_id).or_default().kills.insert(id, node.km);
                     }
-                    state.by_time.remove(&(node.key, n));
+                }
+                if let (Some(k), Some(id)) = (self.kept.as_mut(), run.battle) {
+                    k.entry(system_id)
+                        .or_default()
+                        .battles
+                        .insert(keys[0], (id, keys));
                 }
             }
         }
+        // Only the eviction right after a re-cluster may be quiet.
+        self.quiet_reseal.clear();
+        self.prune(horizon);
         sealed
     }
 
-    /// Current battles (runs with at least `min_kills` kills), as documents,
-    /// sorted by first kill.
+    /// Forget sealed spans and sealed ids one `allowed_lateness` behind the
+    /// horizon: kills older than the horizon are late whatever the spans
+    /// say, and the spans only name the battles around them.
+    fn prune(&mut self, horizon: i64) {
+        // Spans: a sweep of every system at most once per `reach` of
+        // feed time, so a push does not pay for thousands of systems.
+        if self
+            .last_prune
+            .is_some_and(|p| horizon - p < self.config.reach_secs())
+        {
+            return self.prune_ids(horizon);
+        }
+        self.last_prune = Some(horizon);
+        let line = horizon.saturating_sub(self.config.lateness_secs());
+        for state in self.systems.values_mut() {
+            while let Some(entry) = state.sealed.first_entry() {
+                if entry.get().0 >= line {
+                    break;
+                }
+                entry.remove();
+            }
+        }
+        self.systems.retain(|_, s| !s.is_empty());
+        self.prune_ids(horizon);
+    }
+
+    fn prune_ids(&mut self, horizon: i64) {
+        let line = horizon.saturating_sub(self.config.lateness_secs());
+        while let Some(&(time, id)) = self.sealed_queue.front() {
+            if time >= line {
+                break;
+            }
+            self.sealed_queue.pop_front();
+            if self.sealed_ids.get(&id).is_some_and(|&(t, _)| t == time) {
+                self.sealed_ids.remove(&id);
+            }
+        }
+    }
+
+    /// Every battle of the run, sorted by first kill: the open ones, and
+    /// the sealed ones a [`Clusterer::keep_sealed`] clusterer kept. (Without
+    /// `keep_sealed`, sealed battles left with [`Pushed::sealed`].)
     #[must_use]
     pub fn battles(&self) -> Vec<Battle> {
+        let mut out: Vec<(Key, Battle)> = self.open_battles_keyed();
+        for kept in self.kept.iter().flat_map(FxHashMap::values) {
+            for (first, (id, keys)) in &kept.battles {
+                let kills: Vec<&Killmail> = keys.iter().map(|k| &kept.kills[&k.1]).collect();
+                out.push((*first, Battle::from_sorted_kills(*id, &kills)));
+            }
+        }
+        out.sort_by_key(|(k, _)| *k);
+        out.into_iter().map(|(_, b)| b).collect()
+    }
+
+    /// The open (not yet sealed) battles, sorted by first kill.
+    #[must_use]
+    pub fn open_battles(&self) -> Vec<Battle> {
+        let mut out = self.open_battles_keyed();
+        out.sort_by_key(|(k, _)| *k);
+        out.into_iter().map(|(_, b)| b).collect()
+    }
+
+    fn open_battles_keyed(&self) -> Vec<(Key, Battle)> {
         let mut out: Vec<(Key, Battle)> = Vec::new();
         for state in self.systems.values() {
             for comp in state.comps.iter().flatten() {
@@ -484,31 +884,63 @@ impl Clusterer {
                 }
             }
         }
-        out.sort_by_key(|(k, _)| *k);
-        out.into_iter().map(|(_, b)| b).collect()
+        out
     }
 
-    /// The current document of one open battle.
+    /// The current document of one open (or kept sealed) battle.
     #[must_use]
     pub fn battle(&self, id: Uuid) -> Option<Battle> {
-        let &(system_id, comp) = self.battles.get(&id)?;
-        let state = self.systems.get(&system_id)?;
-        let run = state
-            .comps
-            .get(comp as usize)?
-            .as_ref()?
-            .runs
-            .iter()
-            .find(|r| r.battle == Some(id))?;
-        let kills: Vec<&Killmail> = run.nodes.iter().map(|n| &state.node(n.1).km).collect();
-        Some(Battle::from_sorted_kills(id, &kills))
+        if let Some(&(system_id, comp)) = self.battles.get(&id) {
+            let state = self.systems.get(&system_id)?;
+            let run = state
+                .comps
+                .get(comp as usize)?
+                .as_ref()?
+                .runs
+                .iter()
+                .find(|r| r.battle == Some(id))?;
+            let kills: Vec<&Killmail> = run.nodes.iter().map(|n| &state.node(n.1).km).collect();
+            return Some(Battle::from_sorted_kills(id, &kills));
+        }
+        self.kept.iter().flatten().find_map(|(_, kept)| {
+            let (_, keys) = kept.battles.values().find(|(b, _)| *b == id)?;
+            let kills: Vec<&Killmail> = keys.iter().map(|k| &kept.kills[&k.1]).collect();
+            Some(Battle::from_sorted_kills(id, &kills))
+        })
     }
 
-    /// A live killmail by id (sealed ones are gone).
+    /// A live killmail by id (sealed ones are gone unless kept).
     #[must_use]
     pub fn killmail(&self, id: u64) -> Option<&Killmail> {
-        let &(system_id, node) = self.live.get(&id)?;
-        Some(&self.systems.get(&system_id)?.node(node).km)
+        if let Some(&(system_id, node)) = self.live.get(&id) {
+            return Some(&self.systems.get(&system_id)?.node(node).km);
+        }
+        self.kept
+            .iter()
+            .flatten()
+            .find_map(|(_, kept)| kept.kills.get(&id))
+    }
+
+    /// The battle a killmail belongs to, if it is in an open (or kept
+    /// sealed) battle.
+    #[must_use]
+    pub fn battle_of(&self, killmail_id: u64) -> Option<Uuid> {
+        if let Some(&(system_id, node)) = self.live.get(&killmail_id) {
+            let state = self.systems.get(&system_id)?;
+            let n = state.node(node);
+            return state
+                .comp(n.comp)
+                .runs
+                .iter()
+                .find(|r| r.nodes.binary_search(&(n.key, node)).is_ok())
+                .and_then(|r| r.battle);
+        }
+        let kept = self.kept.as_ref()?;
+        let km = kept.values().find_map(|k| k.kills.get(&killmail_id))?;
+        let k = &kept[&km.solar_system_id];
+        let key = key_of(km);
+        let (_, (id, keys)) = k.battles.range(..=key).next_back()?;
+        keys.binary_search(&key).is_ok().then_some(*id)
     }
 
     /// The whole state, to persist.
@@ -536,13 +968,44 @@ impl Clusterer {
                 sealed.push((*system_id, from, *to, battles.clone()));
             }
         }
+        let sealed_ids = self
+            .sealed_queue
+            .iter()
+            .filter_map(|&(time, id)| {
+                let &(t, digest) = self.sealed_ids.get(&id)?;
+                (t == time).then_some((id, time, digest))
+            })
+            .collect();
+        let kept = self.kept.as_ref().map(|kept| {
+            let mut systems: Vec<(&SystemId, &Kept)> = kept.iter().collect();
+            systems.sort_unstable_by_key(|(s, _)| **s);
+            let mut out = KeptSnapshot {
+                killmails: Vec::new(),
+                battles: Vec::new(),
+            };
+            for (_, k) in systems {
+                let mut kills: Vec<&Killmail> = k.kills.values().collect();
+                kills.sort_by_key(|km| key_of(km));
+                out.killmails.extend(kills.into_iter().cloned());
+                out.battles.extend(
+                    k.battles
+                        .values()
+                        .map(|(id, keys)| (*id, keys.iter().map(|k| k.1).collect())),
+                );
+            }
+            out
+        });
         ClustererSnapshot {
             version: SNAPSHOT_VERSION,
             config: self.config.clone(),
             max_time: self.max_time,
+            trusted_time: self.trusted_time,
             killmails,
             components,
             sealed,
+            sealed_ids,
+            kept,
+            counts: self.counts,
         }
     }
 
@@ -562,8 +1025,10 @@ impl Clusterer {
                 snapshot.version
             )));
         }
-        let mut me = Self::new(snapshot.config)?;
+        let mut me = Self::new(snapshot.config)?.keep_sealed(snapshot.kept.is_some());
         me.max_time = snapshot.max_time;
+        me.trusted_time = snapshot.trusted_time;
+        me.counts = snapshot.counts;
         let mut by_id: FxHashMap<u64, Killmail> = snapshot
             .killmails
             .into_iter()
@@ -649,21 +1114,72 @@ impl Clusterer {
                 .sealed
                 .insert(from, (to, battles));
         }
+        for (id, time, digest) in snapshot.sealed_ids {
+            me.sealed_ids.insert(id, (time, digest));
+            me.sealed_queue.push_back((time, id));
+        }
+        if let (Some(kept), Some(snap)) = (me.kept.as_mut(), snapshot.kept) {
+            let keys: FxHashMap<u64, (SystemId, Key)> = snap
+                .killmails
+                .iter()
+                .map(|k| (k.killmail_id, (k.solar_system_id, key_of(k))))
+                .collect();
+            for (id, members) in snap.battles {
+                let mut ks = Vec::with_capacity(members.len());
+                let mut system = None;
+                for m in members {
+                    let &(s, k) = keys
+                        .get(&m)
+                        .ok_or_else(|| corrupt(format!("kept killmail {m} is missing")))?;
+                    system = Some(s);
+                    ks.push(k);
+                }
+                ks.sort_unstable();
+                let Some(system_id) = system else {
+                    return Err(corrupt(format!("kept battle {id} has no killmails")));
+                };
+                kept.entry(system_id)
+                    .or_default()
+                    .battles
+                    .insert(ks[0], (id, ks));
+            }
+            for km in snap.killmails {
+                kept.entry(km.solar_system_id)
+                    .or_default()
+                    .kills
+                    .insert(km.killmail_id, km);
+            }
+        }
         Ok(me)
     }
 }
 
-/// Merge a group of runs (one of which may be the new kill's) into one run,
-/// emitting the events the change means.
-fn merge_runs(
-    group: Vec<Run>,
+/// What a push changes, for [`merge_runs`].
+struct Change {
     new_key: Key,
+    /// The group holds the pushed kill (else a component merge joined it).
+    has_new: bool,
     late: bool,
     system_id: SystemId,
     min_kills: usize,
+}
+
+/// Merge a group of runs (one of which may be the new kill's) into one run,
+/// emitting the events the change means. The run is named by its earliest
+/// kill; the old battle with the earliest first kill lives on in it.
+fn merge_runs(
+    group: Vec<Run>,
+    change: &Change,
     state: &SystemState,
     events: &mut Vec<BattleEvent>,
 ) -> Run {
+    let Change {
+        new_key,
+        has_new,
+        late,
+        system_id,
+        min_kills,
+    } = *change;
     let survivor = group
         .iter()
         .filter(|r| r.battle.is_some())
@@ -689,6 +1205,7 @@ fn merge_runs(
     nodes.sort_unstable();
     let ids = |ns: &[(Key, u32)]| -> Vec<u64> { ns.iter().map(|n| n.0 .1).collect() };
     let (start, end) = (nodes[0].0 .0, nodes[nodes.len() - 1].0 .0);
+    let name = battle_id(system_id, nodes[0].0 .1);
     let battle = match survivor {
         Some((id, _, old_last, _)) => {
             let added: Vec<(Key, u32)> = nodes
@@ -696,7 +1213,7 @@ fn merge_runs(
                 .filter(|n| survivor_nodes.binary_search(n).is_err())
                 .copied()
                 .collect();
-            let reason = if !absorbed.is_empty() {
+            let reason = if !has_new || !absorbed.is_empty() {
                 UpdateReason::Merge
             } else if late {
                 UpdateReason::LateArrival
@@ -706,9 +1223,11 @@ fn merge_runs(
                 UpdateReason::Appended
             };
             events.push(BattleEvent::Updated(BattleUpdated {
-                battle_id: id,
+                battle_id: name,
+                previous_id: (id != name).then_some(id),
                 system_id,
                 added_killmail_ids: ids(&added),
+                removed_killmail_ids: Vec::new(),
                 start_time: time_of(start),
                 end_time: time_of(end),
                 reason,
@@ -718,21 +1237,20 @@ fn merge_runs(
                 events.push(BattleEvent::Deleted(BattleDeleted {
                     battle_id: gone,
                     system_id,
-                    merged_into: id,
+                    merged_into: Some(name),
                 }));
             }
-            Some(id)
+            Some(name)
         }
         None if nodes.len() >= min_kills => {
-            let id = battle_id(system_id, nodes[0].0 .1);
             events.push(BattleEvent::Created(BattleCreated {
-                battle_id: id,
+                battle_id: name,
                 system_id,
                 killmail_ids: ids(&nodes),
                 start_time: time_of(start),
                 end_time: time_of(end),
             }));
-            Some(id)
+            Some(name)
         }
         None => None,
     };
@@ -747,6 +1265,26 @@ impl SystemState {
 
     fn node_mut(&mut self, n: u32) -> &mut Node {
         self.nodes[n as usize].as_mut().expect("live node")
+    }
+
+    fn is_empty(&self) -> bool {
+        self.sealed.is_empty() && self.nodes.len() == self.free_nodes.len()
+    }
+
+    /// Take a node out, with its index entries.
+    fn remove_node(&mut self, n: u32) -> Node {
+        let node = self.nodes[n as usize].take().expect("live node");
+        self.free_nodes.push(n);
+        for p in &node.participants {
+            if let Some(occ) = self.index.get_mut(p) {
+                occ.retain(|o| o.1 != n);
+                if occ.is_empty() {
+                    self.index.remove(p);
+                }
+            }
+        }
+        self.by_time.remove(&(node.key, n));
+        node
     }
 
     fn comp(&self, c: u32) -> &Component {

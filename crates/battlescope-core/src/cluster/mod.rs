@@ -8,22 +8,29 @@
 //!
 //! The partition is a pure function of the *set* of killmails: [`cluster`]
 //! computes it in one batch, [`Clusterer`] maintains it one killmail at a
-//! time and emits [`BattleEvent`]s; both end with the same memberships for
-//! every arrival order (property-tested).
+//! time and emits [`BattleEvent`]s; both end with the same battles (ids and
+//! members) for every arrival order (property-tested; the exact conditions
+//! are in the [`Clusterer`] docs). [`recluster`] turns stored battles into
+//! the batch result of their kills, for kills that arrive too late.
 
 mod batch;
 mod config;
+mod event;
 mod ids;
 mod incremental;
 mod participants;
+mod reconcile;
 
 pub use batch::{cluster, partition, Group};
 pub use config::{parse_duration, ClusterConfig, CorrelateBy};
+pub use event::{
+    BattleCreated, BattleDeleted, BattleEvent, BattleSealed, BattleUpdated, UpdateReason,
+};
 pub use ids::{battle_id, BATTLE_NAMESPACE};
 pub use incremental::{
-    BattleCreated, BattleDeleted, BattleEvent, BattleUpdated, Clusterer, ClustererSnapshot,
-    PushOutcome, Pushed, UpdateReason, SNAPSHOT_VERSION,
+    Clusterer, ClustererSnapshot, KeptSnapshot, PushCounts, PushOutcome, Pushed, SNAPSHOT_VERSION,
 };
+pub use reconcile::{recluster, Reclustered, StoredBattle};
 
 /// Total order of killmails: time (seconds), then killmail id.
 pub(crate) type Key = (i64, u64);

@@ -1,13 +1,7 @@
 //! Who a killmail's participants are, for linking.
 
 use super::CorrelateBy;
-use crate::killmail::{EntityId, Killmail};
-
-/// NPC corporations (1000000–1999999) never link killmails: every NPC kill
-/// would otherwise join every other one.
-fn is_player_corporation(id: EntityId) -> bool {
-    !(1_000_000..2_000_000).contains(&id)
-}
+use crate::killmail::{is_npc_corporation, EntityId, Killmail};
 
 /// Participant ids of `km` under `by`, sorted and without repeats, into `out`.
 pub(crate) fn participants(km: &Killmail, by: CorrelateBy, out: &mut Vec<EntityId>) {
@@ -23,13 +17,14 @@ pub(crate) fn participants_unsorted(km: &Killmail, by: CorrelateBy, out: &mut Ve
     out.clear();
     match by {
         CorrelateBy::Character => out.extend(km.characters()),
+        // NPC corporations never link: every NPC kill would join every other.
         CorrelateBy::Corporation => {
             let victim = km.victim.corporation_id;
             out.extend(
                 victim
                     .into_iter()
                     .chain(km.attackers.iter().filter_map(|a| a.corporation_id))
-                    .filter(|&c| is_player_corporation(c)),
+                    .filter(|&c| !is_npc_corporation(c)),
             );
         }
         CorrelateBy::Alliance => out.extend(

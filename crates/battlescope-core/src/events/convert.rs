@@ -11,11 +11,13 @@ use rustc_hash::FxHashSet;
 use uuid::Uuid;
 
 use super::{
-    BattleCreatedData, BattleDeletedData, BattleUpdatedData, Envelope, Event, EventError,
-    EventMetadata, EventType,
+    BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, Envelope, Event,
+    EventError, EventMetadata, EventType,
 };
 use crate::battle::Battle;
-use crate::cluster::{BattleCreated, BattleDeleted, BattleEvent, BattleUpdated, Clusterer, Pushed};
+use crate::cluster::{
+    BattleCreated, BattleDeleted, BattleEvent, BattleSealed, BattleUpdated, Clusterer, Pushed,
+};
 
 impl Event {
     /// The bus event of one clusterer event. `battle` is the battle's
@@ -46,7 +48,9 @@ impl Event {
                 check_updated(e, battle)?;
                 let data = BattleUpdatedData {
                     battle: battle.clone(),
+                    previous_id: e.previous_id,
                     added_killmail_ids: e.added_killmail_ids.clone(),
+                    removed_killmail_ids: e.removed_killmail_ids.clone(),
                     reason: e.reason,
                     absorbed: e.absorbed.clone(),
                 };
@@ -57,6 +61,14 @@ impl Event {
                     battle_id: e.battle_id,
                     system_id: e.system_id,
                     merged_into: e.merged_into,
+                };
+                Envelope::new(data, timestamp, metadata).into()
+            }
+            BattleEvent::Sealed(e) => {
+                let battle = document(e.battle_id)?;
+                check_sealed(e, battle)?;
+                let data = BattleSealedData {
+                    battle: battle.clone(),
                 };
                 Envelope::new(data, timestamp, metadata).into()
             }
@@ -81,7 +93,7 @@ impl Event {
             .map(|event| {
                 let battle = match event {
                     BattleEvent::Deleted(_) => None,
-                    BattleEvent::Created(_) | BattleEvent::Updated(_) => {
+                    _ => {
                         let id = event.battle_id();
                         clusterer
                             .battle(id)
@@ -114,7 +126,9 @@ impl Event {
                 Some(BattleEvent::Updated(BattleUpdated {
                     battle_id: b.id,
                     system_id: b.system_id,
+                    previous_id: e.data.previous_id,
                     added_killmail_ids: e.data.added_killmail_ids.clone(),
+                    removed_killmail_ids: e.data.removed_killmail_ids.clone(),
                     start_time: whole_seconds(b.start_time),
                     end_time: whole_seconds(b.end_time),
                     reason: e.data.reason,
@@ -126,6 +140,15 @@ impl Event {
                 system_id: e.data.system_id,
                 merged_into: e.data.merged_into,
             })),
+            Self::BattleSealed(e) => {
+                let b = &e.data.battle;
+                Some(BattleEvent::Sealed(BattleSealed {
+                    battle_id: b.id,
+                    system_id: b.system_id,
+                    killmail_count: b.killmail_ids.len(),
+                    end_time: whole_seconds(b.end_time),
+                }))
+            }
             Self::KillmailIngested(_) | Self::KillmailEnriched(_) => None,
         }
     }
@@ -165,8 +188,33 @@ fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), EventError> {
         let members: FxHashSet<u64> = b.killmail_ids.iter().copied().collect();
         e.added_killmail_ids.iter().all(|id| members.contains(id))
     };
-    if !all_members {
+    if !all_members
+        || e.removed_killmail_ids
+            .iter()
+            .any(|id| b.killmail_ids.contains(id))
+    {
         return Err(mismatch("killmailIds"));
+    }
+    Ok(())
+}
+
+fn check_sealed(e: &BattleSealed, b: &Battle) -> Result<(), EventError> {
+    let mismatch = |field| EventError::Mismatch {
+        battle_id: e.battle_id,
+        event_type: EventType::BattleSealed,
+        field,
+    };
+    if b.id != e.battle_id {
+        return Err(mismatch("id"));
+    }
+    if b.system_id != e.system_id {
+        return Err(mismatch("systemId"));
+    }
+    if b.killmail_ids.len() != e.killmail_count {
+        return Err(mismatch("killmailIds"));
+    }
+    if whole_seconds(b.end_time) != e.end_time {
+        return Err(mismatch("endTime"));
     }
     Ok(())
 }

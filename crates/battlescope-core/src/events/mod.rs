@@ -1,4 +1,4 @@
-//! The events of the bus (DESIGN.md "Events"): one envelope, five payloads.
+//! The events of the bus (DESIGN.md "Events"): one envelope, six payloads.
 //!
 //! Every message is an [`Envelope`]:
 //!
@@ -13,7 +13,9 @@
 //! | `killmail.enriched` | [`KillmailEnrichedData`]: the full ESI killmail with zKillboard metadata, its [`KillSummary`] and resolved names | enrich fetched the body and names |
 //! | `battle.created` | [`BattleCreatedData`]: the [`Battle`] document | a group of kills reached `min_kills` |
 //! | `battle.updated` | [`BattleUpdatedData`]: the document after the change, plus the delta | kills joined a battle, or battles merged into it |
-//! | `battle.deleted` | [`BattleDeletedData`]: the id and the survivor | a battle was absorbed by a merge |
+//! | `battle.updated` with `previousId` | as above | the battle was renamed: its earliest kill changed (an earlier kill joined) |
+//! | `battle.deleted` | [`BattleDeletedData`]: the id and the survivor (`null` when its kills no longer form a battle) | a battle was absorbed by a merge, or dissolved by a re-cluster |
+//! | `battle.sealed` | [`BattleSealedData`]: the final document | the clusterer sealed the battle: no kill within the allowed lateness can change it |
 //!
 //! Guarantees:
 //! - **Lossless**: [`Event::from_battle_event`] carries everything a
@@ -58,8 +60,8 @@ use uuid::Uuid;
 
 pub use envelope::{event_id, Envelope, EventData, EventMetadata, EVENT_NAMESPACE};
 pub use payload::{
-    BattleCreatedData, BattleDeletedData, BattleUpdatedData, EntityName, KillmailEnrichedData,
-    KillmailIngestedData, NameCategory,
+    BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, EntityName,
+    KillmailEnrichedData, KillmailIngestedData, NameCategory,
 };
 
 #[cfg(doc)]
@@ -82,16 +84,19 @@ pub enum EventType {
     BattleUpdated,
     /// `battle.deleted`
     BattleDeleted,
+    /// `battle.sealed`
+    BattleSealed,
 }
 
 impl EventType {
     /// Every event type, in pipeline order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::KillmailIngested,
         Self::KillmailEnriched,
         Self::BattleCreated,
         Self::BattleUpdated,
         Self::BattleDeleted,
+        Self::BattleSealed,
     ];
 
     /// The wire name (`eventType`).
@@ -103,6 +108,7 @@ impl EventType {
             Self::BattleCreated => "battle.created",
             Self::BattleUpdated => "battle.updated",
             Self::BattleDeleted => "battle.deleted",
+            Self::BattleSealed => "battle.sealed",
         }
     }
 
@@ -115,6 +121,7 @@ impl EventType {
             Self::BattleCreated => "BattleCreatedEvent",
             Self::BattleUpdated => "BattleUpdatedEvent",
             Self::BattleDeleted => "BattleDeletedEvent",
+            Self::BattleSealed => "BattleSealedEvent",
         }
     }
 
@@ -136,13 +143,21 @@ impl EventType {
                  whole document. Key: battle id."
             }
             Self::BattleUpdated => {
-                "Kills joined a battle (appended, out of order, late) or other battles merged \
-                 into it; data carries the whole document after the change and the delta. Key: \
-                 battle id."
+                "Kills joined a battle (appended, out of order, late), left it (a replaced copy, \
+                 a re-cluster), or other battles merged into it; data carries the whole document \
+                 after the change and the delta. previousId, when present, is the id the battle \
+                 had until now (battles are named by their earliest kill): redirect it here. \
+                 Key: battle id."
             }
             Self::BattleDeleted => {
                 "A battle was absorbed by a merge into the battle named by mergedInto, whose \
-                 battle.updated (reason merge) precedes this event. Key: battle id."
+                 battle.updated precedes this event, or (mergedInto null) its kills no longer \
+                 form a battle. Key: battle id."
+            }
+            Self::BattleSealed => {
+                "The clusterer sealed a battle: no kill within the allowed lateness can change \
+                 it any more (only a re-cluster of its range could); data carries the final \
+                 document. Key: battle id."
             }
         }
     }
@@ -187,7 +202,7 @@ pub enum EventError {
     /// An `eventType` this build does not know.
     #[error(
         "unknown eventType `{0}` (known: killmail.ingested, killmail.enriched, battle.created, \
-         battle.updated, battle.deleted)"
+         battle.updated, battle.deleted, battle.sealed)"
     )]
     UnknownEventType(String),
     /// A `version` this build does not read.
@@ -209,6 +224,7 @@ pub enum Event {
     BattleCreated(Envelope<BattleCreatedData>),
     BattleUpdated(Envelope<BattleUpdatedData>),
     BattleDeleted(Envelope<BattleDeletedData>),
+    BattleSealed(Envelope<BattleSealedData>),
 }
 
 /// Apply `$f` to the envelope inside any [`Event`] variant.
@@ -220,6 +236,7 @@ macro_rules! with_envelope {
             Event::BattleCreated($e) => $f,
             Event::BattleUpdated($e) => $f,
             Event::BattleDeleted($e) => $f,
+            Event::BattleSealed($e) => $f,
         }
     };
 }
@@ -234,6 +251,7 @@ impl Event {
             Self::BattleCreated(_) => EventType::BattleCreated,
             Self::BattleUpdated(_) => EventType::BattleUpdated,
             Self::BattleDeleted(_) => EventType::BattleDeleted,
+            Self::BattleSealed(_) => EventType::BattleSealed,
         }
     }
 
@@ -273,6 +291,7 @@ impl Event {
             Self::BattleCreated(e) => Some(e.data.battle.id),
             Self::BattleUpdated(e) => Some(e.data.battle.id),
             Self::BattleDeleted(e) => Some(e.data.battle_id),
+            Self::BattleSealed(e) => Some(e.data.battle.id),
             Self::KillmailIngested(_) | Self::KillmailEnriched(_) => None,
         }
     }
@@ -292,6 +311,7 @@ impl Event {
             Self::BattleCreated(e) => e.data.battle.id.to_string(),
             Self::BattleUpdated(e) => e.data.battle.id.to_string(),
             Self::BattleDeleted(e) => e.data.battle_id.to_string(),
+            Self::BattleSealed(e) => e.data.battle.id.to_string(),
         }
     }
 
@@ -337,6 +357,12 @@ impl From<Envelope<BattleDeletedData>> for Event {
     }
 }
 
+impl From<Envelope<BattleSealedData>> for Event {
+    fn from(e: Envelope<BattleSealedData>) -> Self {
+        Self::BattleSealed(e)
+    }
+}
+
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         with_envelope!(self, e => e.serialize(s))
@@ -376,6 +402,7 @@ impl<'de> Deserialize<'de> for Event {
             EventType::BattleCreated => serde_json::from_value(value).map(Self::BattleCreated),
             EventType::BattleUpdated => serde_json::from_value(value).map(Self::BattleUpdated),
             EventType::BattleDeleted => serde_json::from_value(value).map(Self::BattleDeleted),
+            EventType::BattleSealed => serde_json::from_value(value).map(Self::BattleSealed),
         };
         event.map_err(|e| D::Error::custom(format!("{event_type}: {e}")))
     }
@@ -397,6 +424,7 @@ impl JsonSchema for Event {
             generator.subschema_for::<Envelope<BattleCreatedData>>(),
             generator.subschema_for::<Envelope<BattleUpdatedData>>(),
             generator.subschema_for::<Envelope<BattleDeletedData>>(),
+            generator.subschema_for::<Envelope<BattleSealedData>>(),
         ];
         json_schema!({
             "description": "Any event of the bus: an envelope whose eventType selects the data.",
@@ -419,6 +447,10 @@ mod tests {
         assert_eq!(
             "battle.renamed".parse::<EventType>(),
             Err(EventError::UnknownEventType("battle.renamed".to_owned()))
+        );
+        assert_eq!(
+            "battle.sealed".parse::<EventType>(),
+            Ok(EventType::BattleSealed)
         );
     }
 

@@ -149,10 +149,19 @@ impl EventData for BattleCreatedData {
 pub struct BattleUpdatedData {
     /// The whole document after the change.
     pub battle: Battle,
+    /// The id the battle had until this change, when it differs: a battle
+    /// is named by its earliest kill, and that changed. Consumers move the
+    /// battle and redirect the old id here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_id: Option<Uuid>,
     /// Killmails new to this battle, sorted by time then id: the clustered
     /// kill, and the kills of absorbed battles and of pending groups it
     /// bridged.
     pub added_killmail_ids: Vec<EntityId>,
+    /// Killmails that left this battle (a replaced copy or a re-cluster),
+    /// sorted by time then id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_killmail_ids: Vec<EntityId>,
     pub reason: UpdateReason,
     /// Battles merged into this one by this change; each gets a
     /// `battle.deleted` right after this event.
@@ -162,25 +171,55 @@ pub struct BattleUpdatedData {
 impl EventData for BattleUpdatedData {
     const EVENT_TYPE: EventType = EventType::BattleUpdated;
     fn identity(&self) -> String {
-        ids_identity(self.battle.id, &self.added_killmail_ids)
+        let mut id = ids_identity(self.battle.id, &self.added_killmail_ids);
+        if !self.removed_killmail_ids.is_empty() || self.previous_id.is_some() {
+            // Kills can leave and come back: name the whole new membership.
+            id.push('|');
+            id.push_str(&ids_identity(self.battle.id, &self.battle.killmail_ids));
+        }
+        id
     }
 }
 
-/// `battle.deleted`: a battle was absorbed by a merge.
+/// `battle.deleted`: a battle was absorbed by a merge, or its kills no
+/// longer form a battle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BattleDeletedData {
     pub battle_id: Uuid,
     pub system_id: SystemId,
-    /// The survivor, which now holds this battle's kills (the battle with
-    /// the earliest first kill).
-    pub merged_into: Uuid,
+    /// The survivor, which now holds this battle's kills (redirect the old
+    /// id there); `null` when the kills no longer form a battle (after a
+    /// re-cluster or a replaced killmail copy).
+    pub merged_into: Option<Uuid>,
 }
 
 impl EventData for BattleDeletedData {
     const EVENT_TYPE: EventType = EventType::BattleDeleted;
     fn identity(&self) -> String {
-        format!("{}:{}", self.battle_id, self.merged_into)
+        match self.merged_into {
+            Some(into) => format!("{}:{into}", self.battle_id),
+            None => format!("{}:dissolved", self.battle_id),
+        }
+    }
+}
+
+/// `battle.sealed`: the battle is final — no kill within the allowed
+/// lateness can change it; only a re-cluster of its range could.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BattleSealedData {
+    /// The final document.
+    pub battle: Battle,
+}
+
+impl EventData for BattleSealedData {
+    const EVENT_TYPE: EventType = EventType::BattleSealed;
+    fn identity(&self) -> String {
+        format!(
+            "sealed|{}",
+            ids_identity(self.battle.id, &self.battle.killmail_ids)
+        )
     }
 }
 

@@ -18,8 +18,8 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value;
 
 use super::{
-    BattleCreatedData, BattleDeletedData, BattleUpdatedData, Envelope, Event, EventType,
-    KillmailEnrichedData, KillmailIngestedData, VERSION,
+    BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, Envelope, Event,
+    EventType, KillmailEnrichedData, KillmailIngestedData, VERSION,
 };
 use crate::battle::{Battle, KillSummary};
 use crate::cluster::ClusterConfig;
@@ -93,6 +93,7 @@ pub fn schema_files() -> Vec<SchemaFile> {
         file::<Envelope<BattleCreatedData>>(event(EventType::BattleCreated), Serialize),
         file::<Envelope<BattleUpdatedData>>(event(EventType::BattleUpdated), Serialize),
         file::<Envelope<BattleDeletedData>>(event(EventType::BattleDeleted), Serialize),
+        file::<Envelope<BattleSealedData>>(event(EventType::BattleSealed), Serialize),
         file::<Battle>(document("battle"), Serialize),
         file::<KillSummary>(document("kill-summary"), Serialize),
         file::<Killmail>(document("killmail"), Serialize),

@@ -9,8 +9,14 @@
 //!   `.tar.bz2` archive — read record by record. A bad record never stops the
 //!   rest: each yields its own error, and a [`ReadReport`] counts what was
 //!   read and what was skipped, by reason.
+//! - many inputs: [`expand_paths`] (directories to the files core reads),
+//!   [`read_paths`] (every file, with progress and one policy for files that
+//!   cannot be read), [`read_records`] (records held in memory, named by
+//!   element).
 
 mod format;
+mod memory;
+mod paths;
 mod reader;
 pub mod record;
 mod split;
@@ -19,6 +25,8 @@ mod split;
 mod archive;
 
 pub use format::{Container, Format, Shape};
+pub use memory::read_records;
+pub use paths::{expand_paths, is_killmail_file, read_paths, ReadProgress, KILLMAIL_EXTENSIONS};
 pub use reader::{
     for_each_record, read_killmails, read_path, ReadOptions, ReadOutcome, ReadReport,
 };

@@ -67,7 +67,8 @@ impl ReadReport {
 /// Everything read from one or more inputs.
 #[derive(Debug, Default)]
 pub struct ReadOutcome {
-    /// Distinct killmails, in input order of first appearance.
+    /// Distinct killmails, in input order of first appearance; of copies
+    /// with one id, the one [`Killmail::compare_copies`] keeps.
     pub killmails: Vec<Killmail>,
     /// Distinct references (zKillboard API rows) that need an ESI fetch.
     pub references: Vec<KillmailRef>,
@@ -76,6 +77,9 @@ pub struct ReadOutcome {
     pub errors: Vec<Error>,
     /// Ids of collapsed duplicates (the first `max_errors_kept`).
     pub duplicate_ids: Vec<u64>,
+    /// Inputs that could not be read to the end (records read before the
+    /// failure are kept); see [`ReadOutcome::check_readable`].
+    pub unreadable: Vec<Error>,
     by_id: HashMap<u64, usize>,
     refs_by_id: HashMap<u64, usize>,
 }
@@ -119,8 +123,13 @@ impl ReadOutcome {
                 if let Some(&i) = self.refs_by_id.get(&r.killmail_id) {
                     self.note_duplicate(r.killmail_id, options);
                     let _ = i;
-                } else if self.by_id.contains_key(&r.killmail_id) {
-                    // Already have the full killmail: the reference adds nothing.
+                } else if let Some(&i) = self.by_id.get(&r.killmail_id) {
+                    // Already have the full killmail: the reference adds at
+                    // most its zKillboard metadata (as when it comes first).
+                    let kept = &mut self.killmails[i];
+                    if kept.zkb.is_none() {
+                        kept.zkb = Some(r.zkb);
+                    }
                     self.note_duplicate(r.killmail_id, options);
                 } else {
                     self.refs_by_id.insert(r.killmail_id, self.references.len());
@@ -140,12 +149,14 @@ impl ReadOutcome {
 
     fn add_killmail(&mut self, km: Killmail, options: &ReadOptions) {
         if let Some(&i) = self.by_id.get(&km.killmail_id) {
-            // Keep the first copy, but do not lose zKillboard data a later copy has.
+            // Keep the copy the content rule prefers, whatever the order
+            // (`Killmail::compare_copies`).
+            let id = km.killmail_id;
             let kept = &mut self.killmails[i];
-            if kept.zkb.is_none() && km.zkb.is_some() {
-                kept.zkb = km.zkb;
+            if km.is_preferred_over(kept) {
+                *kept = km;
             }
-            self.note_duplicate(km.killmail_id, options);
+            self.note_duplicate(id, options);
             return;
         }
         if let Some(i) = self.refs_by_id.remove(&km.killmail_id) {

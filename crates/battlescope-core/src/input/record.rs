@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::format::Shape;
-use crate::error::{Error, RecordLoc};
+use crate::error::{shorten_values, Error, RecordLoc};
 use crate::killmail::{validate, Attacker, Killmail, Limits, Victim, ZkbMeta};
 
 /// What one record holds.
@@ -295,7 +295,7 @@ fn from_slice<T: DeserializeOwned>(bytes: &[u8], loc: &RecordLoc) -> Result<T, E
                     Err(e) => Err(Error::Json {
                         record: loc_with_id(loc, sniff_killmail_id(bytes)),
                         path: ".".to_owned(),
-                        message: e.to_string(),
+                        message: shorten_values(&e.to_string()),
                     }),
                 },
                 Err(e) => {
@@ -304,7 +304,7 @@ fn from_slice<T: DeserializeOwned>(bytes: &[u8], loc: &RecordLoc) -> Result<T, E
                     Err(Error::Json {
                         record: loc_with_id(loc, sniff_killmail_id(bytes)),
                         path,
-                        message: inner.to_string(),
+                        message: shorten_values(&inner.to_string()),
                     })
                 }
             }

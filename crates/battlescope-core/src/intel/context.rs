@@ -11,10 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::Entity;
 use crate::battle::Battle;
-use crate::killmail::{Attacker, EntityId, Killmail, TypeId, Victim};
-
-/// NPC corporations (starter corporations included).
-const NPC_CORPORATIONS: std::ops::Range<EntityId> = 1_000_000..2_000_000;
+use crate::killmail::{is_npc_corporation, Attacker, EntityId, Killmail, TypeId, Victim};
 
 /// One battle of the entity.
 #[derive(Debug)]
@@ -151,7 +148,7 @@ impl Who {
             return Some(Entity::Alliance(a));
         }
         match self.corporation {
-            Some(c) if self.character.is_some() || !NPC_CORPORATIONS.contains(&c) => {
+            Some(c) if self.character.is_some() || !is_npc_corporation(c) => {
                 Some(Entity::Corporation(c))
             }
             _ => None,

@@ -14,6 +14,18 @@ pub type SystemId = u32;
 /// Inventory type ids (ships, weapons, items).
 pub type TypeId = u32;
 
+/// NPC corporations, the starter corporations of new players included.
+const NPC_CORPORATIONS: std::ops::Range<EntityId> = 1_000_000..2_000_000;
+
+/// True for an NPC corporation id (1,000,000–1,999,999). Their members share
+/// nothing but the id: thousands of unrelated new players, NPCs and
+/// CONCORD. So such a corporation never links killmails, never forms a side
+/// and never makes a kill an awox; its pilots stand for themselves.
+#[must_use]
+pub const fn is_npc_corporation(id: EntityId) -> bool {
+    id >= NPC_CORPORATIONS.start && id < NPC_CORPORATIONS.end
+}
+
 /// A killmail as ESI serves it, optionally carrying zKillboard's metadata.
 ///
 /// Serialising gives ESI's shape plus a `zkb` key when metadata is present,

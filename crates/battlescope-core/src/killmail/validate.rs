@@ -43,7 +43,7 @@ pub fn validate(km: &Killmail, limits: &Limits, record: &RecordLoc) -> Result<()
     let invalid = |field: &str, reason: String| Error::Invalid {
         record: record.clone(),
         field: field.to_owned(),
-        reason,
+        reason: crate::error::shorten_values(&reason),
     };
     if km.killmail_id == 0 {
         return Err(invalid("killmail_id", "must be > 0, got 0".to_owned()));

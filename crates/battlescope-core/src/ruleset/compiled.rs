@@ -12,11 +12,8 @@ use rustc_hash::FxHashSet;
 use super::decision::{Decision, Rejection};
 use super::document::{Lists, ParticipantList, Ruleset, Side, UnknownValue};
 use crate::error::Error;
-use crate::killmail::{EntityId, Killmail, SystemId, TypeId};
+use crate::killmail::{is_npc_corporation, EntityId, Killmail, SystemId, TypeId};
 use crate::universe::{self, SecurityClass, ShipClass, SolarSystem};
-
-/// Corporation ids of NPC corporations (starter corporations included).
-const NPC_CORPORATIONS: std::ops::Range<EntityId> = 1_000_000..2_000_000;
 
 /// A ruleset ready to decide killmails.
 #[derive(Debug, Clone)]
@@ -93,6 +90,29 @@ impl CompiledRuleset {
                 return Some(rej);
             }
         }
+        if r.require_npc && npc(km).is_none() {
+            return reject(
+                "require_npc",
+                "npc".to_owned(),
+                "not an NPC kill: a character is among the attackers".to_owned(),
+            );
+        }
+        if r.require_solo && solo(km).is_none() {
+            let pilots = distinct_attacking_pilots(km);
+            return reject(
+                "require_solo",
+                pilots.to_string(),
+                format!("not a solo kill: {pilots} attacking pilots"),
+            );
+        }
+        if r.require_awox && awox(km).is_none() {
+            return reject(
+                "require_awox",
+                "awox".to_owned(),
+                "not an awox kill: no attacker shares the victim's corporation or alliance"
+                    .to_owned(),
+            );
+        }
         if r.min_pilots.is_some() || r.max_pilots.is_some() {
             if let Some(rej) = pilots(km, r.min_pilots, r.max_pilots) {
                 return Some(rej);
@@ -141,6 +161,13 @@ fn npc(km: &Killmail) -> Option<Rejection> {
     reject("drop_npc", "npc".to_owned(), reason.to_owned())
 }
 
+fn distinct_attacking_pilots(km: &Killmail) -> usize {
+    let mut ids: Vec<u64> = km.attackers.iter().filter_map(|a| a.character_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
+}
+
 fn solo(km: &Killmail) -> Option<Rejection> {
     let mut characters = km.attackers.iter().filter_map(|a| a.character_id);
     let first = characters.next();
@@ -178,7 +205,7 @@ fn awox(km: &Killmail) -> Option<Rejection> {
                 }
             }
             if let (Some(vc), Some(ac)) = (v.corporation_id, a.corporation_id) {
-                if vc == ac && !NPC_CORPORATIONS.contains(&vc) {
+                if vc == ac && !is_npc_corporation(vc) {
                     return reject(
                         "drop_awox",
                         format!("corporation {vc}"),

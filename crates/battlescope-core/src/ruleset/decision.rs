@@ -11,10 +11,13 @@ use serde::Serialize;
 
 /// Every rule name a rejection can carry, in evaluation order: the first
 /// failing rule of this list is the one reported.
-pub const RULE_NAMES: [&str; 28] = [
+pub const RULE_NAMES: [&str; 31] = [
     "drop_npc",
     "drop_solo",
     "drop_awox",
+    "require_npc",
+    "require_solo",
+    "require_awox",
     "min_pilots",
     "max_pilots",
     "unknown_value",

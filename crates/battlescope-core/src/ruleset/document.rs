@@ -50,6 +50,12 @@ pub struct Ruleset {
     pub drop_solo: bool,
     /// Drop kills of a pilot by their own corporation or alliance.
     pub drop_awox: bool,
+    /// Keep only NPC kills.
+    pub require_npc: bool,
+    /// Keep only solo kills.
+    pub require_solo: bool,
+    /// Keep only kills of a pilot by their own corporation or alliance.
+    pub require_awox: bool,
     /// A killmail must match every non-empty list here.
     pub include: Lists,
     /// A killmail that matches any non-empty list here is rejected.
@@ -169,6 +175,9 @@ impl Ruleset {
             && !self.drop_npc
             && !self.drop_solo
             && !self.drop_awox
+            && !self.require_npc
+            && !self.require_solo
+            && !self.require_awox
             && self.include.is_empty()
             && self.exclude.is_empty()
     }

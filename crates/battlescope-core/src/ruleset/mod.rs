@@ -46,6 +46,9 @@
 //!   attacker shares the victim's alliance, or the victim's corporation
 //!   unless it is an NPC corporation (ids 1000000–1999999: starter
 //!   corporations are not a side).
+//! - `require_npc`, `require_solo`, `require_awox`: the opposite — keep
+//!   *only* the kills the matching `drop_*` flag would drop (e.g. "solo
+//!   kills only"). A flag both dropped and required is refused at load.
 //!
 //! **Lists.** `include` and `exclude` hold the same lists:
 //! - participant lists: `alliances`, `corporations`, `characters`,

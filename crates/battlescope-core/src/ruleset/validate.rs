@@ -44,6 +44,18 @@ impl Ruleset {
                 ));
             }
         }
+        for (drop, require, name) in [
+            (self.drop_npc, self.require_npc, "npc"),
+            (self.drop_solo, self.require_solo, "solo"),
+            (self.drop_awox, self.require_awox, "awox"),
+        ] {
+            if drop && require {
+                return Err(invalid(
+                    &format!("require_{name}"),
+                    format!("contradicts drop_{name}: no killmail could pass"),
+                ));
+            }
+        }
         check_lists("include", &self.include)?;
         check_lists("exclude", &self.exclude)
     }

@@ -1,0 +1,169 @@
+//! How right are the sides? First the agreement with the known teams of
+//! generated fights (`battle::rand_index` on `battlescope_synth::team_fight`),
+//! then label-free checks on real killmail files (`battle::check_sides`)
+//! over every battle of at least 30 kills, and the worst battles of at
+//! least 100 kills.
+//!
+//! ```text
+//! cargo run --release -p battlescope-core --features archive --example sides_quality -- \
+//!     killmails-2021-11-27.tar.bz2 killmails-2021-11-28.tar.bz2
+//! ```
+//!
+//! Any input the reader knows works (archives, JSON Lines, JSON arrays);
+//! without files only the generated fights are scored.
+
+use std::path::Path;
+use std::time::Instant;
+
+use battlescope_core::battle::{assign_sides, check_sides, rand_index, Battle, SideChecks};
+use battlescope_core::cluster::{cluster, ClusterConfig};
+use battlescope_core::input::{ReadOptions, ReadOutcome};
+use battlescope_core::Killmail;
+use battlescope_synth::{team_fight, TeamFightConfig};
+
+/// Battles below this many kills are not judged (small fights are easy).
+const MIN_KILLS: u32 = 30;
+/// Battles from this many kills up are listed one by one when they score low.
+const BIG: u32 = 100;
+
+/// Seeds per kind of generated fight.
+const SEEDS: u64 = 20;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    synthetic();
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let mut read = ReadOutcome::default();
+    for p in &paths {
+        read.read_path(Path::new(p), &ReadOptions::default())?;
+    }
+    let kills = read.killmails;
+    let started = Instant::now();
+    let battles = cluster(&kills, &ClusterConfig::default())?;
+    let elapsed = started.elapsed();
+    println!(
+        "{} killmails, {} battles (clustered with documents in {:.2} s)",
+        kills.len(),
+        battles.len(),
+        elapsed.as_secs_f64()
+    );
+    let by_id: std::collections::HashMap<u64, &Killmail> =
+        kills.iter().map(|k| (k.killmail_id, k)).collect();
+
+    let mut all = SideChecks::default();
+    let mut big = SideChecks::default();
+    let mut judged = 0;
+    let mut rows = Vec::new();
+    for b in battles.iter().filter(|b| b.stats.kill_count >= MIN_KILLS) {
+        let refs: Vec<&Killmail> = b.killmail_ids.iter().map(|id| by_id[id]).collect();
+        let c = check_sides(&refs, &b.sides);
+        all.add(&c);
+        judged += 1;
+        if b.stats.kill_count >= BIG {
+            big.add(&c);
+            rows.push((c, b));
+        }
+    }
+    let pct = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), |x| format!("{x:.3}"));
+    println!(
+        "battles >= {MIN_KILLS} kills: {judged}; hostile {} ({} of {} kills), allied {} ({} of {} kills)",
+        pct(all.hostile()),
+        all.hostile_passed,
+        all.hostile_judged,
+        pct(all.allied()),
+        all.allied_passed,
+        all.allied_judged
+    );
+    println!(
+        "battles >= {BIG} kills: {}; hostile {}, allied {}",
+        rows.len(),
+        pct(big.hostile()),
+        pct(big.allied())
+    );
+    println!(
+        "kills no side assignment can pass (victim and top attacker of one group): {} of {} judged",
+        all.hostile_same_group, all.hostile_judged
+    );
+    rows.sort_by(|a, b| {
+        a.0.hostile()
+            .partial_cmp(&b.0.hostile())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    println!("battles >= {BIG} kills, lowest hostile first:");
+    for (c, b) in &rows {
+        println!(
+            "  {:<10} {} {:>5} kills {:>5} pilots  hostile {} ({} failed of {}, {} same-group)  allied {}  sides {}",
+            b.system_name.as_deref().unwrap_or("?"),
+            b.start_time.format("%m-%d %H:%M"),
+            b.stats.kill_count,
+            b.stats.unique_pilots,
+            pct(c.hostile()),
+            c.hostile_judged - c.hostile_passed,
+            c.hostile_judged,
+            c.hostile_same_group,
+            pct(c.allied()),
+            describe(b)
+        );
+    }
+    Ok(())
+}
+
+/// Rand index of the sides of generated fights against their teams.
+fn synthetic() {
+    let kinds = [
+        (
+            "two teams",
+            TeamFightConfig {
+                teams: 2,
+                ..TeamFightConfig::default()
+            },
+        ),
+        ("two teams and a third party", TeamFightConfig::default()),
+        (
+            "third party shot by both teams on 25% of the kills",
+            TeamFightConfig {
+                shared_victim_rate: 0.25,
+                ..TeamFightConfig::default()
+            },
+        ),
+        (
+            "big: 2,000 kills, up to 150 on a mail",
+            TeamFightConfig {
+                kills: 2_000,
+                alliances_per_team: (4, 12),
+                pilots_per_alliance: (5, 150),
+                max_attackers: 150,
+                ..TeamFightConfig::default()
+            },
+        ),
+    ];
+    for (name, config) in &kinds {
+        let scores: Vec<f64> = (1..=SEEDS)
+            .map(|seed| {
+                let fight = team_fight(config, seed);
+                let refs: Vec<&Killmail> = fight.kills.iter().collect();
+                rand_index(&fight.teams, &assign_sides(&refs))
+            })
+            .collect();
+        #[allow(clippy::cast_precision_loss)]
+        let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+        let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
+        println!("synthetic, {name}: Rand index mean {mean:.4}, min {min:.4} over {SEEDS} fights");
+    }
+}
+
+/// The largest sides as `pilots/kills/losses`, and how many more there are.
+fn describe(b: &Battle) -> String {
+    let mut parts: Vec<String> = b
+        .sides
+        .iter()
+        .take(3)
+        .map(|s| format!("{}p {}k/{}l", s.pilots.len(), s.kills, s.losses))
+        .collect();
+    if b.sides.len() > 3 {
+        parts.push(format!("+{} more", b.sides.len() - 3));
+    }
+    parts.join(", ")
+}
