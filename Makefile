@@ -14,7 +14,7 @@ bench:           ## criterion benchmarks (figures go to docs/benchmarks.md)
 	cargo bench -p battlescope --bench search --bench adapters
 
 run:             ## README command 1
-	cargo run --release -p battlescope -- cluster examples/data/*
+	cargo run --release -p battlescope -- serve --replay examples/data --allowed-lateness 3y
 
 schemas:         ## regenerate schemas/, the client types and the TypeScript types
 	cargo run -p xtask -- schemas

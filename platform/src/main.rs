@@ -1,10 +1,8 @@
-//! `battlescope`: the platform binary. One subcommand per job; services
-//! arrive with the platform issues, heavy dependencies behind features.
-
-mod cli;
+//! `battlescope`: the platform binary. One subcommand per job.
 
 use std::process::ExitCode;
 
+use battlescope_platform::cli;
 use clap::Parser;
 
 fn main() -> ExitCode {

@@ -1,12 +1,17 @@
-//! The outside world as concrete types, one module per implementation:
-//! the zKillboard pollers ([`r2z2`], [`redisq`]), the ESI client
-//! ([`esi`]) and the embedded search index ([`search`]), with what they
-//! share ([`http`], [`breaker`], [`source`]).
+//! Implementations of the ports, one module per implementation; only the
+//! wiring ([`crate::serve`]) names them. Embedded: the in-process bus
+//! ([`memory_bus`]), the SQLite store ([`sqlite`]), file replay
+//! ([`replay`]). The outside world: the zKillboard pollers ([`r2z2`],
+//! [`redisq`]), the ESI client ([`esi`]) and the embedded search index
+//! ([`search`]), with what they share ([`http`], [`breaker`], [`source`]).
 
 pub mod breaker;
 pub mod esi;
 pub mod http;
+pub mod memory_bus;
 pub mod r2z2;
 pub mod redisq;
+pub mod replay;
 pub mod search;
 pub mod source;
+pub mod sqlite;

@@ -2,7 +2,7 @@
 
 mod cluster;
 mod filter;
-mod inputs;
+pub(crate) mod inputs;
 mod intel;
 mod output;
 mod rules;
@@ -31,6 +31,9 @@ enum Command {
     /// Battle intel on an alliance, corporation or character: opponents,
     /// allies, ships, doctrines, activity and pilots (JSON or a table).
     Intel(intel::IntelArgs),
+    /// Run the whole platform in one process on embedded defaults: replay
+    /// or poll killmails, cluster them into battles, serve the HTTP API.
+    Serve(crate::serve::ServeArgs),
     /// A local stub of zKillboard (R2Z2, RedisQ) and ESI serving real
     /// samples and generated killmails, with faults on demand.
     Stub(stub::StubArgs),
@@ -45,6 +48,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cluster(args) => cluster::run(&args),
         Command::Filter(args) => filter::run(&args),
         Command::Intel(args) => intel::run(&args),
+        Command::Serve(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(crate::serve::run(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stub(args) => stub::run(&args),
     }
 }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::stub::{self, StubConfig, StubState};
 use anyhow::Context;
-use battlescope_platform::stub::{self, StubConfig, StubState};
 use battlescope_synth::ScenarioConfig;
 use clap::Args;
 

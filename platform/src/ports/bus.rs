@@ -1,0 +1,285 @@
+//! The event bus port: keyed topics split into partitions, consumer groups,
+//! commits after processing (at-least-once), and a dead-letter topic.
+//!
+//! The contract follows Kafka's, so the Kafka implementation is a thin
+//! mapping: a message's partition is a pure function of its key
+//! ([`partition_for`], Kafka's default partitioner), messages of one
+//! partition are delivered in order, and a consumer group resumes after the
+//! last position it committed — anything read but not committed is
+//! delivered again to the next consumer of the group.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+/// Topic names of the pipeline (DESIGN.md "Data flow").
+pub mod topics {
+    /// `killmail.ingested` envelopes, keyed by solar system id (killmail id when unknown).
+    pub const KILLMAIL_INGESTED: &str = "killmail.ingested";
+    /// `killmail.enriched` envelopes, keyed by solar system id.
+    pub const KILLMAIL_ENRICHED: &str = "killmail.enriched";
+    /// `battle.created | battle.updated | battle.deleted`, keyed by battle id.
+    pub const BATTLE_EVENTS: &str = "battle.events";
+    /// Poison messages with their error ([`crate::ports::store::DeadLetter`] JSON).
+    pub const DEAD_LETTER: &str = "deadletter";
+    /// Every topic, in pipeline order.
+    pub const ALL: [&str; 4] = [
+        KILLMAIL_INGESTED,
+        KILLMAIL_ENRICHED,
+        BATTLE_EVENTS,
+        DEAD_LETTER,
+    ];
+}
+
+/// Header carrying the full killmail (ESI JSON) beside a `killmail.ingested`
+/// envelope, when the source had it: enrich passes it through instead of
+/// asking ESI. The envelope itself stays the schema's reference.
+pub const KILLMAIL_BODY_HEADER: &str = "battlescope-killmail";
+
+/// A message to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// Decides the partition ([`partition_for`]).
+    pub key: String,
+    pub payload: Vec<u8>,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+impl OutgoingMessage {
+    /// A message without headers.
+    #[must_use]
+    pub fn new(key: impl Into<String>, payload: Vec<u8>) -> Self {
+        Self {
+            key: key.into(),
+            payload,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// A consumed message and where it sits in its topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub topic: Arc<str>,
+    pub partition: u32,
+    pub offset: u64,
+    pub key: Arc<str>,
+    pub payload: Arc<[u8]>,
+    pub headers: Arc<[(String, Vec<u8>)]>,
+}
+
+impl Message {
+    /// The value of header `name`, if present.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Its position, to commit once it is processed.
+    #[must_use]
+    pub fn position(&self) -> Position {
+        Position {
+            partition: self.partition,
+            offset: self.offset,
+        }
+    }
+
+    /// "topic/partition@offset", for logs and dead letters.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!("{}/{}@{}", self.topic, self.partition, self.offset)
+    }
+}
+
+/// A processed message's place: committing it means every message of the
+/// partition up to and including `offset` is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub partition: u32,
+    pub offset: u64,
+}
+
+/// What can go wrong on the bus.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BusError {
+    #[error("unknown topic `{0}`")]
+    UnknownTopic(String),
+    #[error("partition {partition} of `{topic}` is not assigned to this consumer")]
+    NotAssigned { topic: String, partition: u32 },
+    #[error("the bus is closed")]
+    Closed,
+    /// The broker or client failed (message from the implementation).
+    #[error("bus: {0}")]
+    Backend(String),
+}
+
+/// Publishing side of the bus, and the factory of consumers.
+#[async_trait]
+pub trait Bus: Send + Sync + fmt::Debug {
+    /// Number of partitions of `topic`.
+    ///
+    /// # Errors
+    /// [`BusError::UnknownTopic`], or the backend failing.
+    async fn partitions(&self, topic: &str) -> Result<u32, BusError>;
+
+    /// Append messages to `topic`, each to the partition of its key, in
+    /// order per partition. Returns once they are stored (acknowledged).
+    ///
+    /// # Errors
+    /// [`BusError::UnknownTopic`], [`BusError::Closed`], or the backend.
+    async fn publish(&self, topic: &str, messages: Vec<OutgoingMessage>) -> Result<(), BusError>;
+
+    /// A consumer of `topic` in consumer group `group`, starting after the
+    /// group's committed positions.
+    ///
+    /// # Errors
+    /// [`BusError::UnknownTopic`], or the backend.
+    async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn Consumer>, BusError>;
+}
+
+/// One consumer of one topic in one group.
+#[async_trait]
+pub trait Consumer: Send + fmt::Debug {
+    /// The partitions assigned to this consumer.
+    fn assignment(&self) -> Vec<u32>;
+
+    /// Identity of the topic's log: positions stored elsewhere (a clusterer
+    /// checkpoint) are only meaningful for the same log. An in-memory bus
+    /// gets a new one each time the process starts; Kafka's is stable.
+    fn log_id(&self) -> String;
+
+    /// Read `partition` from `next_offset` on, instead of the group's
+    /// committed position (positions kept with the data, as quickwit does).
+    ///
+    /// # Errors
+    /// [`BusError::NotAssigned`], or the backend.
+    async fn seek(&mut self, partition: u32, next_offset: u64) -> Result<(), BusError>;
+
+    /// Up to `max` messages, waiting at most `wait` for the first one. An
+    /// empty answer means nothing is available right now.
+    ///
+    /// # Errors
+    /// [`BusError::Closed`], or the backend.
+    async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<Message>, BusError>;
+
+    /// Mark messages processed, up to and including each position (per
+    /// partition the highest one counts). Commit only after the work the
+    /// messages caused is stored: that is what makes delivery at-least-once.
+    ///
+    /// # Errors
+    /// [`BusError::NotAssigned`], or the backend.
+    async fn commit(&mut self, positions: &[Position]) -> Result<(), BusError>;
+}
+
+/// The highest position per partition among `positions`.
+#[must_use]
+pub fn latest_positions(positions: impl IntoIterator<Item = Position>) -> Vec<Position> {
+    let mut best: std::collections::BTreeMap<u32, u64> = std::collections::BTreeMap::new();
+    for p in positions {
+        let e = best.entry(p.partition).or_insert(p.offset);
+        *e = (*e).max(p.offset);
+    }
+    best.into_iter()
+        .map(|(partition, offset)| Position { partition, offset })
+        .collect()
+}
+
+/// The partition of `key` among `partitions`: Kafka's default partitioner
+/// (murmur2 of the key bytes, sign bit cleared, modulo), so the in-memory
+/// bus and Kafka agree on which solar systems share a partition.
+#[must_use]
+pub fn partition_for(key: &str, partitions: u32) -> u32 {
+    (murmur2(key.as_bytes()) & 0x7fff_ffff) % partitions.max(1)
+}
+
+/// Kafka's murmur2 (seed 0x9747b28c), as in its Java client `Utils.murmur2`.
+fn murmur2(data: &[u8]) -> u32 {
+    const SEED: u32 = 0x9747_b28c;
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+    let len = data.len();
+    #[allow(clippy::cast_possible_truncation)]
+    let mut h: u32 = SEED ^ (len as u32);
+    let mut chunks = data.chunks_exact(4);
+    for chunk in &mut chunks {
+        let mut k = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M);
+        h ^= k;
+    }
+    let rest = chunks.remainder();
+    if rest.len() >= 3 {
+        h ^= u32::from(rest[2]) << 16;
+    }
+    if rest.len() >= 2 {
+        h ^= u32::from(rest[1]) << 8;
+    }
+    if !rest.is_empty() {
+        h ^= u32::from(rest[0]);
+        h = h.wrapping_mul(M);
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^= h >> 15;
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn murmur2_matches_kafkas_reference_values() {
+        // Values from Kafka's UtilsTest.testMurmur2 (as signed ints there).
+        let cases: [(&str, i32); 4] = [
+            ("21", -973_932_308),
+            ("foobar", -790_332_482),
+            ("a-little-bit-long-string", -985_981_536),
+            ("a-little-bit-longer-string", -1_486_304_829),
+        ];
+        for (input, expected) in cases {
+            #[allow(clippy::cast_sign_loss)]
+            let expected = expected as u32;
+            assert_eq!(murmur2(input.as_bytes()), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn latest_positions_keep_the_highest_offset_per_partition() {
+        let ps = [
+            Position {
+                partition: 1,
+                offset: 4,
+            },
+            Position {
+                partition: 0,
+                offset: 9,
+            },
+            Position {
+                partition: 1,
+                offset: 7,
+            },
+        ];
+        assert_eq!(
+            latest_positions(ps),
+            vec![
+                Position {
+                    partition: 0,
+                    offset: 9
+                },
+                Position {
+                    partition: 1,
+                    offset: 7
+                }
+            ]
+        );
+    }
+}

@@ -1,0 +1,534 @@
+//! `battlescope serve`: the wiring. URLs → adapters → services, the HTTP
+//! API, logs, and an orderly shutdown.
+//!
+//! Shutdown (Ctrl-C or SIGTERM) stops ingest after its current batch; each
+//! service then drains what its upstream published and commits it, in
+//! pipeline order, so nothing read is left unstored. A second signal exits
+//! at once (at-least-once delivery redelivers what was in flight).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use battlescope_core::cluster::ClusterConfig;
+use clap::{Args, ValueEnum};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::adapters::memory_bus::{MemoryBus, DEFAULT_CAPACITY};
+use crate::adapters::replay::ReplaySource;
+use crate::adapters::sqlite::SqliteStore;
+use crate::api::{self, AppState};
+use crate::ports::store::StoredRuleset;
+use crate::ports::{Bus, Esi, KillmailSource, SearchIndex, Store};
+use crate::services::clusterer::ClustererService;
+use crate::services::enrich::Enrich;
+use crate::services::indexer::Indexer;
+use crate::services::ingest::Ingest;
+use crate::services::writer::Writer;
+use crate::services::{rulesets, PipelineStats, ServiceError};
+
+/// Options of `battlescope serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Directory for the embedded store.
+    #[arg(long, default_value = "battlescope-data", value_name = "DIR")]
+    data: PathBuf,
+
+    /// Killmail files or directories to replay (every format `cluster` reads).
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    replay: Vec<PathBuf>,
+
+    /// Replay at this many times real time (by killmail time); as fast as
+    /// possible when absent.
+    #[arg(long, value_name = "FACTOR")]
+    speed: Option<f64>,
+
+    /// Stop (draining the pipeline) once the replay is done, instead of
+    /// serving until Ctrl-C.
+    #[arg(long)]
+    exit_after_replay: bool,
+
+    /// Event bus: `memory` (in-process).
+    #[arg(long, default_value = "memory", value_name = "URL")]
+    bus: String,
+
+    /// Partitions per topic of the in-process bus.
+    #[arg(long, default_value_t = 8)]
+    partitions: u32,
+
+    /// Store: `sqlite://PATH` (default: battlescope.db under --data).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+
+    /// Search index: `embedded` or `none`.
+    #[arg(long, default_value = "embedded", value_name = "URL")]
+    search: String,
+
+    /// ESI base URL, for killmails known by reference only.
+    #[arg(long, value_name = "URL")]
+    esi: Option<String>,
+
+    /// Ruleset (.json, .yaml, .yml, .toml) to store and apply at ingest.
+    #[arg(long, value_name = "FILE")]
+    ruleset: Option<PathBuf>,
+
+    /// How far behind the newest kill (per partition) a kill may arrive and
+    /// still be clustered; older kills go to the dead-letter queue until
+    /// re-clustering exists. Raise it to replay files not in time order.
+    #[arg(long, default_value = "6h", value_parser = lateness, value_name = "DURATION")]
+    allowed_lateness: Duration,
+
+    /// Address of the HTTP API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+fn lateness(text: &str) -> Result<Duration, String> {
+    battlescope_core::cluster::parse_duration("allowed-lateness", text).map_err(|e| e.to_string())
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for machines.
+    Json,
+}
+
+/// Tuning of the services (tests and benchmarks change it).
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    pub batch: usize,
+    pub checkpoint_interval: Duration,
+    pub checkpoint_every: usize,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        Self {
+            batch: 1000,
+            checkpoint_interval: Duration::from_secs(5),
+            checkpoint_every: 50_000,
+        }
+    }
+}
+
+/// The ports and settings of one pipeline.
+#[derive(Debug)]
+pub struct Pipeline {
+    pub bus: Arc<dyn Bus>,
+    pub store: Arc<dyn Store>,
+    pub search: Option<Arc<dyn SearchIndex>>,
+    pub esi: Option<Arc<dyn Esi>>,
+    pub source: Option<Box<dyn KillmailSource>>,
+    pub config: ClusterConfig,
+    pub stats: Arc<PipelineStats>,
+    pub options: PipelineOptions,
+}
+
+/// A started pipeline.
+#[derive(Debug)]
+pub struct Running {
+    tasks: Vec<Task>,
+}
+
+impl Running {
+    /// Wait for every service; the first error (all are logged).
+    ///
+    /// # Errors
+    /// A service that failed to start or panicked.
+    pub async fn finished(self) -> anyhow::Result<()> {
+        let mut first: Option<anyhow::Error> = None;
+        for (name, task) in self.tasks {
+            let result = match task.await {
+                Ok(r) => r.map_err(anyhow::Error::from),
+                Err(e) => Err(anyhow::anyhow!("{name} panicked: {e}")),
+            };
+            if let Err(e) = result {
+                tracing::error!(service = name, error = %e, "service failed");
+                first.get_or_insert(e);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+/// A named service task.
+type Task = (&'static str, JoinHandle<Result<(), ServiceError>>);
+
+/// A service's "I am done" signal; sent however the service ends, so
+/// downstream services never wait for a failed one.
+fn stage<F>(name: &'static str, future: F) -> (watch::Receiver<bool>, Task)
+where
+    F: std::future::Future<Output = Result<(), ServiceError>> + Send + 'static,
+{
+    let (tx, rx) = watch::channel(false);
+    let handle = tokio::spawn(async move {
+        let result = future.await;
+        tracing::info!(service = name, ok = result.is_ok(), "service finished");
+        let _ = tx.send(true);
+        result
+    });
+    (rx, (name, handle))
+}
+
+impl Pipeline {
+    /// Start every service. `stop` turning true stops ingest; the rest
+    /// drain behind it. Without a source, ingest "finishes" on `stop`.
+    #[must_use]
+    pub fn start(self, mut stop: watch::Receiver<bool>) -> Running {
+        let o = &self.options;
+        let mut tasks = Vec::new();
+        let (ingested, task) = match self.source {
+            Some(source) => stage(
+                "ingest",
+                Ingest {
+                    bus: self.bus.clone(),
+                    store: self.store.clone(),
+                    source,
+                    stats: self.stats.clone(),
+                    batch: o.batch,
+                }
+                .run(stop),
+            ),
+            None => stage("ingest", async move {
+                while !*stop.borrow() {
+                    if stop.changed().await.is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            }),
+        };
+        tasks.push(task);
+        let (enriched, task) = stage(
+            "enrich",
+            Enrich {
+                bus: self.bus.clone(),
+                esi: self.esi.clone(),
+                resolve_names: self.esi.is_some(),
+                stats: self.stats.clone(),
+                group: "enrich".to_owned(),
+                batch: o.batch,
+            }
+            .run(ingested),
+        );
+        tasks.push(task);
+        let (clustered, task) = stage(
+            "clusterer",
+            ClustererService {
+                bus: self.bus.clone(),
+                store: self.store.clone(),
+                config: self.config.clone(),
+                stats: self.stats.clone(),
+                group: "clusterer".to_owned(),
+                batch: o.batch,
+                checkpoint_interval: o.checkpoint_interval,
+                checkpoint_every: o.checkpoint_every,
+            }
+            .run(enriched.clone()),
+        );
+        tasks.push(task);
+        let (_, task) = stage(
+            "writer",
+            Writer {
+                bus: self.bus.clone(),
+                store: self.store.clone(),
+                stats: self.stats.clone(),
+                group: "writer".to_owned(),
+                batch: o.batch,
+            }
+            .run(enriched.clone(), clustered.clone(), clustered.clone()),
+        );
+        tasks.push(task);
+        if let Some(search) = self.search {
+            let (_, task) = stage(
+                "indexer",
+                Indexer {
+                    bus: self.bus.clone(),
+                    search,
+                    stats: self.stats.clone(),
+                    group: "indexer".to_owned(),
+                    batch: o.batch,
+                }
+                .run(enriched, clustered),
+            );
+            tasks.push(task);
+        }
+        Running { tasks }
+    }
+}
+
+/// The bus a URL names.
+///
+/// # Errors
+/// Schemes not built yet, and unknown ones.
+pub fn open_bus(url: &str, partitions: u32) -> anyhow::Result<Arc<dyn Bus>> {
+    match url.split_once("://").map_or(url, |(scheme, _)| scheme) {
+        "memory" => Ok(Arc::new(MemoryBus::new(partitions, DEFAULT_CAPACITY))),
+        "kafka" => bail!("--bus {url}: the Kafka bus is not built yet; use --bus memory"),
+        other => bail!("--bus {url}: unknown scheme `{other}` (known: memory, kafka://HOST:PORT)"),
+    }
+}
+
+/// The store a URL names.
+///
+/// # Errors
+/// Schemes not built yet, unknown ones, and a database that cannot be opened.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            bail!("--store {url}: no file after sqlite://");
+        }
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let store = SqliteStore::open(Path::new(path))
+            .await
+            .with_context(|| format!("--store {url}"))?;
+        return Ok(Arc::new(store));
+    }
+    match url.split_once("://").map_or(url, |(scheme, _)| scheme) {
+        "postgres" | "postgresql" => {
+            bail!("--store {url}: the PostgreSQL store is not built yet; use sqlite://PATH")
+        }
+        other => {
+            bail!("--store {url}: unknown scheme `{other}` (known: sqlite://PATH, postgres://…)")
+        }
+    }
+}
+
+/// The search index a URL names; `None` runs without an indexer.
+///
+/// # Errors
+/// Schemes not built yet, and unknown ones.
+pub fn open_search(url: &str) -> anyhow::Result<Option<Arc<dyn SearchIndex>>> {
+    match url.split_once("://").map_or(url, |(scheme, _)| scheme) {
+        "none" => Ok(None),
+        "embedded" => {
+            tracing::warn!("the embedded search index is not in this build yet: the indexer does not run");
+            Ok(None)
+        }
+        "typesense" => bail!("--search {url}: the Typesense index is not built yet; use --search embedded"),
+        other => bail!("--search {url}: unknown scheme `{other}` (known: embedded, none, typesense://HOST:PORT)"),
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// Log the counters every few seconds until `done`.
+async fn progress(stats: Arc<PipelineStats>, mut done: watch::Receiver<bool>) {
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = done.changed() => {}
+        }
+        let s = &stats;
+        let records = PipelineStats::get(&s.records);
+        #[allow(clippy::cast_precision_loss)]
+        let rate = records as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        tracing::info!(
+            records,
+            records_per_second = rate.round(),
+            ingested = PipelineStats::get(&s.ingested),
+            rejected = PipelineStats::get(&s.rejected),
+            duplicates = PipelineStats::get(&s.duplicates),
+            enriched = PipelineStats::get(&s.enriched),
+            clustered = PipelineStats::get(&s.clustered),
+            battle_events = PipelineStats::get(&s.battle_events),
+            written = PipelineStats::get(&s.written),
+            late = PipelineStats::get(&s.late),
+            dead_letters = PipelineStats::get(&s.dead_letters),
+            "progress"
+        );
+        if *done.borrow() {
+            return;
+        }
+    }
+}
+
+/// Run `battlescope serve`.
+///
+/// # Errors
+/// A port that cannot be opened, a ruleset core refuses, an address that
+/// cannot be bound, a service that failed.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logs(args.log_format);
+    let store_url = args
+        .store
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", args.data.join("battlescope.db").display()));
+    let bus = open_bus(&args.bus, args.partitions)?;
+    let store = open_store(&store_url).await?;
+    let search = open_search(&args.search)?;
+    if let Some(esi) = &args.esi {
+        bail!("--esi {esi}: the ESI HTTP client is not built yet");
+    }
+    if let Some(path) = &args.ruleset {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let format = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("ruleset")
+            .to_owned();
+        rulesets::put(
+            &*store,
+            StoredRuleset {
+                name,
+                format,
+                text,
+                active: true,
+            },
+        )
+        .await
+        .with_context(|| format!("--ruleset {}", path.display()))?;
+    }
+    let source: Option<Box<dyn KillmailSource>> = if args.replay.is_empty() {
+        None
+    } else {
+        let files = crate::cli::inputs::expand(&args.replay)?;
+        if files.is_empty() {
+            bail!("--replay: no killmail files under {:?}", args.replay);
+        }
+        Some(Box::new(ReplaySource::new(files, args.speed)))
+    };
+    if args.exit_after_replay && source.is_none() {
+        bail!("--exit-after-replay needs --replay");
+    }
+
+    let stats = Arc::new(PipelineStats::default());
+    let ready = Arc::new(AtomicBool::new(false));
+    let app = api::router(AppState {
+        store: store.clone(),
+        ready: ready.clone(),
+        stats: stats.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("--listen {}: cannot bind", args.listen))?;
+    let addr = listener.local_addr()?;
+    eprintln!("BattleScope is serving http://{addr}/api/battles  (Ctrl-C to stop)");
+    tracing::info!(%addr, store = %store_url, bus = %args.bus, search = %args.search, "serving");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let signals = tokio::spawn({
+        let stop_tx = stop_tx.clone();
+        async move {
+            signal().await;
+            tracing::info!("shutting down: draining the pipeline (a second signal exits at once)");
+            let _ = stop_tx.send(true);
+            signal().await;
+            tracing::warn!("second signal: exiting now; uncommitted work will be redelivered");
+            std::process::exit(130);
+        }
+    });
+    let replaying = source.is_some();
+    let running = Pipeline {
+        bus,
+        store,
+        search,
+        esi: None,
+        source,
+        config: ClusterConfig {
+            allowed_lateness: args.allowed_lateness,
+            ..ClusterConfig::default()
+        },
+        stats: stats.clone(),
+        options: PipelineOptions::default(),
+    }
+    .start(stop_rx.clone());
+    ready.store(true, Ordering::Relaxed);
+    let (done_tx, done_rx) = watch::channel(false);
+    // The progress line is for replays; a live server logs what it does.
+    let progress = replaying.then(|| tokio::spawn(progress(stats, done_rx)));
+
+    let server_stop = {
+        let mut stop_rx = stop_rx.clone();
+        let exit_after_replay = args.exit_after_replay;
+        let mut pipeline_done = done_tx.subscribe();
+        async move {
+            loop {
+                if *stop_rx.borrow() || (exit_after_replay && *pipeline_done.borrow()) {
+                    return;
+                }
+                tokio::select! {
+                    r = stop_rx.changed() => if r.is_err() { return },
+                    r = pipeline_done.changed() => if r.is_err() { return },
+                }
+            }
+        }
+    };
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(server_stop)
+            .await
+    });
+    let result = running.finished().await;
+    let _ = done_tx.send(true);
+    if result.is_err() {
+        let _ = stop_tx.send(true);
+    }
+    if let Some(progress) = progress {
+        let _ = progress.await;
+    }
+    server
+        .await
+        .context("the HTTP server task failed")?
+        .context("the HTTP server failed")?;
+    signals.abort();
+    result
+}

@@ -1,0 +1,324 @@
+//! Clusterer: `killmail.enriched` → core's incremental [`Clusterer`], one
+//! per partition → `battle.events`.
+//!
+//! Exactly-once state over at-least-once delivery: each partition's
+//! clusterer snapshot is saved with the offset it covers in one store
+//! write ([`Checkpoint`]), and bus offsets are committed only after that.
+//! On start every checkpointed partition is restored and, when the
+//! checkpoint belongs to the same log, read from its offset. Events
+//! published after the last checkpoint are published again after a crash;
+//! their ids are deterministic, so the writer absorbs them.
+//!
+//! This module is the only one that calls [`Clusterer`]: every outcome it
+//! can report is mapped in [`ClustererService::push`], and outcomes this
+//! service does not act on yet (kills beyond the horizon) are logged,
+//! counted and dead-lettered, never dropped silently.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use battlescope_core::cluster::{ClusterConfig, Clusterer, ClustererSnapshot, PushOutcome};
+use battlescope_core::events::{Envelope, Event, EventMetadata, KillmailEnrichedData};
+
+use super::{
+    commit, dead_letter, finished, poll, publish_dead_letters, retry, PipelineStats, ServiceError,
+    Upstream,
+};
+use crate::ports::bus::{topics, Bus, Consumer, Message, OutgoingMessage, Position};
+use crate::ports::store::{Checkpoint, DeadLetter, Store};
+
+const SERVICE: &str = "clusterer";
+/// The `source` of the events the clusterer emits.
+pub const EVENT_SOURCE: &str = "battlescope-clusterer";
+
+/// The clusterer service.
+#[derive(Debug)]
+pub struct ClustererService {
+    pub bus: Arc<dyn Bus>,
+    pub store: Arc<dyn Store>,
+    pub config: ClusterConfig,
+    pub stats: Arc<PipelineStats>,
+    pub group: String,
+    pub batch: usize,
+    /// Checkpoint at least this often while messages flow…
+    pub checkpoint_interval: Duration,
+    /// …and after this many messages.
+    pub checkpoint_every: usize,
+}
+
+/// One partition's clusterer and how far it has read.
+#[derive(Debug)]
+struct PartitionState {
+    clusterer: Clusterer,
+    /// Next offset to read, once a message of the partition was processed.
+    next_offset: Option<u64>,
+    dirty: bool,
+}
+
+impl ClustererService {
+    /// Run until `upstream` has finished and nothing is left to read; the
+    /// last act is a checkpoint.
+    ///
+    /// # Errors
+    /// When it cannot start: the bus refuses the subscription, or a stored
+    /// checkpoint cannot be restored.
+    pub async fn run(self, upstream: Upstream) -> Result<(), ServiceError> {
+        let mut consumer = self
+            .bus
+            .subscribe(topics::KILLMAIL_ENRICHED, &self.group)
+            .await
+            .map_err(|source| ServiceError::Bus {
+                service: SERVICE,
+                source,
+            })?;
+        let mut partitions = self.restore(&mut *consumer).await?;
+        let mut pending: Vec<Position> = Vec::new();
+        let mut since_checkpoint = 0usize;
+        let mut last_checkpoint = Instant::now();
+        loop {
+            let done = finished(&upstream);
+            let messages = poll(&self.stats, &mut *consumer, self.batch).await;
+            if !messages.is_empty() {
+                let mut out = Vec::new();
+                let mut letters = Vec::new();
+                for m in &messages {
+                    let state = match partitions.entry(m.partition) {
+                        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(e) => e.insert(PartitionState {
+                            clusterer: Clusterer::new(self.config.clone()).map_err(|e| {
+                                ServiceError::Invalid {
+                                    service: SERVICE,
+                                    reason: e.to_string(),
+                                }
+                            })?,
+                            next_offset: None,
+                            dirty: false,
+                        }),
+                    };
+                    self.push(m, &mut state.clusterer, &mut out, &mut letters);
+                    state.next_offset = Some(m.offset + 1);
+                    state.dirty = true;
+                    pending.push(m.position());
+                }
+                let events = out.len();
+                if !out.is_empty() {
+                    retry(&self.stats, "publish battle.events", || {
+                        self.bus.publish(topics::BATTLE_EVENTS, out.clone())
+                    })
+                    .await;
+                }
+                publish_dead_letters(&self.stats, &*self.bus, &letters).await;
+                PipelineStats::add(&self.stats.battle_events, events);
+                PipelineStats::add(&self.stats.dead_letters, letters.len());
+                since_checkpoint += messages.len();
+            }
+            let due = since_checkpoint >= self.checkpoint_every
+                || last_checkpoint.elapsed() >= self.checkpoint_interval
+                || messages.is_empty();
+            if due && !pending.is_empty() {
+                self.checkpoint(&mut *consumer, &mut partitions, &mut pending)
+                    .await;
+                since_checkpoint = 0;
+                last_checkpoint = Instant::now();
+            }
+            if messages.is_empty() && done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Rebuild each checkpointed partition; seek to its offset when the
+    /// checkpoint belongs to this log.
+    async fn restore(
+        &self,
+        consumer: &mut dyn Consumer,
+    ) -> Result<BTreeMap<u32, PartitionState>, ServiceError> {
+        let checkpoints = self
+            .store
+            .checkpoints(&self.group, topics::KILLMAIL_ENRICHED)
+            .await
+            .map_err(|source| ServiceError::Store {
+                service: SERVICE,
+                source,
+            })?;
+        let log_id = consumer.log_id();
+        let assigned = consumer.assignment();
+        let mut partitions = BTreeMap::new();
+        for cp in checkpoints {
+            let invalid = |reason: String| ServiceError::Invalid {
+                service: SERVICE,
+                reason: format!("checkpoint of partition {}: {reason}", cp.partition),
+            };
+            let snapshot: ClustererSnapshot =
+                serde_json::from_str(&cp.snapshot).map_err(|e| invalid(e.to_string()))?;
+            if snapshot.config != self.config {
+                tracing::warn!(
+                    partition = cp.partition,
+                    "the checkpoint was made with another cluster configuration; it stays in force for the state it holds"
+                );
+            }
+            let clusterer = Clusterer::restore(snapshot).map_err(|e| invalid(e.to_string()))?;
+            if !assigned.contains(&cp.partition) {
+                return Err(invalid(format!(
+                    "partition not assigned (have {assigned:?}): the partition count changed"
+                )));
+            }
+            let next_offset = if cp.log_id == log_id {
+                consumer
+                    .seek(cp.partition, cp.next_offset)
+                    .await
+                    .map_err(|e| invalid(e.to_string()))?;
+                Some(cp.next_offset)
+            } else {
+                // A new log (an in-memory bus after a restart): its offsets
+                // start over, and what it carries comes after the checkpoint.
+                None
+            };
+            tracing::info!(
+                partition = cp.partition,
+                live_killmails = clusterer.live_killmails(),
+                open_battles = clusterer.open_battle_count(),
+                resumed_at = ?next_offset,
+                "clusterer state restored"
+            );
+            partitions.insert(
+                cp.partition,
+                PartitionState {
+                    clusterer,
+                    next_offset,
+                    dirty: false,
+                },
+            );
+        }
+        Ok(partitions)
+    }
+
+    /// Save every changed partition with its offset, then commit the bus.
+    async fn checkpoint(
+        &self,
+        consumer: &mut dyn Consumer,
+        partitions: &mut BTreeMap<u32, PartitionState>,
+        pending: &mut Vec<Position>,
+    ) {
+        let log_id = consumer.log_id();
+        for (&partition, state) in partitions.iter_mut().filter(|(_, s)| s.dirty) {
+            let Some(next_offset) = state.next_offset else {
+                continue;
+            };
+            let snapshot = match serde_json::to_string(&state.clusterer.snapshot()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(partition, error = %e, "snapshot not serialisable; not checkpointed");
+                    continue;
+                }
+            };
+            let cp = Checkpoint {
+                group: self.group.clone(),
+                topic: topics::KILLMAIL_ENRICHED.to_owned(),
+                partition,
+                log_id: log_id.clone(),
+                next_offset,
+                snapshot,
+            };
+            retry(&self.stats, "save clusterer checkpoint", || {
+                self.store.save_checkpoint(&cp)
+            })
+            .await;
+            state.dirty = false;
+        }
+        let positions = crate::ports::bus::latest_positions(pending.drain(..));
+        commit(&self.stats, &mut *consumer, &positions).await;
+    }
+
+    /// Cluster one message; its events and dead letters go to `out` and `letters`.
+    fn push(
+        &self,
+        m: &Message,
+        clusterer: &mut Clusterer,
+        out: &mut Vec<OutgoingMessage>,
+        letters: &mut Vec<DeadLetter>,
+    ) {
+        let enriched: Envelope<KillmailEnrichedData> = match serde_json::from_slice(&m.payload) {
+            Ok(e) => e,
+            Err(e) => {
+                let error = format!("not a killmail.enriched event: {e}");
+                tracing::warn!(stage = SERVICE, position = %m.describe(), error = %error, "message dead-lettered");
+                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                return;
+            }
+        };
+        let killmail_id = enriched.data.killmail.killmail_id;
+        let pushed = clusterer.push(enriched.data.killmail);
+        PipelineStats::add(&self.stats.sealed, pushed.sealed.len());
+        match &pushed.outcome {
+            PushOutcome::Added | PushOutcome::Replaced | PushOutcome::Reclustered => {
+                PipelineStats::add(&self.stats.clustered, 1);
+            }
+            PushOutcome::Duplicate => {
+                PipelineStats::add(&self.stats.cluster_duplicates, 1);
+                return;
+            }
+            PushOutcome::LateBeyondHorizon { battles } => {
+                PipelineStats::add(&self.stats.late, 1);
+                let error = format!(
+                    "killmail {killmail_id} falls in a sealed span (battles {battles:?}): it needs a re-cluster of that span, which this build does not run yet"
+                );
+                tracing::warn!(stage = SERVICE, position = %m.describe(), killmail_id, "late killmail beyond the horizon dead-lettered");
+                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                return;
+            }
+            PushOutcome::FutureDated { trusted_time } => {
+                PipelineStats::add(&self.stats.late, 1);
+                let error = format!(
+                    "killmail {killmail_id} is dated after the trusted time {trusted_time} by more than the allowed skew: refused"
+                );
+                tracing::warn!(stage = SERVICE, position = %m.describe(), killmail_id, "future-dated killmail dead-lettered");
+                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                return;
+            }
+            other => {
+                // An outcome this build does not know: never dropped silently.
+                PipelineStats::add(&self.stats.late, 1);
+                let error = format!(
+                    "killmail {killmail_id}: clusterer outcome `{}` is not handled by this build",
+                    other.as_str()
+                );
+                tracing::error!(stage = SERVICE, position = %m.describe(), killmail_id, outcome = other.as_str(), "unknown clusterer outcome dead-lettered");
+                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                return;
+            }
+        }
+        let metadata = EventMetadata {
+            correlation_id: enriched.metadata.correlation_id,
+            causation_id: enriched.event_id,
+            source: EVENT_SOURCE.to_owned(),
+        };
+        match Event::from_push(&pushed, clusterer, chrono::Utc::now(), &metadata) {
+            Ok(events) => {
+                for event in events {
+                    let key = battle_key(&event);
+                    match serde_json::to_vec(&event) {
+                        Ok(payload) => out.push(OutgoingMessage::new(key, payload)),
+                        Err(e) => {
+                            tracing::error!(killmail_id, error = %e, "battle event not serialisable");
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let error = format!("battle events of killmail {killmail_id}: {e}");
+                tracing::error!(stage = SERVICE, position = %m.describe(), error = %error, "events not built");
+                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+            }
+        }
+    }
+}
+
+/// Battle events are keyed by battle id (DESIGN.md "Data flow").
+fn battle_key(event: &Event) -> String {
+    event.to_battle_event().map_or_else(
+        || event.event_id().to_string(),
+        |b| b.battle_id().to_string(),
+    )
+}

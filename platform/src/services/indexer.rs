@@ -1,0 +1,163 @@
+//! Indexer: battle documents, killmails and the entities named on them,
+//! into the search index through the [`SearchIndex`] port; the index is
+//! committed before the offsets.
+
+use std::sync::Arc;
+
+use battlescope_core::events::{Envelope, Event, KillmailEnrichedData, NameCategory};
+
+use super::{commit, finished, poll, retry, PipelineStats, ServiceError, Upstream};
+use crate::ports::bus::{latest_positions, topics, Bus, Message};
+use crate::ports::search::{
+    BattleDocument, EntityDocument, EntityKind, KillmailDocument, SearchError, SearchIndex,
+};
+
+const SERVICE: &str = "indexer";
+
+/// The indexer service.
+#[derive(Debug, Clone)]
+pub struct Indexer {
+    pub bus: Arc<dyn Bus>,
+    pub search: Arc<dyn SearchIndex>,
+    pub stats: Arc<PipelineStats>,
+    pub group: String,
+    pub batch: usize,
+}
+
+/// Documents of one batch.
+#[derive(Debug, Default)]
+struct Docs {
+    battles: Vec<BattleDocument>,
+    deleted: Vec<uuid::Uuid>,
+    entities: Vec<EntityDocument>,
+    killmails: Vec<KillmailDocument>,
+}
+
+impl Docs {
+    fn len(&self) -> usize {
+        self.battles.len() + self.deleted.len() + self.entities.len() + self.killmails.len()
+    }
+}
+
+impl Indexer {
+    /// Index killmails (upstream: enrich) and battles (upstream: the
+    /// clusterer) until both have finished and nothing is left.
+    ///
+    /// # Errors
+    /// When the bus refuses a subscription.
+    pub async fn run(self, killmails: Upstream, battles: Upstream) -> Result<(), ServiceError> {
+        let a = tokio::spawn(self.clone().feed(topics::KILLMAIL_ENRICHED, killmails));
+        let b = tokio::spawn(self.feed(topics::BATTLE_EVENTS, battles));
+        for handle in [a, b] {
+            handle.await.map_err(|e| ServiceError::Invalid {
+                service: SERVICE,
+                reason: format!("an indexer task failed: {e}"),
+            })??;
+        }
+        Ok(())
+    }
+
+    async fn feed(self, topic: &'static str, upstream: Upstream) -> Result<(), ServiceError> {
+        let mut consumer = self
+            .bus
+            .subscribe(topic, &self.group)
+            .await
+            .map_err(|source| ServiceError::Bus {
+                service: SERVICE,
+                source,
+            })?;
+        loop {
+            let done = finished(&upstream);
+            let messages = poll(&self.stats, &mut *consumer, self.batch).await;
+            if messages.is_empty() {
+                if done {
+                    return Ok(());
+                }
+                continue;
+            }
+            let mut docs = Docs::default();
+            for m in &messages {
+                if let Err(error) = add(m, &mut docs) {
+                    // The writer dead-letters unreadable messages; here they only count.
+                    tracing::warn!(stage = SERVICE, position = %m.describe(), error = %error, "message not indexed");
+                }
+            }
+            retry(&self.stats, "index", || self.index(&docs)).await;
+            let positions = latest_positions(messages.iter().map(Message::position));
+            commit(&self.stats, &mut *consumer, &positions).await;
+            PipelineStats::add(&self.stats.indexed, docs.len());
+        }
+    }
+
+    async fn index(&self, docs: &Docs) -> Result<(), SearchError> {
+        if !docs.battles.is_empty() {
+            self.search.index_battles(&docs.battles).await?;
+        }
+        if !docs.deleted.is_empty() {
+            self.search.delete_battles(&docs.deleted).await?;
+        }
+        if !docs.entities.is_empty() {
+            self.search.index_entities(&docs.entities).await?;
+        }
+        if !docs.killmails.is_empty() {
+            self.search.index_killmails(&docs.killmails).await?;
+        }
+        self.search.commit().await
+    }
+}
+
+fn add(m: &Message, docs: &mut Docs) -> Result<(), String> {
+    if &*m.topic == topics::KILLMAIL_ENRICHED {
+        let e: Envelope<KillmailEnrichedData> = serde_json::from_slice(&m.payload)
+            .map_err(|e| format!("not a killmail.enriched event: {e}"))?;
+        let d = e.data;
+        for n in &d.names {
+            let kind = match n.category {
+                NameCategory::Alliance => EntityKind::Alliance,
+                NameCategory::Corporation => EntityKind::Corporation,
+                NameCategory::Character => EntityKind::Character,
+                NameCategory::SolarSystem => EntityKind::System,
+                _ => continue,
+            };
+            docs.entities.push(EntityDocument {
+                kind,
+                id: n.id,
+                name: n.name.clone(),
+            });
+        }
+        if let Some(system) = battlescope_core::universe::system(d.killmail.solar_system_id) {
+            docs.entities.push(EntityDocument {
+                kind: EntityKind::System,
+                id: u64::from(system.id),
+                name: system.name.to_owned(),
+            });
+        }
+        docs.killmails.push(KillmailDocument {
+            system_id: d.killmail.solar_system_id,
+            names: d.names.iter().map(|n| n.name.clone()).collect(),
+            summary: d.summary,
+        });
+        docs.entities.sort_unstable_by_key(|e| (e.kind, e.id));
+        docs.entities.dedup();
+        return Ok(());
+    }
+    let event: Event =
+        serde_json::from_slice(&m.payload).map_err(|e| format!("not a battle event: {e}"))?;
+    match event {
+        Event::BattleCreated(e) => docs.battles.push(BattleDocument::of(&e.data.battle)),
+        Event::BattleUpdated(e) => {
+            if let Some(previous) = e.data.previous_id.filter(|p| *p != e.data.battle.id) {
+                docs.battles.retain(|b| b.id != previous);
+                docs.deleted.push(previous);
+            }
+            docs.battles.push(BattleDocument::of(&e.data.battle));
+        }
+        Event::BattleSealed(e) => docs.battles.push(BattleDocument::of(&e.data.battle)),
+        Event::BattleDeleted(e) => {
+            docs.battles.retain(|b| b.id != e.data.battle_id);
+            docs.deleted.push(e.data.battle_id);
+        }
+        other => return Err(format!("{} on the battle topic", other.event_type())),
+    }
+    Ok(())
+}

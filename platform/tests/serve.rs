@@ -1,0 +1,1025 @@
+//! The embedded platform end to end: generated fights replayed through
+//! `serve`'s pipeline (memory bus, SQLite store, file replay) and read back
+//! through the HTTP API, compared with batch clustering of the same file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use battlescope_core::cluster::{cluster, ClusterConfig};
+use battlescope_core::events::EntityName;
+use battlescope_core::{Battle, Killmail};
+use battlescope_platform::adapters::memory_bus::MemoryBus;
+use battlescope_platform::adapters::replay::ReplaySource;
+use battlescope_platform::adapters::sqlite::SqliteStore;
+use battlescope_platform::api::{router, AppState};
+use battlescope_platform::ports::esi::{Esi, EsiError};
+use battlescope_platform::ports::search::{
+    BattleDocument, EntityDocument, KillmailDocument, SearchError, SearchHit, SearchIndex,
+    SearchQuery,
+};
+use battlescope_platform::ports::source::{KillmailSource, SourceCursor, SourceError, SourcePoll};
+use battlescope_platform::ports::store::{BattleChange, Store, StoredRuleset, WriteBatch};
+use battlescope_platform::serve::{Pipeline, PipelineOptions};
+use battlescope_platform::services::{rulesets, PipelineStats};
+use battlescope_synth::{generate, write_jsonl, ScenarioConfig};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tokio::sync::watch;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+/// Small batches and frequent checkpoints, so a short replay crosses many.
+fn options() -> PipelineOptions {
+    PipelineOptions {
+        batch: 40,
+        checkpoint_interval: Duration::from_millis(30),
+        checkpoint_every: 150,
+    }
+}
+
+fn fights(kills: usize, seed: u64) -> Vec<Killmail> {
+    let config = ScenarioConfig {
+        kills,
+        ..ScenarioConfig::small()
+    };
+    generate(&config, seed)
+}
+
+fn write_file(dir: &Path, name: &str, kills: &[Killmail]) -> PathBuf {
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    write_jsonl(std::io::BufWriter::new(file), kills).unwrap();
+    path
+}
+
+struct Run {
+    store: Arc<dyn Store>,
+    stats: Arc<PipelineStats>,
+}
+
+/// A source that asks the pipeline to stop once it has handed out `limit`
+/// records, the way Ctrl-C would at that moment.
+#[derive(Debug)]
+struct StopAfter {
+    inner: ReplaySource,
+    limit: u64,
+    given: u64,
+    stop: watch::Sender<bool>,
+}
+
+#[async_trait]
+impl KillmailSource for StopAfter {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    async fn resume(&mut self, cursor: &SourceCursor) -> Result<(), SourceError> {
+        self.inner.resume(cursor).await
+    }
+    async fn poll(&mut self, max: usize) -> Result<SourcePoll, SourceError> {
+        if self.given >= self.limit {
+            let _ = self.stop.send(true);
+            return Ok(SourcePoll::Idle(Duration::from_secs(60)));
+        }
+        let max = max.min(usize::try_from(self.limit - self.given).unwrap_or(usize::MAX));
+        let poll = self.inner.poll(max).await?;
+        if let SourcePoll::Records(r) = &poll {
+            self.given += r.len() as u64;
+        }
+        Ok(poll)
+    }
+}
+
+/// Replay `files` into the store at `db` until the source is exhausted,
+/// or stop after `stop_after` records were read.
+async fn replay(
+    db: &Path,
+    files: Vec<PathBuf>,
+    stop_after: Option<u64>,
+    esi: Option<Arc<dyn Esi>>,
+    search: Option<Arc<dyn SearchIndex>>,
+) -> Run {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).await.unwrap());
+    let stats = Arc::new(PipelineStats::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let replay = ReplaySource::new(files, None);
+    let source: Box<dyn KillmailSource> = match stop_after {
+        Some(limit) => Box::new(StopAfter {
+            inner: replay,
+            limit,
+            given: 0,
+            stop: stop_tx.clone(),
+        }),
+        None => Box::new(replay),
+    };
+    let running = Pipeline {
+        bus: Arc::new(MemoryBus::new(4, 500)),
+        store: store.clone(),
+        search,
+        esi,
+        source: Some(source),
+        config: ClusterConfig::default(),
+        stats: stats.clone(),
+        options: options(),
+    }
+    .start(stop_rx);
+    tokio::time::timeout(Duration::from_secs(120), running.finished())
+        .await
+        .expect("the pipeline drains")
+        .expect("no service failed");
+    drop(stop_tx);
+    Run { store, stats }
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let response = app
+        .clone()
+        .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, headers, body)
+}
+
+fn app(store: Arc<dyn Store>) -> axum::Router {
+    router(AppState {
+        store,
+        ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        stats: Arc::new(PipelineStats::default()),
+    })
+}
+
+/// Every battle the API lists, following the cursor.
+async fn all_battles(app: &axum::Router, filter: &str, limit: u32) -> Vec<Battle> {
+    let mut out = Vec::new();
+    let mut uri = format!("/api/battles?limit={limit}{filter}");
+    loop {
+        let (status, _, body) = get(app, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        let page: Vec<Battle> = serde_json::from_value(body["battles"].clone()).unwrap();
+        out.extend(page);
+        match body["nextCursor"].as_str() {
+            Some(c) => uri = format!("/api/battles?limit={limit}{filter}&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+/// Battles by membership, ids left out: incremental clustering keeps the
+/// first name a battle got, batch names it by its earliest kill.
+fn by_members(battles: &[Battle]) -> BTreeMap<Vec<u64>, Battle> {
+    battles
+        .iter()
+        .map(|b| {
+            let mut b = b.clone();
+            b.id = Uuid::nil();
+            (b.killmail_ids.clone(), b)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_fights_give_the_battles_of_batch_clustering() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(1500, 7);
+    let file = write_file(dir.path(), "fights.jsonl", &kills);
+    let run = replay(
+        &dir.path().join("store.db"),
+        vec![file.clone()],
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(PipelineStats::get(&run.stats.ingested), kills.len() as u64);
+    assert_eq!(
+        PipelineStats::get(&run.stats.late),
+        0,
+        "the generated stream is within the lateness"
+    );
+    assert_eq!(PipelineStats::get(&run.stats.dead_letters), 0);
+
+    let app = app(run.store.clone());
+    let listed = all_battles(&app, "", 7).await;
+    // Newest first, no battle twice.
+    assert!(listed
+        .windows(2)
+        .all(|w| (w[0].start_time, w[0].id) >= (w[1].start_time, w[1].id)));
+    let ids: BTreeSet<Uuid> = listed.iter().map(|b| b.id).collect();
+    assert_eq!(ids.len(), listed.len());
+
+    let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
+    assert!(batch.len() > 20, "the scenario has fights: {}", batch.len());
+    assert_eq!(by_members(&listed), by_members(&batch), "core cluster()");
+
+    // The CLI's batch command on the same file agrees too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_battlescope"))
+        .arg("cluster")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Vec<Battle> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(by_members(&listed), by_members(&cli), "battlescope cluster");
+
+    // A pilot's ship history: every killmail they are on, with the hull.
+    let pilot = kills.iter().flat_map(Killmail::characters).next().unwrap();
+    let mut expected: Vec<(i64, u64, u32, bool)> = Vec::new();
+    for k in &kills {
+        if k.victim.character_id == Some(pilot) {
+            expected.push((
+                k.killmail_time.timestamp(),
+                k.killmail_id,
+                k.victim.ship_type_id,
+                true,
+            ));
+        }
+        for a in k.attackers.iter().filter(|a| a.character_id == Some(pilot)) {
+            if let Some(ship) = a.ship_type_id {
+                expected.push((k.killmail_time.timestamp(), k.killmail_id, ship, false));
+            }
+        }
+    }
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    let history: Vec<(i64, u64, u32, bool)> = run
+        .store
+        .pilot_ships(pilot, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.killmail_time, p.killmail_id, p.ship_type_id, p.lost))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(history, expected, "ship history of {pilot}");
+
+    // Each battle's page is the document listed, and its kills point back.
+    for b in listed.iter().take(25) {
+        let (status, _, body) = get(&app, &format!("/api/battles/{}", b.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(serde_json::from_value::<Battle>(body).unwrap(), *b);
+        let k = b.killmail_ids[0];
+        let (status, _, body) = get(&app, &format!("/api/killmails/{k}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["battleId"], b.id.to_string());
+        assert_eq!(body["killmail"]["killmail_id"], k);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_filters_select_what_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(600, 11);
+    let file = write_file(dir.path(), "fights.jsonl", &kills);
+    let run = replay(&dir.path().join("store.db"), vec![file], None, None, None).await;
+    let app = app(run.store.clone());
+    let all = all_battles(&app, "", 500).await;
+    let by_id: BTreeMap<u64, &Killmail> = kills.iter().map(|k| (k.killmail_id, k)).collect();
+    let on = |b: &Battle, f: &dyn Fn(&Killmail) -> Vec<Option<u64>>| -> BTreeSet<u64> {
+        b.killmail_ids
+            .iter()
+            .flat_map(|k| f(by_id[k]))
+            .flatten()
+            .collect()
+    };
+    let participants = |f: fn(&battlescope_core::Attacker) -> Option<u64>,
+                        v: fn(&battlescope_core::Victim) -> Option<u64>| {
+        move |k: &Killmail| -> Vec<Option<u64>> {
+            std::iter::once(v(&k.victim))
+                .chain(k.attackers.iter().map(f))
+                .collect()
+        }
+    };
+    let big = all.iter().max_by_key(|b| b.stats.kill_count).unwrap();
+    let system = big.system_id;
+    let alliance = *on(big, &participants(|a| a.alliance_id, |v| v.alliance_id))
+        .iter()
+        .next()
+        .unwrap();
+    let character = *on(big, &participants(|a| a.character_id, |v| v.character_id))
+        .iter()
+        .next()
+        .unwrap();
+    let corporation = *on(
+        big,
+        &participants(|a| a.corporation_id, |v| v.corporation_id),
+    )
+    .iter()
+    .next()
+    .unwrap();
+    let min_kills = big.stats.kill_count;
+    let mid = all[all.len() / 2].start_time.timestamp();
+
+    let expect = |pred: &dyn Fn(&Battle) -> bool| -> Vec<Uuid> {
+        all.iter().filter(|b| pred(b)).map(|b| b.id).collect()
+    };
+    let cases: Vec<(String, Vec<Uuid>)> = vec![
+        (
+            format!("&system={system}"),
+            expect(&|b| b.system_id == system),
+        ),
+        (
+            format!("&minKills={min_kills}"),
+            expect(&|b| b.stats.kill_count >= min_kills),
+        ),
+        (
+            format!("&since={mid}"),
+            expect(&|b| b.end_time.timestamp() >= mid),
+        ),
+        (
+            format!("&until={mid}"),
+            expect(&|b| b.start_time.timestamp() <= mid),
+        ),
+        (
+            format!("&alliance={alliance}"),
+            expect(&|b| {
+                on(b, &participants(|a| a.alliance_id, |v| v.alliance_id)).contains(&alliance)
+            }),
+        ),
+        (
+            format!("&corporation={corporation}"),
+            expect(&|b| {
+                on(b, &participants(|a| a.corporation_id, |v| v.corporation_id))
+                    .contains(&corporation)
+            }),
+        ),
+        (
+            format!("&character={character}"),
+            expect(&|b| {
+                on(b, &participants(|a| a.character_id, |v| v.character_id)).contains(&character)
+            }),
+        ),
+        (
+            "&security=wormhole".to_owned(),
+            expect(&|b| {
+                b.security_class == Some(battlescope_core::universe::SecurityClass::Wormhole)
+            }),
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert!(
+            !expected.is_empty(),
+            "{filter} selects something in this scenario"
+        );
+        let got: Vec<Uuid> = all_battles(&app, &filter, 3)
+            .await
+            .iter()
+            .map(|b| b.id)
+            .collect();
+        assert_eq!(got, expected, "{filter}");
+    }
+    // A bad parameter is named.
+    let (status, _, body) = get(&app, "/api/battles?minKills=many").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["parameter"], "minKills");
+    let (status, _, body) = get(&app, "/api/battles/not-a-uuid").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["parameter"], "id");
+    let (status, _, body) = get(&app, &format!("/api/battles/{}", Uuid::nil())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, _) = get(&app, "/api/killmails/1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = get(&app, "/api/killmails/-4").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["parameter"], "id");
+}
+
+/// Everything the store says about the replayed killmails.
+async fn contents(
+    store: &Arc<dyn Store>,
+    kills: &[Killmail],
+) -> (
+    Vec<Battle>,
+    BTreeMap<u64, Option<Uuid>>,
+    BTreeSet<(Uuid, String)>,
+) {
+    let app = app(store.clone());
+    let battles = all_battles(&app, "", 500).await;
+    let mut memberships = BTreeMap::new();
+    for k in kills {
+        let stored = store
+            .killmail(k.killmail_id)
+            .await
+            .unwrap()
+            .expect("stored");
+        assert_eq!(stored.killmail.killmail_id, k.killmail_id);
+        memberships.insert(k.killmail_id, stored.battle_id);
+    }
+    let events = store
+        .events_after(0, 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.record.event_id, e.record.event_type))
+        .collect();
+    (battles, memberships, events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_at_a_random_point_and_a_restart_end_with_the_same_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(1200, 3);
+    let file = write_file(dir.path(), "fights.jsonl", &kills);
+    let whole = replay(
+        &dir.path().join("whole.db"),
+        vec![file.clone()],
+        None,
+        None,
+        None,
+    )
+    .await;
+    let expected = contents(&whole.store, &kills).await;
+    assert!(expected.0.len() > 10);
+
+    // Stop points drawn once from a fixed seed (xorshift), spread over the file.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for round in 0..3 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let stop_at = 1 + x % (kills.len() as u64 - 1);
+        let db = dir.path().join(format!("restarted-{round}.db"));
+        let first = replay(&db, vec![file.clone()], Some(stop_at), None, None).await;
+        let read = PipelineStats::get(&first.stats.records);
+        assert_eq!(read, stop_at, "round {round}");
+        drop(first);
+        // A new process: a new bus, the same store file.
+        let second = replay(&db, vec![file.clone()], None, None, None).await;
+        assert_eq!(
+            PipelineStats::get(&second.stats.records) + read,
+            kills.len() as u64,
+            "round {round}: the source resumed where it stopped"
+        );
+        let got = contents(&second.store, &kills).await;
+        assert_eq!(
+            got.0, expected.0,
+            "round {round} (stop after {stop_at}): battles"
+        );
+        assert_eq!(got.1, expected.1, "round {round}: memberships");
+        assert_eq!(got.2, expected.2, "round {round}: event store");
+    }
+}
+
+/// ESI that knows some killmails and fails on the others.
+#[derive(Debug)]
+struct FakeEsi {
+    known: BTreeMap<u64, Killmail>,
+}
+
+#[async_trait]
+impl Esi for FakeEsi {
+    async fn killmail(&self, killmail_id: u64, hash: &str) -> Result<Killmail, EsiError> {
+        match self.known.get(&killmail_id) {
+            Some(km) => {
+                let mut km = km.clone();
+                km.zkb = None; // ESI serves no zKillboard metadata
+                Ok(km)
+            }
+            None => Err(EsiError::Unavailable(format!(
+                "502 Bad Gateway for /killmails/{killmail_id}/{hash}/ after 3 tries"
+            ))),
+        }
+    }
+
+    async fn names(&self, ids: &[u64]) -> Result<Vec<EntityName>, EsiError> {
+        Ok(ids
+            .iter()
+            .filter(|id| **id >= 90_000_000)
+            .map(|&id| EntityName {
+                id,
+                name: format!("Pilot {id}"),
+                category: battlescope_core::events::NameCategory::Character,
+            })
+            .collect())
+    }
+}
+
+/// A zKillboard API row: a reference ESI must fill in.
+fn reference(km: &Killmail) -> String {
+    let hash = km
+        .zkb
+        .as_ref()
+        .and_then(|z| z.hash.clone())
+        .unwrap_or_else(|| "abc".to_owned());
+    format!(
+        r#"{{"killmail_id":{},"zkb":{{"hash":"{hash}","totalValue":1000.0}}}}"#,
+        km.killmail_id
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_records_go_to_the_dead_letter_queue_and_the_rest_flows() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(300, 5);
+    // Lines: 1 not JSON, 2 no known shape, then good kills; two references
+    // (one ESI knows, one it fails on) at the end.
+    let path = dir.path().join("mixed.jsonl");
+    let mut text =
+        String::from("{\"killmail_id\": 12, \"killmail_time\": \n{\"colour\": \"red\"}\n");
+    for k in &kills[..kills.len() - 2] {
+        text.push_str(&serde_json::to_string(k).unwrap());
+        text.push('\n');
+    }
+    let known = kills[kills.len() - 2].clone();
+    let failing = kills[kills.len() - 1].clone();
+    text.push_str(&reference(&known));
+    text.push('\n');
+    text.push_str(&reference(&failing));
+    text.push('\n');
+    std::fs::write(&path, text).unwrap();
+    let esi = FakeEsi {
+        known: [(known.killmail_id, known.clone())].into_iter().collect(),
+    };
+    let run = replay(
+        &dir.path().join("store.db"),
+        vec![path.clone()],
+        None,
+        Some(Arc::new(esi)),
+        None,
+    )
+    .await;
+
+    let letters = run.store.dead_letters(100).await.unwrap();
+    let by_stage: BTreeMap<(String, String), String> = letters
+        .iter()
+        .map(|d| ((d.stage.clone(), d.position.clone()), d.error.clone()))
+        .collect();
+    assert_eq!(letters.len(), 3, "{letters:#?}");
+    let name = path.display().to_string();
+    let line1 = &by_stage[&("ingest".to_owned(), format!("{name} line 1"))];
+    assert!(line1.contains("line 1"), "{line1}");
+    let line2 = &by_stage[&("ingest".to_owned(), format!("{name} line 2"))];
+    assert!(line2.contains("not a killmail record"), "{line2}");
+    let (enrich_pos, enrich_err) = by_stage
+        .iter()
+        .find(|((stage, _), _)| stage == "enrich")
+        .map(|((_, p), e)| (p.clone(), e.clone()))
+        .expect("the failing reference is dead-lettered by enrich");
+    assert!(enrich_pos.starts_with("killmail.ingested/"), "{enrich_pos}");
+    assert!(
+        enrich_err.contains("502 Bad Gateway")
+            && enrich_err.contains(&failing.killmail_id.to_string()),
+        "{enrich_err}"
+    );
+    let payload = &letters
+        .iter()
+        .find(|d| d.stage == "enrich")
+        .unwrap()
+        .payload;
+    assert!(
+        payload.contains(&failing.killmail_id.to_string()),
+        "the message is kept: {payload}"
+    );
+
+    // Nothing else was lost: every good killmail is stored, the referenced
+    // one with ESI's body, zKillboard's metadata and resolved names.
+    for k in &kills[..kills.len() - 1] {
+        assert!(
+            run.store.killmail(k.killmail_id).await.unwrap().is_some(),
+            "{}",
+            k.killmail_id
+        );
+    }
+    let fetched = run
+        .store
+        .killmail(known.killmail_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(fetched.killmail.attackers, known.attackers);
+    assert_eq!(
+        fetched.killmail.zkb.and_then(|z| z.total_value),
+        Some(1000.0)
+    );
+    assert!(run
+        .store
+        .killmail(failing.killmail_id)
+        .await
+        .unwrap()
+        .is_none());
+    let battles = all_battles(&app(run.store.clone()), "", 500).await;
+    assert!(!battles.is_empty());
+}
+
+#[tokio::test]
+async fn a_ruleset_with_an_unknown_field_is_refused_naming_it() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+    let bad = StoredRuleset {
+        name: "typo".to_owned(),
+        format: "json".to_owned(),
+        text: r#"{"min_pilotz": 10}"#.to_owned(),
+        active: true,
+    };
+    let err = rulesets::put(&*store, bad.clone()).await.unwrap_err();
+    assert!(err.to_string().contains("min_pilotz"), "{err}");
+    assert!(
+        store.active_ruleset().await.unwrap().is_none(),
+        "nothing stored"
+    );
+
+    // One that slipped into the store another way stops ingest at start.
+    store.put_ruleset(&bad).await.unwrap();
+    let (_stop_tx, stop_rx) = watch::channel(false);
+    let ingest = battlescope_platform::services::ingest::Ingest {
+        bus: Arc::new(MemoryBus::default()),
+        store: store.clone(),
+        source: Box::new(ReplaySource::new(vec![], None)),
+        stats: Arc::new(PipelineStats::default()),
+        batch: 10,
+    };
+    let err = ingest.run(stop_rx).await.unwrap_err();
+    assert!(err.to_string().contains("min_pilotz"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ruleset_in_the_store_decides_what_is_ingested() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(300, 9);
+    let file = write_file(dir.path(), "fights.jsonl", &kills);
+    let db = dir.path().join("store.db");
+    {
+        let store = SqliteStore::open(&db).await.unwrap();
+        let ruleset = StoredRuleset {
+            name: "big".to_owned(),
+            format: "json".to_owned(),
+            text: r#"{"min_pilots": 8}"#.to_owned(),
+            active: true,
+        };
+        rulesets::put(&store, ruleset).await.unwrap();
+    }
+    let run = replay(&db, vec![file], None, None, None).await;
+    let pilots = |k: &Killmail| k.characters().collect::<BTreeSet<_>>().len();
+    let accepted = kills.iter().filter(|k| pilots(k) >= 8).count() as u64;
+    assert!(accepted > 0 && accepted < kills.len() as u64);
+    assert_eq!(PipelineStats::get(&run.stats.ingested), accepted);
+    assert_eq!(
+        PipelineStats::get(&run.stats.rejected),
+        kills.len() as u64 - accepted
+    );
+}
+
+/// A search index that keeps what it is given.
+#[derive(Debug, Default)]
+struct RecordingIndex {
+    battles: Mutex<BTreeMap<Uuid, BattleDocument>>,
+    killmails: Mutex<BTreeSet<u64>>,
+    entities: Mutex<BTreeSet<(String, u64)>>,
+}
+
+#[async_trait]
+impl SearchIndex for RecordingIndex {
+    async fn index_battles(&self, docs: &[BattleDocument]) -> Result<(), SearchError> {
+        let mut b = self.battles.lock().unwrap();
+        for d in docs {
+            b.insert(d.id, d.clone());
+        }
+        Ok(())
+    }
+    async fn delete_battles(&self, ids: &[Uuid]) -> Result<(), SearchError> {
+        let mut b = self.battles.lock().unwrap();
+        for id in ids {
+            b.remove(id);
+        }
+        Ok(())
+    }
+    async fn index_entities(&self, docs: &[EntityDocument]) -> Result<(), SearchError> {
+        let mut e = self.entities.lock().unwrap();
+        e.extend(docs.iter().map(|d| (format!("{:?}", d.kind), d.id)));
+        Ok(())
+    }
+    async fn index_killmails(&self, docs: &[KillmailDocument]) -> Result<(), SearchError> {
+        let mut k = self.killmails.lock().unwrap();
+        k.extend(docs.iter().map(|d| d.summary.killmail_id));
+        Ok(())
+    }
+    async fn commit(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
+    async fn search(&self, _query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_indexer_keeps_the_search_index_in_step_with_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(600, 13);
+    let file = write_file(dir.path(), "fights.jsonl", &kills);
+    let index = Arc::new(RecordingIndex::default());
+    let run = replay(
+        &dir.path().join("store.db"),
+        vec![file],
+        None,
+        None,
+        Some(index.clone()),
+    )
+    .await;
+    let stored = all_battles(&app(run.store.clone()), "", 500).await;
+    let indexed = index.battles.lock().unwrap().clone();
+    let expected: BTreeMap<Uuid, BattleDocument> = stored
+        .iter()
+        .map(|b| (b.id, BattleDocument::of(b)))
+        .collect();
+    assert_eq!(
+        indexed, expected,
+        "merged-away battles removed, others current"
+    );
+    let ids: BTreeSet<u64> = kills.iter().map(|k| k.killmail_id).collect();
+    assert_eq!(*index.killmails.lock().unwrap(), ids);
+    let systems: BTreeSet<u64> = kills.iter().map(|k| u64::from(k.solar_system_id)).collect();
+    let entity_systems: BTreeSet<u64> = index
+        .entities
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k == "System")
+        .map(|(_, id)| *id)
+        .collect();
+    assert_eq!(entity_systems, systems);
+}
+
+#[tokio::test]
+async fn a_battle_merged_away_redirects_to_its_survivor() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+    let kills = fights(300, 21);
+    let battle = cluster(&kills, &ClusterConfig::default())
+        .unwrap()
+        .remove(0);
+    let (gone, middle) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    let batch = WriteBatch {
+        battles: vec![
+            BattleChange::Upsert {
+                added: battle.killmail_ids.clone(),
+                battle: Box::new(battle.clone()),
+                removed: vec![],
+            },
+            BattleChange::Merged {
+                id: gone,
+                into: middle,
+            },
+            BattleChange::Merged {
+                id: middle,
+                into: battle.id,
+            },
+        ],
+        ..WriteBatch::default()
+    };
+    store.write(&batch).await.unwrap();
+    // A stale document of the merged battle arriving late changes nothing.
+    let mut stale = battle.clone();
+    stale.id = gone;
+    store
+        .write(&WriteBatch {
+            battles: vec![BattleChange::Upsert {
+                added: vec![],
+                battle: Box::new(stale),
+                removed: vec![],
+            }],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+    let app = app(store);
+    let (status, headers, body) = get(&app, &format!("/api/battles/{gone}")).await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(headers["location"], format!("/api/battles/{}", battle.id));
+    assert_eq!(body["mergedInto"], battle.id.to_string());
+    let listed = all_battles(&app, "", 500).await;
+    assert_eq!(listed, vec![battle]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killmails_ingested_before_are_not_ingested_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(400, 17);
+    let first = write_file(dir.path(), "first.jsonl", &kills[..150]);
+    // The second file repeats the first one's kills, some twice.
+    let mut again = kills.clone();
+    again.extend_from_slice(&kills[100..120]);
+    let second = write_file(dir.path(), "second.jsonl", &again);
+    let db = dir.path().join("store.db");
+    let one = replay(&db, vec![first], None, None, None).await;
+    assert_eq!(PipelineStats::get(&one.stats.ingested), 150);
+    let two = replay(&db, vec![second], None, None, None).await;
+    assert_eq!(PipelineStats::get(&two.stats.ingested), 250);
+    assert_eq!(PipelineStats::get(&two.stats.duplicates), 170);
+    let listed = all_battles(&app(two.store.clone()), "", 500).await;
+    let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
+    assert_eq!(by_members(&listed), by_members(&batch));
+}
+
+/// A store whose writes fail while `down` is set, like a full disk.
+#[derive(Debug)]
+struct FlakyStore {
+    inner: SqliteStore,
+    down: std::sync::atomic::AtomicBool,
+    refused: std::sync::atomic::AtomicU64,
+}
+
+impl FlakyStore {
+    fn check(&self) -> Result<(), battlescope_platform::ports::StoreError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return Err(battlescope_platform::ports::StoreError::Backend(
+                "database or disk is full".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for FlakyStore {
+    async fn ping(&self) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.inner.ping().await
+    }
+    async fn put_ruleset(
+        &self,
+        r: &StoredRuleset,
+    ) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.put_ruleset(r).await
+    }
+    async fn active_ruleset(
+        &self,
+    ) -> Result<Option<StoredRuleset>, battlescope_platform::ports::StoreError> {
+        self.inner.active_ruleset().await
+    }
+    async fn source_cursor(
+        &self,
+        s: &str,
+    ) -> Result<Option<SourceCursor>, battlescope_platform::ports::StoreError> {
+        self.inner.source_cursor(s).await
+    }
+    async fn ingested(
+        &self,
+        ids: &[u64],
+    ) -> Result<Vec<u64>, battlescope_platform::ports::StoreError> {
+        self.inner.ingested(ids).await
+    }
+    async fn record_ingested(
+        &self,
+        s: &str,
+        ids: &[u64],
+        c: Option<&SourceCursor>,
+    ) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.record_ingested(s, ids, c).await
+    }
+    async fn checkpoints(
+        &self,
+        g: &str,
+        t: &str,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::Checkpoint>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.checkpoints(g, t).await
+    }
+    async fn save_checkpoint(
+        &self,
+        c: &battlescope_platform::ports::store::Checkpoint,
+    ) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.save_checkpoint(c).await
+    }
+    async fn write(&self, b: &WriteBatch) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.check()?;
+        self.inner.write(b).await
+    }
+    async fn battles(
+        &self,
+        q: &battlescope_platform::ports::store::BattleQuery,
+    ) -> Result<
+        battlescope_platform::ports::store::BattlePage,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.battles(q).await
+    }
+    async fn battle(
+        &self,
+        id: Uuid,
+    ) -> Result<
+        Option<battlescope_platform::ports::store::BattleLookup>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.battle(id).await
+    }
+    async fn killmail(
+        &self,
+        id: u64,
+    ) -> Result<
+        Option<battlescope_platform::ports::store::StoredKillmail>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.killmail(id).await
+    }
+    async fn events_after(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::StoredEvent>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.events_after(seq, limit).await
+    }
+    async fn dead_letters(
+        &self,
+        limit: u32,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::DeadLetter>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.dead_letters(limit).await
+    }
+    async fn pilot_ships(
+        &self,
+        c: u64,
+        limit: u32,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::PilotShip>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.pilot_ships(c, limit).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_refuses_writes_makes_the_process_unready_and_loses_nothing() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(500, 23);
+    let file = write_file(dir.path(), "fights.jsonl", &kills);
+    let flaky = Arc::new(FlakyStore {
+        inner: SqliteStore::open(&dir.path().join("store.db"))
+            .await
+            .unwrap(),
+        down: std::sync::atomic::AtomicBool::new(true),
+        refused: std::sync::atomic::AtomicU64::new(0),
+    });
+    let store: Arc<dyn Store> = flaky.clone();
+    let stats = Arc::new(PipelineStats::default());
+    let api = router(AppState {
+        store: store.clone(),
+        ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        stats: stats.clone(),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let running = Pipeline {
+        bus: Arc::new(MemoryBus::new(4, 500)),
+        store: store.clone(),
+        search: None,
+        esi: None,
+        source: Some(Box::new(ReplaySource::new(vec![file], None))),
+        config: ClusterConfig::default(),
+        stats: stats.clone(),
+        options: options(),
+    }
+    .start(stop_rx);
+    // The store refuses: services retry, and the process says it is not ready.
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while flaky.refused.load(SeqCst) < 3 || PipelineStats::get(&stats.failing) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("writes are retried");
+    let (status, _, body) = get(&api, "/health/ready").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body["reason"].as_str().unwrap().contains("retrying"),
+        "{body}"
+    );
+    // The store comes back: everything arrives, once.
+    flaky.down.store(false, SeqCst);
+    tokio::time::timeout(Duration::from_secs(120), running.finished())
+        .await
+        .expect("the pipeline drains")
+        .expect("no service failed");
+    drop(stop_tx);
+    let (status, _, _) = get(&api, "/health/ready").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(PipelineStats::get(&stats.failing), 0);
+    let listed = all_battles(&api, "", 500).await;
+    let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
+    assert_eq!(by_members(&listed), by_members(&batch));
+    for k in &kills {
+        assert!(store.killmail(k.killmail_id).await.unwrap().is_some());
+    }
+}
