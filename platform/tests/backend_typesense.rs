@@ -14,6 +14,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn typesense_indexes_and_finds_with_a_typo() {
+    battlescope_platform::adapters::http::install_tls_provider();
     within(LIMIT, "Typesense smoke test", run()).await;
 }
 

@@ -18,6 +18,7 @@ impl Drop for Running {
 
 #[tokio::test]
 async fn the_stub_command_serves_generated_killmails() {
+    battlescope_platform::adapters::http::install_tls_provider();
     let child = Command::new(env!("CARGO_BIN_EXE_battlescope"))
         .args([
             "stub",

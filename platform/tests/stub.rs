@@ -11,6 +11,7 @@ async fn stub() -> Stub {
 
 #[tokio::test]
 async fn serves_the_real_samples_at_the_real_paths() {
+    battlescope_platform::adapters::http::install_tls_provider();
     let stub = stub().await;
     let http = reqwest::Client::new();
     let seq: serde_json::Value = http
@@ -90,6 +91,7 @@ async fn serves_the_real_samples_at_the_real_paths() {
 
 #[tokio::test]
 async fn redisq_answers_null_when_nothing_is_new() {
+    battlescope_platform::adapters::http::install_tls_provider();
     let stub = Stub::start(StubConfig {
         fixtures: false,
         ..StubConfig::default()
@@ -107,6 +109,7 @@ async fn redisq_answers_null_when_nothing_is_new() {
 
 #[tokio::test]
 async fn faults_set_over_http_spoil_the_next_answers() {
+    battlescope_platform::adapters::http::install_tls_provider();
     let stub = stub().await;
     let http = reqwest::Client::new();
     let rules = [
@@ -163,6 +166,7 @@ async fn faults_set_over_http_spoil_the_next_answers() {
 
 #[tokio::test]
 async fn shutdown_ends_long_polls_at_once() {
+    battlescope_platform::adapters::http::install_tls_provider();
     let stub = Stub::start(StubConfig {
         fixtures: false,
         ..StubConfig::default()

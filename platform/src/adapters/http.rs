@@ -75,8 +75,10 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// Make `ring` the process's rustls provider (TLS for `https://`,
 /// certificates from the system's store), once (reqwest is built
-/// without a provider of its own; see the workspace `Cargo.toml`).
-fn install_tls_provider() {
+/// without a provider of its own; see the workspace `Cargo.toml`). Every
+/// client of this crate calls it; code that builds a `reqwest::Client`
+/// itself (tests, tools) calls it first.
+pub fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Err means another provider is installed already: keep that one.
