@@ -68,9 +68,25 @@ pub struct ServeArgs {
     #[arg(long, default_value = "embedded", value_name = "URL")]
     search: String,
 
-    /// ESI base URL, for killmails known by reference only.
+    /// ESI base URL, for killmails known by reference only (e.g.
+    /// `https://esi.evetech.net/latest`, or a local stub).
     #[arg(long, value_name = "URL")]
     esi: Option<String>,
+
+    /// zKillboard's R2Z2 feed to follow live (e.g.
+    /// `https://r2z2.zkillboard.com/ephemeral`, or `battlescope stub`'s);
+    /// resumes from the last stored sequence after a restart.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["replay", "redisq"])]
+    r2z2: Option<String>,
+
+    /// zKillboard's RedisQ endpoint to follow live (e.g.
+    /// `https://zkillredisq.stream/listen.php`).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["replay", "r2z2"])]
+    redisq: Option<String>,
+
+    /// RedisQ queue id (RedisQ keeps each queue's position).
+    #[arg(long, default_value = "battlescope", value_name = "ID")]
+    redisq_queue: String,
 
     /// Ruleset (.json, .yaml, .yml, .toml) to store and apply at ingest.
     #[arg(long, value_name = "FILE")]
@@ -409,9 +425,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let bus = open_bus(&args.bus, args.partitions)?;
     let store = open_store(&store_url).await?;
     let search = open_search(&args.search)?;
-    if let Some(esi) = &args.esi {
-        bail!("--esi {esi}: the ESI HTTP client is not built yet");
-    }
+    let esi: Option<Arc<dyn Esi>> = match &args.esi {
+        Some(url) => {
+            let client = crate::adapters::esi::EsiClient::new(&crate::adapters::esi::EsiConfig {
+                base_url: url.clone(),
+                ..crate::adapters::esi::EsiConfig::default()
+            })
+            .with_context(|| format!("--esi {url}"))?;
+            Some(Arc::new(client))
+        }
+        None => None,
+    };
     if let Some(path) = &args.ruleset {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read", path.display()))?;
@@ -437,7 +461,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("--ruleset {}", path.display()))?;
     }
-    let source: Option<Box<dyn KillmailSource>> = if args.replay.is_empty() {
+    let source: Option<Box<dyn KillmailSource>> = if let Some(url) = &args.r2z2 {
+        let config = crate::adapters::r2z2::R2z2Config {
+            base_url: url.clone(),
+            ..crate::adapters::r2z2::R2z2Config::default()
+        };
+        Some(Box::new(
+            crate::adapters::r2z2::R2z2Source::new(&config)
+                .with_context(|| format!("--r2z2 {url}"))?,
+        ))
+    } else if let Some(url) = &args.redisq {
+        let config = crate::adapters::redisq::RedisqConfig {
+            url: url.clone(),
+            queue_id: args.redisq_queue.clone(),
+            ..crate::adapters::redisq::RedisqConfig::default()
+        };
+        Some(Box::new(
+            crate::adapters::redisq::RedisqSource::new(&config)
+                .with_context(|| format!("--redisq {url}"))?,
+        ))
+    } else if args.replay.is_empty() {
         None
     } else {
         let files = crate::cli::inputs::expand(&args.replay)?;
@@ -446,7 +489,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         Some(Box::new(ReplaySource::new(files, args.speed)))
     };
-    if args.exit_after_replay && source.is_none() {
+    if args.exit_after_replay && args.replay.is_empty() {
         bail!("--exit-after-replay needs --replay");
     }
 
@@ -476,12 +519,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             std::process::exit(130);
         }
     });
-    let replaying = source.is_some();
+    let replaying = !args.replay.is_empty();
     let running = Pipeline {
         bus,
         store,
         search,
-        esi: None,
+        esi,
         source,
         config: ClusterConfig {
             allowed_lateness: args.allowed_lateness,

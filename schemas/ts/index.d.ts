@@ -266,7 +266,7 @@ export interface BattleCreatedData {
   battle: Battle;
 }
 /**
- * A group of linked kills reached min_kills and became a battle; data carries its whole document. Key: battle id.
+ * A group of linked kills reached min_kills and became a battle; data carries its whole document. Key: solar system id.
  */
 export interface BattleCreatedEvent {
   data: BattleCreatedData;
@@ -314,7 +314,7 @@ export interface BattleDeletedData {
   systemId: number;
 }
 /**
- * A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated precedes this event, or (mergedInto null) its kills no longer form a battle. Key: battle id.
+ * A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated precedes this event, or (mergedInto null) its kills no longer form a battle. Key: solar system id.
  */
 export interface BattleDeletedEvent {
   data: BattleDeletedData;
@@ -340,7 +340,7 @@ export interface BattleSealedData {
   battle: Battle;
 }
 /**
- * The clusterer sealed a battle: no kill within the allowed lateness can change it any more (only a re-cluster of its range could); data carries the final document. Key: battle id.
+ * The clusterer sealed a battle: no kill within the allowed lateness can change it any more (only a re-cluster of its range could); data carries the final document. Key: solar system id.
  */
 export interface BattleSealedEvent {
   data: BattleSealedData;
@@ -383,7 +383,7 @@ export interface BattleUpdatedData {
   removedKillmailIds?: number[];
 }
 /**
- * Kills joined a battle (appended, out of order, late), left it (a replaced copy, a re-cluster), or other battles merged into it; data carries the whole document after the change and the delta. previousId, when present, is the id the battle had until now (battles are named by their earliest kill): redirect it here. Key: battle id.
+ * Kills joined a battle (appended, out of order, late), left it (a replaced copy, a re-cluster), or other battles merged into it; data carries the whole document after the change and the delta. previousId, when present, is the id the battle had until now (battles are named by their earliest kill): redirect it here. Key: solar system id.
  */
 export interface BattleUpdatedEvent {
   data: BattleUpdatedData;

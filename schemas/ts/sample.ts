@@ -8,6 +8,8 @@ import type {
   BattleCreatedEvent,
   BattleDeletedData,
   BattleDeletedEvent,
+  BattleSealedData,
+  BattleSealedEvent,
   BattleStats,
   BattleUpdatedData,
   BattleUpdatedEvent,
@@ -153,6 +155,8 @@ const deletedData: BattleDeletedData = {
   mergedInto: battle.id,
 };
 const deleted: BattleDeletedEvent = { ...ingested, eventType: "battle.deleted", data: deletedData };
+const sealedData: BattleSealedData = { battle };
+const sealed: BattleSealedEvent = { ...ingested, eventType: "battle.sealed", data: sealedData };
 
 /** What a battle list shows for an event: narrowing on eventType types `data`. */
 export function headline(event: Event): string {
@@ -164,9 +168,13 @@ export function headline(event: Event): string {
     case "battle.created":
       return `battle in ${event.data.battle.systemName ?? event.data.battle.systemId}`;
     case "battle.updated":
-      return `${event.data.reason}: +${event.data.addedKillmailIds.length} kills`;
+      return event.data.previousId
+        ? `renamed from ${event.data.previousId}: +${event.data.addedKillmailIds.length} kills`
+        : `${event.data.reason}: +${event.data.addedKillmailIds.length} kills`;
     case "battle.deleted":
-      return `merged into ${event.data.mergedInto}`;
+      return event.data.mergedInto ? `merged into ${event.data.mergedInto}` : "no longer a battle";
+    case "battle.sealed":
+      return `final: ${event.data.battle.stats.killCount} kills`;
   }
 }
 
@@ -185,6 +193,6 @@ const exclude: Lists = { alliances, ship_groups: groups, ship_classes: classes }
 const unknownValue: UnknownValue = "accept";
 const ruleset: Ruleset = { name: "Low and null", min_pilots: 3, unknown_value: unknownValue, exclude };
 
-export const all: Event[] = [ingested, enriched, created, updated, deleted];
+export const all: Event[] = [ingested, enriched, created, updated, deleted, sealed];
 export const documents = { config, ruleset, killmail, summary, battle };
 export const lines: string[] = all.map(headline).concat(String(lost(stats, "frigate")));

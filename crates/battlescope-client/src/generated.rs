@@ -74,7 +74,7 @@ pub struct BattleCreatedData {
     ///The whole document; `battle.killmailIds` are all its kills.
     pub battle: Battle,
 }
-///A group of linked kills reached min_kills and became a battle; data carries its whole document. Key: battle id.
+///A group of linked kills reached min_kills and became a battle; data carries its whole document. Key: solar system id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleCreatedEvent {
     pub data: BattleCreatedData,
@@ -103,7 +103,7 @@ pub struct BattleDeletedData {
     #[serde(rename = "systemId")]
     pub system_id: u32,
 }
-///A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated precedes this event, or (mergedInto null) its kills no longer form a battle. Key: battle id.
+///A battle was absorbed by a merge into the battle named by mergedInto, whose battle.updated precedes this event, or (mergedInto null) its kills no longer form a battle. Key: solar system id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleDeletedEvent {
     pub data: BattleDeletedData,
@@ -124,7 +124,7 @@ pub struct BattleSealedData {
     ///The final document.
     pub battle: Battle,
 }
-///The clusterer sealed a battle: no kill within the allowed lateness can change it any more (only a re-cluster of its range could); data carries the final document. Key: battle id.
+///The clusterer sealed a battle: no kill within the allowed lateness can change it any more (only a re-cluster of its range could); data carries the final document. Key: solar system id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleSealedEvent {
     pub data: BattleSealedData,
@@ -191,7 +191,7 @@ pub struct BattleUpdatedData {
     )]
     pub removed_killmail_ids: ::std::vec::Vec<u64>,
 }
-///Kills joined a battle (appended, out of order, late), left it (a replaced copy, a re-cluster), or other battles merged into it; data carries the whole document after the change and the delta. previousId, when present, is the id the battle had until now (battles are named by their earliest kill): redirect it here. Key: battle id.
+///Kills joined a battle (appended, out of order, late), left it (a replaced copy, a re-cluster), or other battles merged into it; data carries the whole document after the change and the delta. previousId, when present, is the id the battle had until now (battles are named by their earliest kill): redirect it here. Key: solar system id.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleUpdatedEvent {
     pub data: BattleUpdatedData,

@@ -242,6 +242,54 @@ impl R2z2Source {
     }
 }
 
+/// The `source` port over the R2Z2 poller: raw items for ingest, the next
+/// sequence as the cursor, `Idle` on a 404.
+#[async_trait::async_trait]
+impl crate::ports::source::KillmailSource for R2z2Source {
+    fn name(&self) -> &str {
+        "r2z2"
+    }
+
+    async fn resume(
+        &mut self,
+        cursor: &crate::ports::source::SourceCursor,
+    ) -> Result<(), crate::ports::source::SourceError> {
+        let sequence =
+            cursor
+                .0
+                .trim()
+                .parse()
+                .map_err(|_| crate::ports::source::SourceError::BadCursor {
+                    source_name: "r2z2".to_owned(),
+                    cursor: cursor.0.clone(),
+                    reason: "not an R2Z2 sequence number".to_owned(),
+                })?;
+        self.next = Some(sequence);
+        Ok(())
+    }
+
+    async fn poll(
+        &mut self,
+        max: usize,
+    ) -> Result<crate::ports::source::SourcePoll, crate::ports::source::SourceError> {
+        let mut records = Vec::new();
+        while records.len() < max.max(1) {
+            match R2z2Source::poll(self).await {
+                Ok(Some(record)) => records.push(super::source::to_port(record)),
+                Ok(None) if records.is_empty() => {
+                    return Ok(crate::ports::source::SourcePoll::Idle(self.poll_interval));
+                }
+                Ok(None) => break,
+                // What was fetched goes out now; the failing item is asked
+                // for again on the next poll (the cursor did not move).
+                Err(_) if !records.is_empty() => break,
+                Err(e) => return Err(super::source::unavailable("r2z2", &e)),
+            }
+        }
+        Ok(crate::ports::source::SourcePoll::Records(records))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -183,6 +183,41 @@ impl RedisqSource {
     }
 }
 
+/// The `source` port over the RedisQ poller: one long poll per call (its
+/// queue id is its cursor, kept by RedisQ itself), `Idle` on a null
+/// package.
+#[async_trait::async_trait]
+impl crate::ports::source::KillmailSource for RedisqSource {
+    fn name(&self) -> &str {
+        "redisq"
+    }
+
+    async fn resume(
+        &mut self,
+        cursor: &crate::ports::source::SourceCursor,
+    ) -> Result<(), crate::ports::source::SourceError> {
+        // RedisQ remembers the position of a queue id; a stored cursor for
+        // another queue means the flags changed: resume this queue.
+        let _ = cursor;
+        Ok(())
+    }
+
+    async fn poll(
+        &mut self,
+        _max: usize,
+    ) -> Result<crate::ports::source::SourcePoll, crate::ports::source::SourceError> {
+        match RedisqSource::poll(self).await {
+            Ok(Some(record)) => Ok(crate::ports::source::SourcePoll::Records(vec![
+                super::source::to_port(record),
+            ])),
+            Ok(None) => Ok(crate::ports::source::SourcePoll::Idle(
+                self.empty_wait.max(std::time::Duration::from_millis(100)),
+            )),
+            Err(e) => Err(super::source::unavailable("redisq", &e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

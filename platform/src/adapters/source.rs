@@ -43,3 +43,23 @@ pub enum SourceError {
         source: Box<battlescope_core::Error>,
     },
 }
+
+/// A polled record as the `source` port carries it: the bytes as served
+/// (ingest parses them, so every source's bad records reach the
+/// dead-letter queue the same way).
+pub(crate) fn to_port(record: SourcedRecord) -> crate::ports::source::SourceRecord {
+    crate::ports::source::SourceRecord {
+        position: record.position,
+        cursor: crate::ports::source::SourceCursor(record.cursor),
+        payload: crate::ports::source::RawPayload::Json(record.bytes.to_vec()),
+    }
+}
+
+/// A poller's failure as the port's "unavailable now" (ingest retries with
+/// backoff and reports not ready meanwhile).
+pub(crate) fn unavailable(source: &str, e: &SourceError) -> crate::ports::source::SourceError {
+    crate::ports::source::SourceError::Unavailable {
+        source_name: source.to_owned(),
+        reason: e.to_string(),
+    }
+}

@@ -191,10 +191,11 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Battle changes of one batch: per battle only its fullest document
-    /// is written (documents are cumulative), with the union of the added
-    /// kills; merges follow in order, so a stale document of a battle
-    /// merged in the same batch is written and then tombstoned.
+    /// Battle changes of one batch: per battle only its last document is
+    /// written (a system's events arrive in order: the last is current),
+    /// with the union of the added kills; merges follow in order, so a
+    /// document of a battle merged in the same batch is written and then
+    /// tombstoned.
     async fn write_battles(
         tx: &mut Transaction<'_, Sqlite>,
         changes: &[BattleChange],
@@ -211,9 +212,7 @@ impl SqliteStore {
                 match at.get(&battle.id) {
                     Some(&i) => {
                         let entry = &mut latest[i];
-                        if battle.stats.kill_count >= entry.0.stats.kill_count {
-                            entry.0 = battle;
-                        }
+                        entry.0 = battle;
                         entry.1.extend_from_slice(added);
                         entry.2.extend_from_slice(removed);
                     }
@@ -260,10 +259,11 @@ impl SqliteStore {
                 .await
                 .map_err(backend)?;
         let count = i64::from(battle.stats.kill_count);
-        if let Some((stored, merged)) = &before {
-            if merged.is_some() || stored.is_some_and(|s| s > count) {
-                return Ok(()); // merged away, or an old redelivery
-            }
+        // Merged away: a redelivered update of a retired id changes nothing.
+        // (Sizes are no revision: a re-cluster can shrink a battle; a
+        // system's events arrive in order, so the last write is current.)
+        if before.as_ref().is_some_and(|(_, merged)| merged.is_some()) {
+            return Ok(());
         }
         let document = serde_json::to_string(battle).map_err(backend)?;
         sqlx::query(

@@ -297,7 +297,7 @@ impl ClustererService {
         match Event::from_push(&pushed, clusterer, chrono::Utc::now(), &metadata) {
             Ok(events) => {
                 for event in events {
-                    let key = battle_key(&event);
+                    let key = event.partition_key();
                     match serde_json::to_vec(&event) {
                         Ok(payload) => out.push(OutgoingMessage::new(key, payload)),
                         Err(e) => {
@@ -313,12 +313,4 @@ impl ClustererService {
             }
         }
     }
-}
-
-/// Battle events are keyed by battle id (DESIGN.md "Data flow").
-fn battle_key(event: &Event) -> String {
-    event.to_battle_event().map_or_else(
-        || event.event_id().to_string(),
-        |b| b.battle_id().to_string(),
-    )
 }

@@ -23,8 +23,9 @@
 //!   exactly (tested for every event of realistic streams).
 //! - **Self-contained**: battle events carry the whole current document, so
 //!   a consumer (store, search index, WebSocket) upserts it by battle id
-//!   without reading anything else. `stats.killCount` only grows along a
-//!   battle's events, so it orders them when a consumer sees a replay.
+//!   without reading anything else. Every event is keyed by its solar
+//!   system ([`Event::partition_key`]), so a system's merges, renames and
+//!   re-clusters reach a consumer in order.
 //! - **Deterministic ids**: `eventId` is the UUID v5 (namespace
 //!   [`EVENT_NAMESPACE`]) of `"{eventType}:{identity}"`, where the identity
 //!   names the change (see [`EventData::identity`]): replaying a stream gives
@@ -140,24 +141,24 @@ impl EventType {
             }
             Self::BattleCreated => {
                 "A group of linked kills reached min_kills and became a battle; data carries its \
-                 whole document. Key: battle id."
+                 whole document. Key: solar system id."
             }
             Self::BattleUpdated => {
                 "Kills joined a battle (appended, out of order, late), left it (a replaced copy, \
                  a re-cluster), or other battles merged into it; data carries the whole document \
                  after the change and the delta. previousId, when present, is the id the battle \
                  had until now (battles are named by their earliest kill): redirect it here. \
-                 Key: battle id."
+                 Key: solar system id."
             }
             Self::BattleDeleted => {
                 "A battle was absorbed by a merge into the battle named by mergedInto, whose \
                  battle.updated precedes this event, or (mergedInto null) its kills no longer \
-                 form a battle. Key: battle id."
+                 form a battle. Key: solar system id."
             }
             Self::BattleSealed => {
                 "The clusterer sealed a battle: no kill within the allowed lateness can change \
                  it any more (only a re-cluster of its range could); data carries the final \
-                 document. Key: battle id."
+                 document. Key: solar system id."
             }
         }
     }
@@ -296,10 +297,13 @@ impl Event {
         }
     }
 
-    /// The bus key (DESIGN.md "Data flow"): the battle id for battle events,
-    /// the solar system id for killmail events (the killmail id when an
-    /// ingested reference has no system yet). Events with one key keep
-    /// their order.
+    /// The bus key: the solar system id for every event (the killmail id
+    /// when an ingested reference has no system yet). Events with one key
+    /// keep their order, and the events of one system must: a merge deletes
+    /// one battle into another, a rename moves a battle to a new id, a
+    /// re-cluster may dissolve one — keyed by battle id, a consumer reading
+    /// several partitions could apply an old battle's update after the
+    /// event that retired that id. Systems still spread over partitions.
     #[must_use]
     pub fn partition_key(&self) -> String {
         match self {
@@ -308,10 +312,10 @@ impl Event {
                 .solar_system_id
                 .map_or_else(|| e.data.killmail_id.to_string(), |s| s.to_string()),
             Self::KillmailEnriched(e) => e.data.killmail.solar_system_id.to_string(),
-            Self::BattleCreated(e) => e.data.battle.id.to_string(),
-            Self::BattleUpdated(e) => e.data.battle.id.to_string(),
-            Self::BattleDeleted(e) => e.data.battle_id.to_string(),
-            Self::BattleSealed(e) => e.data.battle.id.to_string(),
+            Self::BattleCreated(e) => e.data.battle.system_id.to_string(),
+            Self::BattleUpdated(e) => e.data.battle.system_id.to_string(),
+            Self::BattleDeleted(e) => e.data.system_id.to_string(),
+            Self::BattleSealed(e) => e.data.battle.system_id.to_string(),
         }
     }
 

@@ -449,6 +449,69 @@ fn parse_names(what: &str, body: &[u8]) -> Result<Vec<EntityName>, EsiError> {
     })
 }
 
+/// The `esi` port over the HTTP client. The breaker being open and the
+/// retries running out are `Unavailable` (enrich dead-letters the kill with
+/// the error, to replay later); an unknown id or hash is `NotFound`; a body
+/// core cannot read is `Invalid`, naming the field.
+#[async_trait::async_trait]
+impl crate::ports::esi::Esi for EsiClient {
+    async fn killmail(
+        &self,
+        killmail_id: u64,
+        hash: &str,
+    ) -> Result<Killmail, crate::ports::esi::EsiError> {
+        use crate::ports::esi::EsiError as Port;
+        EsiClient::killmail(self, killmail_id, hash)
+            .await
+            .map_err(|e| match e {
+                EsiError::NotFound { .. } | EsiError::BadHash { .. } => Port::NotFound {
+                    killmail_id,
+                    hash: hash.to_owned(),
+                },
+                EsiError::BadKillmail { .. }
+                | EsiError::WrongKillmail { .. }
+                | EsiError::TooLarge { .. } => Port::Invalid {
+                    killmail_id,
+                    reason: e.to_string(),
+                },
+                other => Port::Unavailable(other.to_string()),
+            })
+    }
+
+    async fn names(
+        &self,
+        ids: &[u64],
+    ) -> Result<Vec<battlescope_core::events::EntityName>, crate::ports::esi::EsiError> {
+        use battlescope_core::events::NameCategory as Core;
+        let names = EsiClient::names(self, ids)
+            .await
+            .map_err(|e| crate::ports::esi::EsiError::Unavailable(e.to_string()))?;
+        Ok(names
+            .into_iter()
+            .filter_map(|n| {
+                let category = match n.category {
+                    NameCategory::Alliance => Core::Alliance,
+                    NameCategory::Character => Core::Character,
+                    NameCategory::Constellation => Core::Constellation,
+                    NameCategory::Corporation => Core::Corporation,
+                    NameCategory::InventoryType => Core::InventoryType,
+                    NameCategory::Region => Core::Region,
+                    NameCategory::SolarSystem => Core::SolarSystem,
+                    NameCategory::Station => Core::Station,
+                    NameCategory::Faction => Core::Faction,
+                    // A category core does not know yet: left out.
+                    NameCategory::Other => return None,
+                };
+                Some(battlescope_core::events::EntityName {
+                    id: n.id,
+                    name: n.name,
+                    category,
+                })
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
