@@ -331,12 +331,19 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 ///
 /// # Errors
 /// Schemes not built yet, and unknown ones.
-pub fn open_search(url: &str) -> anyhow::Result<Option<Arc<dyn SearchIndex>>> {
+pub fn open_search(
+    url: &str,
+    data: &std::path::Path,
+) -> anyhow::Result<Option<Arc<dyn SearchIndex>>> {
     match url.split_once("://").map_or(url, |(scheme, _)| scheme) {
         "none" => Ok(None),
         "embedded" => {
-            tracing::warn!("the embedded search index is not in this build yet: the indexer does not run");
-            Ok(None)
+            let dir = data.join("search");
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("--search embedded: cannot create {}", dir.display()))?;
+            let index = crate::adapters::search::SearchIndex::open(&dir, crate::adapters::search::SearchConfig::default())
+                .with_context(|| format!("--search embedded: {}", dir.display()))?;
+            Ok(Some(Arc::new(index)))
         }
         "typesense" => bail!("--search {url}: the Typesense index is not built yet; use --search embedded"),
         other => bail!("--search {url}: unknown scheme `{other}` (known: embedded, none, typesense://HOST:PORT)"),
@@ -424,7 +431,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("sqlite://{}", args.data.join("battlescope.db").display()));
     let bus = open_bus(&args.bus, args.partitions)?;
     let store = open_store(&store_url).await?;
-    let search = open_search(&args.search)?;
+    let search = open_search(&args.search, &args.data)?;
     let esi: Option<Arc<dyn Esi>> = match &args.esi {
         Some(url) => {
             let client = crate::adapters::esi::EsiClient::new(&crate::adapters::esi::EsiConfig {

@@ -236,3 +236,66 @@ async fn clustered_battles_and_their_killmails_are_found() {
         .unwrap();
     assert!(hits.iter().any(|h| h.id == km.killmail_id.to_string()));
 }
+
+/// Through the `search` port, as the indexer service uses it: battles of
+/// real clustering and entities go in, misspelled names find them, a
+/// battle merged away is deleted.
+#[tokio::test]
+async fn the_port_indexes_what_the_indexer_sends_and_finds_it_misspelled() {
+    use battlescope_platform::ports::search::{
+        BattleDocument, EntityDocument, EntityKind, HitKind, SearchIndex as Port, SearchQuery as Q,
+    };
+    let index = SearchIndex::in_memory(SearchConfig::default()).unwrap();
+    let port: &dyn Port = &index;
+    let kills = battlescope_synth::generate(&battlescope_synth::ScenarioConfig::small(), 3);
+    let battles =
+        battlescope_core::cluster(&kills, &battlescope_core::ClusterConfig::default()).unwrap();
+    let docs: Vec<BattleDocument> = battles.iter().map(BattleDocument::of).collect();
+    port.index_battles(&docs).await.unwrap();
+    port.index_entities(&[EntityDocument {
+        kind: EntityKind::Alliance,
+        id: 99_005_338,
+        name: "Pandemic Horde".to_owned(),
+    }])
+    .await
+    .unwrap();
+    port.commit().await.unwrap();
+
+    let biggest_in_jita = battles
+        .iter()
+        .filter(|b| b.system_name.as_deref() == Some("Jita"))
+        .max_by_key(|b| b.stats.kill_count)
+        .expect("the scenario fights in Jita");
+    let hits = port
+        .search(&Q {
+            text: "jitta".to_owned(),
+            kinds: vec![HitKind::Battle],
+            limit: 5,
+        })
+        .await
+        .unwrap();
+    assert_eq!(hits[0].id, biggest_in_jita.id.to_string(), "{hits:?}");
+    assert_eq!(hits[0].title, "Jita");
+    let hits = port
+        .search(&Q {
+            text: "pandemik hord".to_owned(),
+            kinds: vec![],
+            limit: 5,
+        })
+        .await
+        .unwrap();
+    assert_eq!(hits[0].kind, HitKind::Entity(EntityKind::Alliance));
+    assert_eq!(hits[0].id, "99005338");
+
+    port.delete_battles(&[biggest_in_jita.id]).await.unwrap();
+    port.commit().await.unwrap();
+    let hits = port
+        .search(&Q {
+            text: "jita".to_owned(),
+            kinds: vec![HitKind::Battle],
+            limit: 500,
+        })
+        .await
+        .unwrap();
+    assert!(hits.iter().all(|h| h.id != biggest_in_jita.id.to_string()));
+}

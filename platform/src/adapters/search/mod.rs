@@ -8,6 +8,7 @@
 //! the async runtime never waits on disk or on a long query.
 
 mod doc;
+mod port;
 mod query;
 
 use std::path::Path;
