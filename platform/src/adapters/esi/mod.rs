@@ -482,26 +482,17 @@ impl crate::ports::esi::Esi for EsiClient {
         &self,
         ids: &[u64],
     ) -> Result<Vec<battlescope_core::events::EntityName>, crate::ports::esi::EsiError> {
-        use battlescope_core::events::NameCategory as Core;
         let names = EsiClient::names(self, ids)
             .await
             .map_err(|e| crate::ports::esi::EsiError::Unavailable(e.to_string()))?;
+        // Both enums carry ESI's snake_case names: a category core does not
+        // know yet (`Other`) has no counterpart and is left out.
         Ok(names
             .into_iter()
             .filter_map(|n| {
-                let category = match n.category {
-                    NameCategory::Alliance => Core::Alliance,
-                    NameCategory::Character => Core::Character,
-                    NameCategory::Constellation => Core::Constellation,
-                    NameCategory::Corporation => Core::Corporation,
-                    NameCategory::InventoryType => Core::InventoryType,
-                    NameCategory::Region => Core::Region,
-                    NameCategory::SolarSystem => Core::SolarSystem,
-                    NameCategory::Station => Core::Station,
-                    NameCategory::Faction => Core::Faction,
-                    // A category core does not know yet: left out.
-                    NameCategory::Other => return None,
-                };
+                let category = serde_json::to_value(&n.category)
+                    .and_then(serde_json::from_value)
+                    .ok()?;
                 Some(battlescope_core::events::EntityName {
                     id: n.id,
                     name: n.name,
