@@ -11,14 +11,13 @@ use battlescope_core::cluster::{
     cluster, recluster, BattleEvent, ClusterConfig, Clusterer, PushOutcome, StoredBattle,
 };
 use battlescope_core::input::{read_killmails, ReadOptions};
-use battlescope_core::{Battle, Killmail};
+use battlescope_core::Killmail;
 use battlescope_synth::{generate, ScenarioConfig};
 use chrono::TimeDelta;
 use common::*;
 use proptest::prelude::*;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use uuid::Uuid;
 
 fn case_count() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -32,50 +31,6 @@ fn forever() -> ClusterConfig {
         allowed_lateness: Duration::from_secs(10 * 365 * 86_400),
         ..ClusterConfig::default()
     }
-}
-
-/// Apply battle events to battle id → members, checking each makes sense.
-fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
-    for e in events {
-        match e {
-            BattleEvent::Created(c) => {
-                assert!(map.insert(c.battle_id, c.killmail_ids.clone()).is_none());
-            }
-            BattleEvent::Updated(u) => {
-                let known = u.previous_id.unwrap_or(u.battle_id);
-                let mut members = map.remove(&known).expect("update of a known battle");
-                assert!(!map.contains_key(&u.battle_id), "renamed onto a live id");
-                members.extend(&u.added_killmail_ids);
-                members.retain(|m| !u.removed_killmail_ids.contains(m));
-                map.insert(u.battle_id, members);
-            }
-            BattleEvent::Deleted(d) => {
-                assert!(
-                    map.remove(&d.battle_id).is_some(),
-                    "delete of a known battle"
-                );
-                if let Some(into) = d.merged_into {
-                    assert!(map.contains_key(&into));
-                }
-            }
-            BattleEvent::Sealed(s) => assert!(map.contains_key(&s.battle_id)),
-            _ => unreachable!(),
-        }
-    }
-    for m in map.values_mut() {
-        m.sort_unstable();
-    }
-}
-
-fn memberships(battles: &[Battle]) -> BTreeMap<Uuid, Vec<u64>> {
-    battles
-        .iter()
-        .map(|b| {
-            let mut ids = b.killmail_ids.clone();
-            ids.sort_unstable();
-            (b.id, ids)
-        })
-        .collect()
 }
 
 /// Conflicting copies of some kills: without zKillboard data, with one more

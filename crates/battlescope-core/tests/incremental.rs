@@ -10,61 +10,9 @@ use battlescope_core::cluster::{
     battle_id, cluster, BattleEvent, ClusterConfig, Clusterer, CorrelateBy, PushOutcome,
     UpdateReason,
 };
-use battlescope_core::{Battle, Killmail};
+use battlescope_core::Killmail;
 use common::*;
 use proptest::prelude::*;
-use uuid::Uuid;
-
-/// Apply events to a map of battle id → members, checking each event makes
-/// sense in the state it finds.
-fn replay(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
-    for e in events {
-        match e {
-            BattleEvent::Created(c) => {
-                assert!(
-                    map.insert(c.battle_id, c.killmail_ids.clone()).is_none(),
-                    "created twice"
-                );
-            }
-            BattleEvent::Updated(u) => {
-                let mut members = match u.previous_id {
-                    Some(prev) => {
-                        assert!(!map.contains_key(&u.battle_id), "renamed onto a live id");
-                        map.remove(&prev).expect("rename of a known battle")
-                    }
-                    None => map.remove(&u.battle_id).expect("update of a known battle"),
-                };
-                members.extend(&u.added_killmail_ids);
-                members.retain(|m| !u.removed_killmail_ids.contains(m));
-                map.insert(u.battle_id, members);
-            }
-            BattleEvent::Deleted(d) => {
-                assert!(
-                    map.remove(&d.battle_id).is_some(),
-                    "delete of a known battle"
-                );
-                if let Some(into) = d.merged_into {
-                    assert!(map.contains_key(&into), "merged into a known battle");
-                }
-            }
-            BattleEvent::Sealed(s) => {
-                assert!(map.contains_key(&s.battle_id), "sealed a known battle");
-            }
-            _ => unreachable!("no other events"),
-        }
-    }
-}
-
-fn memberships(battles: &[Battle]) -> BTreeMap<Uuid, Vec<u64>> {
-    battles
-        .iter()
-        .map(|b| {
-            let mut ids = b.killmail_ids.clone();
-            ids.sort_unstable();
-            (b.id, ids)
-        })
-        .collect()
-}
 
 fn run_stream(stream: &[Killmail], config: &ClusterConfig) -> (Clusterer, Vec<BattleEvent>) {
     let mut c = Clusterer::new(config.clone()).unwrap();
@@ -190,6 +138,33 @@ fn a_battle_is_renamed_when_an_earlier_kill_joins_like_batch_names_it() {
     )
     .unwrap();
     assert_eq!(batch, battles);
+}
+
+#[test]
+fn a_better_copy_that_moves_no_member_still_announces_the_new_document() {
+    // Kills 1 and 2 form a battle; a copy of kill 2 with zKillboard data
+    // (preferred) changes its value but no membership: the battle's
+    // document changed, so an update says so.
+    let mut c = Clusterer::new(ClusterConfig::default()).unwrap();
+    let mut plain = kill(2, JITA, 60, b(11), &[a(1)], Some(1.0e6));
+    c.push(kill(1, JITA, 0, b(10), &[a(1)], Some(1.0e6)));
+    let with_value = plain.clone();
+    plain.zkb = None;
+    c.push(plain);
+    let id = c.battle_of(1).expect("a battle");
+    let pushed = c.push(with_value);
+    assert_eq!(pushed.outcome, PushOutcome::Replaced);
+    let update = pushed
+        .events
+        .iter()
+        .find_map(|e| match e {
+            BattleEvent::Updated(u) if u.battle_id == id => Some(u),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{:?}", pushed.events));
+    assert_eq!(update.reason, UpdateReason::Replaced);
+    assert!(update.added_killmail_ids.is_empty() && update.removed_killmail_ids.is_empty());
+    assert_eq!(c.battle(id).unwrap().stats.isk_destroyed, 2.0e6);
 }
 
 #[test]
@@ -427,7 +402,7 @@ proptest! {
 
         // The events replay to exactly the clusterer's battles, ids included.
         let mut replayed = BTreeMap::new();
-        replay(&events, &mut replayed);
+        apply(&events, &mut replayed);
         for members in replayed.values_mut() {
             members.sort_unstable();
         }
@@ -485,7 +460,7 @@ proptest! {
         let incremental = clusterer.battles();
         prop_assert_eq!(&incremental, &batch);
         let mut replayed = BTreeMap::new();
-        replay(&events, &mut replayed);
+        apply(&events, &mut replayed);
         for members in replayed.values_mut() {
             members.sort_unstable();
         }

@@ -653,9 +653,29 @@ impl Clusterer {
             kills.extend(k);
             old.extend(o.into_iter().map(|o| (system_id, o)));
         }
-        kills.retain(|k| k.killmail_id != km.killmail_id);
+        let id = km.killmail_id;
+        kills.retain(|k| k.killmail_id != id);
         kills.push(km);
-        self.rebuild_systems(kills, old, UpdateReason::Replaced)
+        let mut events = self.rebuild_systems(kills, old, UpdateReason::Replaced);
+        // Same members, but the document changed (the better copy's
+        // values, maybe its time): consumers must hear of it.
+        let unannounced = self
+            .battle_of(id)
+            .filter(|b| !events.iter().any(|e| e.battle_id() == *b));
+        if let Some(battle) = unannounced.and_then(|b| self.battle(b)) {
+            events.push(BattleEvent::Updated(BattleUpdated {
+                battle_id: battle.id,
+                previous_id: None,
+                system_id: battle.system_id,
+                added_killmail_ids: Vec::new(),
+                removed_killmail_ids: Vec::new(),
+                start_time: time_of(battle.start_time.timestamp()),
+                end_time: time_of(battle.end_time.timestamp()),
+                reason: UpdateReason::Replaced,
+                absorbed: Vec::new(),
+            }));
+        }
+        events
     }
 
     /// [`Clusterer::rebuild`] for kills and old battles of any systems.

@@ -14,6 +14,7 @@
 //! the batch result of their kills, for kills that arrive too late.
 
 mod batch;
+mod coalesce;
 mod config;
 mod event;
 mod ids;
@@ -22,6 +23,7 @@ mod participants;
 mod reconcile;
 
 pub use batch::{cluster, partition, Group};
+pub use coalesce::{Coalesced, Coalescer};
 pub use config::{parse_duration, ClusterConfig, CorrelateBy};
 pub use event::{
     BattleCreated, BattleDeleted, BattleEvent, BattleSealed, BattleUpdated, UpdateReason,

@@ -1,8 +1,13 @@
 //! Hand-built killmails for tests: terse builders, real ship type ids.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+
+use battlescope_core::cluster::BattleEvent;
 use battlescope_core::killmail::{Attacker, Killmail, Victim, ZkbMeta};
+use battlescope_core::Battle;
 use chrono::{DateTime, TimeDelta, Utc};
+use uuid::Uuid;
 
 pub const JITA: u32 = 30_000_142;
 pub const TAMA: u32 = 30_002_813;
@@ -96,4 +101,48 @@ pub fn npc_kill(id: u64, system: u32, secs: i64, victim: Pilot) -> Killmail {
     km.attackers[0].character_id = None;
     km.attackers[0].faction_id = Some(500_010);
     km
+}
+
+/// Apply battle events to battle id → members, checking each makes sense.
+pub fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
+    for e in events {
+        match e {
+            BattleEvent::Created(c) => {
+                assert!(map.insert(c.battle_id, c.killmail_ids.clone()).is_none());
+            }
+            BattleEvent::Updated(u) => {
+                let known = u.previous_id.unwrap_or(u.battle_id);
+                let mut members = map.remove(&known).expect("update of a known battle");
+                assert!(!map.contains_key(&u.battle_id), "renamed onto a live id");
+                members.extend(&u.added_killmail_ids);
+                members.retain(|m| !u.removed_killmail_ids.contains(m));
+                map.insert(u.battle_id, members);
+            }
+            BattleEvent::Deleted(d) => {
+                assert!(
+                    map.remove(&d.battle_id).is_some(),
+                    "delete of a known battle"
+                );
+                if let Some(into) = d.merged_into {
+                    assert!(map.contains_key(&into));
+                }
+            }
+            BattleEvent::Sealed(s) => assert!(map.contains_key(&s.battle_id)),
+            _ => unreachable!(),
+        }
+    }
+    for m in map.values_mut() {
+        m.sort_unstable();
+    }
+}
+
+pub fn memberships(battles: &[Battle]) -> BTreeMap<Uuid, Vec<u64>> {
+    battles
+        .iter()
+        .map(|b| {
+            let mut ids = b.killmail_ids.clone();
+            ids.sort_unstable();
+            (b.id, ids)
+        })
+        .collect()
 }
