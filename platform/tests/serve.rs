@@ -398,14 +398,17 @@ async fn the_list_filters_select_what_they_name() {
     assert_eq!(body["error"]["parameter"], "id");
 }
 
-/// Everything the store says about the replayed killmails.
+/// Everything the store says about the replayed killmails: the battles,
+/// each kill's battle, the killmail events, and the battles the event
+/// store's battle events add up to.
 async fn contents(
     store: &Arc<dyn Store>,
     kills: &[Killmail],
 ) -> (
     Vec<Battle>,
     BTreeMap<u64, Option<Uuid>>,
-    BTreeSet<(Uuid, String)>,
+    BTreeSet<Uuid>,
+    BTreeMap<Uuid, Vec<u64>>,
 ) {
     let app = app(store.clone());
     let battles = all_battles(&app, "", 500).await;
@@ -419,14 +422,55 @@ async fn contents(
         assert_eq!(stored.killmail.killmail_id, k.killmail_id);
         memberships.insert(k.killmail_id, stored.battle_id);
     }
-    let events = store
-        .events_after(0, 1_000_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.record.event_id, e.record.event_type))
+    let events = store.events_after(0, 1_000_000).await.unwrap();
+    let killmail_events = events
+        .iter()
+        .filter(|e| e.record.event_type.starts_with("killmail."))
+        .map(|e| e.record.event_id)
         .collect();
-    (battles, memberships, events)
+    (
+        battles,
+        memberships,
+        killmail_events,
+        replay_battle_events(&events),
+    )
+}
+
+/// What a stream consumer resuming from the event store ends with:
+/// battle events applied in store order, each document the battle's state
+/// (events after a restart may be grouped differently from the run before
+/// it, never lost).
+fn replay_battle_events(
+    events: &[battlescope_platform::ports::store::StoredEvent],
+) -> BTreeMap<Uuid, Vec<u64>> {
+    use battlescope_core::events::Event;
+    let mut battles: BTreeMap<Uuid, Vec<u64>> = BTreeMap::new();
+    let mut members = |b: &Battle| {
+        let mut ids = b.killmail_ids.clone();
+        ids.sort_unstable();
+        ids
+    };
+    for e in events.iter().filter(|e| e.record.event_type.starts_with("battle.")) {
+        match serde_json::from_str::<Event>(&e.record.payload).expect("a battle event") {
+            Event::BattleCreated(c) => {
+                battles.insert(c.data.battle.id, members(&c.data.battle));
+            }
+            Event::BattleUpdated(u) => {
+                if let Some(previous) = u.data.previous_id {
+                    battles.remove(&previous);
+                }
+                battles.insert(u.data.battle.id, members(&u.data.battle));
+            }
+            Event::BattleSealed(s) => {
+                battles.insert(s.data.battle.id, members(&s.data.battle));
+            }
+            Event::BattleDeleted(d) => {
+                battles.remove(&d.data.battle_id);
+            }
+            other => panic!("{} in the battle events", other.event_type()),
+        }
+    }
+    battles
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -444,6 +488,16 @@ async fn a_stop_at_a_random_point_and_a_restart_end_with_the_same_store() {
     .await;
     let expected = contents(&whole.store, &kills).await;
     assert!(expected.0.len() > 10);
+    let live: BTreeMap<Uuid, Vec<u64>> = expected
+        .0
+        .iter()
+        .map(|b| {
+            let mut ids = b.killmail_ids.clone();
+            ids.sort_unstable();
+            (b.id, ids)
+        })
+        .collect();
+    assert_eq!(expected.3, live, "the event store replays to the stored battles");
 
     // Stop points drawn once from a fixed seed (xorshift), spread over the file.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -470,7 +524,8 @@ async fn a_stop_at_a_random_point_and_a_restart_end_with_the_same_store() {
             "round {round} (stop after {stop_at}): battles"
         );
         assert_eq!(got.1, expected.1, "round {round}: memberships");
-        assert_eq!(got.2, expected.2, "round {round}: event store");
+        assert_eq!(got.2, expected.2, "round {round}: killmail events");
+        assert_eq!(got.3, expected.3, "round {round}: battle events replayed");
     }
 }
 

@@ -5,9 +5,15 @@
 //! clusterer snapshot is saved with the offset it covers in one store
 //! write ([`Checkpoint`]), and bus offsets are committed only after that.
 //! On start every checkpointed partition is restored and, when the
-//! checkpoint belongs to the same log, read from its offset. Events
-//! published after the last checkpoint are published again after a crash;
-//! their ids are deterministic, so the writer absorbs them.
+//! checkpoint belongs to the same log, read from its offset.
+//!
+//! Each poll's events are coalesced per partition (core's [`Coalescer`]):
+//! one event per battle per poll, its document built once. Events published
+//! after the last checkpoint are published again after a crash, perhaps
+//! grouped differently; each carries its battle's current document, so a
+//! consumer applying the stream in order ends with the same battles, and
+//! an event published twice with the same content has the same id (the
+//! writer stores it once).
 //!
 //! This module is the only one that calls [`Clusterer`]: every outcome it
 //! can report is mapped in [`ClustererService::push`], and outcomes this
@@ -18,7 +24,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use battlescope_core::cluster::{ClusterConfig, Clusterer, ClustererSnapshot, PushOutcome};
+use battlescope_core::cluster::{
+    ClusterConfig, Clusterer, ClustererSnapshot, Coalescer, PushOutcome,
+};
 use battlescope_core::events::{Envelope, Event, EventMetadata, KillmailEnrichedData};
 
 use super::{
@@ -51,6 +59,9 @@ pub struct ClustererService {
 #[derive(Debug)]
 struct PartitionState {
     clusterer: Clusterer,
+    /// This poll's events, one per battle (see [`Coalescer`]), tagged with
+    /// the metadata of the last message that changed the battle.
+    events: Coalescer<EventMetadata>,
     /// Next offset to read, once a message of the partition was processed.
     next_offset: Option<u64>,
     dirty: bool,
@@ -92,14 +103,18 @@ impl ClustererService {
                                     reason: e.to_string(),
                                 }
                             })?,
+                            events: Coalescer::new(),
                             next_offset: None,
                             dirty: false,
                         }),
                     };
-                    self.push(m, &mut state.clusterer, &mut out, &mut letters);
+                    self.push(m, state, &mut letters);
                     state.next_offset = Some(m.offset + 1);
                     state.dirty = true;
                     pending.push(m.position());
+                }
+                for state in partitions.values_mut() {
+                    self.publishable(state, &mut out, &mut letters);
                 }
                 let events = out.len();
                 if !out.is_empty() {
@@ -186,6 +201,7 @@ impl ClustererService {
                 cp.partition,
                 PartitionState {
                     clusterer,
+                    events: Coalescer::new(),
                     next_offset,
                     dirty: false,
                 },
@@ -231,14 +247,9 @@ impl ClustererService {
         commit(&self.stats, &mut *consumer, &positions).await;
     }
 
-    /// Cluster one message; its events and dead letters go to `out` and `letters`.
-    fn push(
-        &self,
-        m: &Message,
-        clusterer: &mut Clusterer,
-        out: &mut Vec<OutgoingMessage>,
-        letters: &mut Vec<DeadLetter>,
-    ) {
+    /// Cluster one message: its events join the partition's batch, its
+    /// dead letters go to `letters`.
+    fn push(&self, m: &Message, state: &mut PartitionState, letters: &mut Vec<DeadLetter>) {
         let enriched: Envelope<KillmailEnrichedData> = match serde_json::from_slice(&m.payload) {
             Ok(e) => e,
             Err(e) => {
@@ -249,7 +260,7 @@ impl ClustererService {
             }
         };
         let killmail_id = enriched.data.killmail.killmail_id;
-        let pushed = clusterer.push(enriched.data.killmail);
+        let pushed = state.clusterer.push(enriched.data.killmail);
         PipelineStats::add(&self.stats.sealed, pushed.sealed.len());
         match &pushed.outcome {
             PushOutcome::Added | PushOutcome::Replaced | PushOutcome::Reclustered => {
@@ -294,22 +305,41 @@ impl ClustererService {
             causation_id: enriched.event_id,
             source: EVENT_SOURCE.to_owned(),
         };
-        match Event::from_push(&pushed, clusterer, chrono::Utc::now(), &metadata) {
-            Ok(events) => {
-                for event in events {
-                    let key = event.partition_key();
-                    match serde_json::to_vec(&event) {
-                        Ok(payload) => out.push(OutgoingMessage::new(key, payload)),
-                        Err(e) => {
-                            tracing::error!(killmail_id, error = %e, "battle event not serialisable");
-                        }
+        state.events.add(pushed, &state.clusterer, metadata);
+    }
+
+    /// The partition's batch of events as bus messages, each with the
+    /// battle's document as it stands now.
+    fn publishable(
+        &self,
+        state: &mut PartitionState,
+        out: &mut Vec<OutgoingMessage>,
+        letters: &mut Vec<DeadLetter>,
+    ) {
+        let now = chrono::Utc::now();
+        for item in state.events.finish(&state.clusterer) {
+            let battle_id = item.event.battle_id();
+            let event =
+                match Event::from_battle_event(&item.event, item.battle.as_ref(), now, item.tag) {
+                    Ok(event) => event,
+                    Err(e) => {
+                        // A document that does not match its event is a bug in
+                        // core: kept as a dead letter, never published wrong.
+                        let error = format!("battle event not built: {e}");
+                        tracing::error!(%battle_id, error = %error, "battle event dead-lettered");
+                        let event = format!("{:?}", item.event);
+                        letters.push(dead_letter(
+                            SERVICE,
+                            &format!("battle {battle_id}"),
+                            &error,
+                            event.as_bytes(),
+                        ));
+                        continue;
                     }
-                }
-            }
-            Err(e) => {
-                let error = format!("battle events of killmail {killmail_id}: {e}");
-                tracing::error!(stage = SERVICE, position = %m.describe(), error = %error, "events not built");
-                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                };
+            match serde_json::to_vec(&event) {
+                Ok(payload) => out.push(OutgoingMessage::new(event.partition_key(), payload)),
+                Err(e) => tracing::error!(%battle_id, error = %e, "battle event not serialisable"),
             }
         }
     }
