@@ -101,10 +101,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for (day, (c, n, low)) in &days {
         println!(
-            "  day {day}: {n} battles; hostile {} ({} of {}), allied {} ({} of {}); >= {BIG} kills below hostile {BIG_HOSTILE}: {}",
+            "  day {day}: {n} battles; hostile {} ({} of {}, {} same-group), allied {} ({} of {}); >= {BIG} kills below hostile {BIG_HOSTILE}: {}",
             pct(c.hostile()),
             c.hostile_passed,
             c.hostile_judged,
+            c.hostile_same_group,
             pct(c.allied()),
             c.allied_passed,
             c.allied_judged,
