@@ -13,10 +13,11 @@
 //! Any input the reader knows works (archives, JSON Lines, JSON arrays);
 //! without files only the generated fights are scored.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Instant;
 
-use battlescope_core::battle::{assign_sides, check_sides, rand_index, Battle, SideChecks};
+use battlescope_core::battle::{assign_sides, check_sides, rand_index, Battle, Side, SideChecks};
 use battlescope_core::cluster::{cluster, ClusterConfig};
 use battlescope_core::input::{ReadOptions, ReadOutcome};
 use battlescope_core::universe::ShipClass;
@@ -147,6 +148,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             );
         }
+        if c.hostile().is_some_and(|h| h < BIG_HOSTILE) {
+            let pairs: Vec<String> = f
+                .pairs
+                .iter()
+                .map(|((x, y), n)| format!("{}-{} x{n}", name(*x), name(*y)))
+                .collect();
+            println!(
+                "             pairs of groups those kills put on one side: {}",
+                pairs.join(", ")
+            );
+            let apart: BTreeSet<Group> = f.pairs.keys().flat_map(|(x, y)| [*x, *y]).collect();
+            let refs: Vec<&Killmail> = b.killmail_ids.iter().map(|id| by_id[id]).collect();
+            let split = check_sides(&refs, &split_apart(&b.sides, f, &apart));
+            println!(
+                "             with each of those {} groups on a side of its own: hostile {}, allied {}",
+                apart.len(),
+                pct(split.hostile()),
+                pct(split.allied())
+            );
+        }
     }
     Ok(())
 }
@@ -206,34 +227,89 @@ struct Failures {
     /// No attacker pilot did any damage: the "top" pilot is the mail's first.
     no_damage: u32,
     other: Vec<u64>,
+    /// Victim group and top-damage pilot's group of every failing kill
+    /// but the same-group ones: the pairs that would have to be on
+    /// different sides for the kill to pass.
+    pairs: BTreeMap<(Group, Group), u32>,
+    /// The group of every pilot of the battle.
+    pilot_group: HashMap<u64, Group>,
+}
+
+/// A side-forming group as core forms it: (0, alliance), (1, corporation
+/// outside the NPC range) or (2, character).
+type Group = (u8, u64);
+
+fn group(ch: Option<u64>, corp: Option<u64>, al: Option<u64>) -> Option<Group> {
+    al.map(|a| (0, a))
+        .or_else(|| {
+            corp.filter(|c| !(1_000_000..2_000_000).contains(c))
+                .map(|c| (1, c))
+        })
+        .or_else(|| ch.map(|p| (2, p)))
+}
+
+fn name(g: Group) -> String {
+    match g {
+        (0, a) => a.to_string(),
+        (1, c) => format!("corporation {c}"),
+        (_, p) => format!("pilot {p}"),
+    }
+}
+
+/// The sides with every pilot of `apart` moved to a side of their group's
+/// own (only `pilots` matter to the checks).
+fn split_apart(sides: &[Side], f: &Failures, apart: &BTreeSet<Group>) -> Vec<Side> {
+    let mut out: Vec<Side> = sides.to_vec();
+    let mut moved: BTreeMap<Group, Vec<u64>> = BTreeMap::new();
+    for s in &mut out {
+        s.pilots.retain(|p| match f.pilot_group.get(p) {
+            Some(g) if apart.contains(g) => {
+                moved.entry(*g).or_default().push(*p);
+                false
+            }
+            _ => true,
+        });
+    }
+    for pilots in moved.into_values() {
+        let mut side = sides[0].clone();
+        side.pilots = pilots;
+        out.push(side);
+    }
+    out
 }
 
 /// Sort the failing kills of `check_sides` by kind (same order of attackers
 /// as the check: most damage first, the mail's order on ties).
-fn failures(kills: &[&Killmail], sides: &[battlescope_core::Side]) -> Failures {
-    let mut side_of = std::collections::HashMap::new();
+fn failures(kills: &[&Killmail], sides: &[Side]) -> Failures {
+    let mut side_of = HashMap::new();
     for (i, s) in sides.iter().enumerate() {
         for p in &s.pilots {
             side_of.entry(*p).or_insert(i);
         }
     }
-    let group = |ch: Option<u64>, corp: Option<u64>, al: Option<u64>| {
-        al.map(|a| (0, a))
-            .or_else(|| {
-                corp.filter(|c| !(1_000_000..2_000_000).contains(c))
-                    .map(|c| (1, c))
-            })
-            .or_else(|| ch.map(|p| (2, p)))
-    };
     let mut out = Failures::default();
     for km in kills {
+        let v = &km.victim;
+        for (ch, g) in std::iter::once((
+            v.character_id,
+            group(v.character_id, v.corporation_id, v.alliance_id),
+        ))
+        .chain(km.attackers.iter().map(|a| {
+            (
+                a.character_id,
+                group(a.character_id, a.corporation_id, a.alliance_id),
+            )
+        })) {
+            if let (Some(ch), Some(g)) = (ch, g) {
+                out.pilot_group.entry(ch).or_insert(g);
+            }
+        }
         let mut top: Vec<(&battlescope_core::Attacker, usize)> = km
             .attackers
             .iter()
             .filter_map(|a| Some((a, *side_of.get(&a.character_id?)?)))
             .collect();
         top.sort_by_key(|(a, _)| std::cmp::Reverse(a.damage_done));
-        let v = &km.victim;
         let (Some(&vs), Some(&(a, s))) =
             (v.character_id.and_then(|c| side_of.get(&c)), top.first())
         else {
@@ -242,11 +318,18 @@ fn failures(kills: &[&Killmail], sides: &[battlescope_core::Side]) -> Failures {
         if vs != s {
             continue;
         }
-        if group(v.character_id, v.corporation_id, v.alliance_id)
-            == group(a.character_id, a.corporation_id, a.alliance_id)
-        {
+        let (vg, ag) = (
+            group(v.character_id, v.corporation_id, v.alliance_id),
+            group(a.character_id, a.corporation_id, a.alliance_id),
+        );
+        if vg == ag {
             out.same_group += 1;
-        } else if a.damage_done == 0 {
+            continue;
+        }
+        if let (Some(x), Some(y)) = (vg, ag) {
+            *out.pairs.entry((x.min(y), x.max(y))).or_default() += 1;
+        }
+        if a.damage_done == 0 {
             out.no_damage += 1;
         } else if ShipClass::of_type(v.ship_type_id) == Some(ShipClass::Capsule) {
             out.pods += 1;
