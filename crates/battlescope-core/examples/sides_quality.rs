@@ -62,8 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut judged = 0;
     let mut rows = Vec::new();
     // Per day of the battle's first kill: checks, battles, big ones below target.
-    let mut days: std::collections::BTreeMap<chrono::NaiveDate, (SideChecks, u32, Vec<String>)> =
-        std::collections::BTreeMap::new();
+    let mut days: BTreeMap<chrono::NaiveDate, (SideChecks, u32, Vec<String>)> = BTreeMap::new();
     for b in battles.iter().filter(|b| b.stats.kill_count >= MIN_KILLS) {
         let refs: Vec<&Killmail> = b.killmail_ids.iter().map(|id| by_id[id]).collect();
         let c = check_sides(&refs, &b.sides);
@@ -221,8 +220,8 @@ fn synthetic() {
 struct Failures {
     /// Victim and top-damage attacker pilot of one alliance or corporation.
     same_group: u32,
-    /// Capsules shot by a pilot of another group on the victim's side: a
-    /// friend's pod sent home.
+    /// Capsules shot by a pilot of another group on the victim's side
+    /// (most often a friend's pod sent home).
     pods: u32,
     /// No attacker pilot did any damage: the "top" pilot is the mail's first.
     no_damage: u32,
