@@ -216,6 +216,26 @@ fn mixed_shapes_in_json_lines_with_duplicates() {
     assert!(out.killmails[2].zkb.is_some());
 }
 
+/// Without the `archive` feature a daily archive is refused with a reason
+/// (the test below reads one with it).
+#[cfg(not(feature = "archive"))]
+#[test]
+fn daily_archive_needs_the_archive_feature() {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(2);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, "killmails/1.json", &b"{}"[..])
+        .unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&tar.into_inner().unwrap()).unwrap();
+    let archive = bz.finish().unwrap();
+    let err = read_killmails(archive.as_slice(), None, &ReadOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("`archive` feature"), "{err}");
+}
+
+#[cfg(feature = "archive")]
 #[test]
 fn daily_archive_built_in_the_test() {
     let mut tar = tar::Builder::new(Vec::new());

@@ -394,22 +394,47 @@ fn sides_depend_on_the_set_of_kills_not_their_order() {
     }
 }
 
-// ---- real battles (extracts of the EVE Ref daily archive of 2021-11-27) ---
+// ---- real battles (extracts of the EVE Ref daily archives) -----------------
+//
+// `tests/fixtures/eve-ref/`, sources in `tests/fixtures/SOURCES.md`: every
+// killmail of a few battles as `cluster()` forms them from the whole day.
+// Read here with the test's own tar and bzip2, so these run without the
+// `archive` feature (with it, `read_path` reads the same files).
 
-#[cfg(feature = "archive")]
 mod real {
     use super::*;
     use battlescope_core::battle::{check_sides, Battle, SideChecks};
-    use battlescope_core::input::{read_path, ReadOptions};
+    use battlescope_core::input::{read_records, ReadOptions};
+    use std::io::Read;
     use std::path::Path;
 
-    fn battles() -> (Vec<Killmail>, Vec<Battle>) {
+    /// The killmails of one extract, and the battles `cluster()` forms.
+    fn read_extract(name: &str, count: usize) -> (Vec<Killmail>, Vec<Battle>) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/eve-ref/killmails-2021-11-27-extract.tar.bz2");
-        let read = read_path(&path, &ReadOptions::default()).unwrap();
-        assert_eq!(read.killmails.len(), 288);
+            .join("tests/fixtures/eve-ref")
+            .join(name);
+        let file = std::fs::File::open(&path).unwrap();
+        let mut archive = tar::Archive::new(bzip2::read::BzDecoder::new(file));
+        let mut records = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            records.push(bytes);
+        }
+        let read = read_records(&records, Some(name), &ReadOptions::default()).unwrap();
+        assert!(read.errors.is_empty(), "{:?}", read.errors);
+        assert_eq!(read.killmails.len(), count);
         let battles = cluster(&read.killmails, &ClusterConfig::default()).unwrap();
         (read.killmails, battles)
+    }
+
+    fn battles() -> (Vec<Killmail>, Vec<Battle>) {
+        read_extract("killmails-2021-11-27-extract.tar.bz2", 288)
+    }
+
+    fn battles_28() -> (Vec<Killmail>, Vec<Battle>) {
+        read_extract("killmails-2021-11-28-extract.tar.bz2", 388)
     }
 
     fn battle(battles: &[Battle], first_kill: u64) -> &Battle {
@@ -426,6 +451,14 @@ mod real {
             .map(|id| kms.iter().find(|k| k.killmail_id == *id).unwrap())
             .collect();
         check_sides(&refs, &b.sides)
+    }
+
+    /// (alliances, pilots, kills, losses) of every side, largest first.
+    fn outline(b: &Battle) -> Vec<(Vec<u64>, usize, u32, u32)> {
+        b.sides
+            .iter()
+            .map(|s| (s.alliances.clone(), s.pilots.len(), s.kills, s.losses))
+            .collect()
     }
 
     #[test]
@@ -518,5 +551,137 @@ mod real {
         }
         assert!(all.hostile().unwrap() >= 0.97, "{all:?}");
         assert!(all.allied().unwrap() >= 0.93, "{all:?}");
+    }
+    // ---- 2021-11-28 ----
+
+    /// Goonswarm Federation (1354830081) and The Initiative. (1900696668).
+    const IMPERIUM: [u64; 2] = [1_354_830_081, 1_900_696_668];
+    /// Brave Collective.
+    const BRAVE: u64 = 99_003_214;
+    /// Pandemic Horde and Northern Coalition.
+    const PANFAM: [u64; 2] = [99_005_338, 1_727_758_877];
+
+    #[test]
+    fn ec_p8r_brave_against_the_imperium() {
+        // 173 kills. Brave (with 99010079) kills 146 and loses 27; the same
+        // day Brave flies beside the Imperium at O-IVNH, shot by Goonswarm
+        // too (docs/sides.md), so this pins that it can face it here.
+        let (kms, battles) = battles_28();
+        let b = battle(&battles, 96_985_363);
+        assert_eq!(b.stats.kill_count, 173);
+        assert_eq!(
+            outline(b),
+            vec![
+                (IMPERIUM.to_vec(), 61, 25, 138),
+                (vec![BRAVE, 99_010_079], 54, 146, 27),
+                (vec![99_010_302], 2, 0, 3),
+                (vec![99_010_549], 2, 0, 3),
+                (vec![99_010_931], 1, 0, 2),
+            ]
+        );
+        let c = checks(&kms, b);
+        // The two failing kills are Goonswarm podding its own.
+        assert_eq!(
+            (c.hostile_judged, c.hostile_passed, c.hostile_same_group),
+            (173, 171, 2)
+        );
+        assert!(c.allied().unwrap() >= 0.99, "{c:?}");
+    }
+
+    #[test]
+    fn zero_t_lib_two_fleets_of_six_and_eight_alliances() {
+        let (kms, battles) = battles_28();
+        let b = battle(&battles, 97_001_822);
+        assert_eq!(b.stats.kill_count, 104);
+        let o = outline(b);
+        assert_eq!(o.len(), 4, "{o:?}");
+        assert_eq!(
+            o[0],
+            (
+                vec![99_002_411, 99_007_262, 99_007_722, 99_009_757, 99_010_360, 99_010_975],
+                87,
+                14,
+                87
+            )
+        );
+        assert_eq!(
+            o[1],
+            (
+                vec![
+                    99_000_285,
+                    99_004_276,
+                    99_005_678,
+                    99_006_180,
+                    99_007_629,
+                    99_010_664,
+                    1_530_983_307,
+                    1_988_009_450
+                ],
+                85,
+                89,
+                15
+            )
+        );
+        let c = checks(&kms, b);
+        assert!(c.hostile().unwrap() >= 0.98, "{c:?}");
+        assert!(c.allied().unwrap() >= 0.97, "{c:?}");
+    }
+
+    #[test]
+    fn j_zysz_panfam_against_the_alliances_it_flew_with_at_jorund() {
+        // At Jorund (10:21, 1,070 kills) these alliances all shot the
+        // Imperium together; here, the same evening, they fight each other,
+        // and a third party (99004013) stays apart.
+        let (kms, battles) = battles_28();
+        let b = battle(&battles, 97_005_342);
+        assert_eq!(b.stats.kill_count, 111);
+        let o = outline(b);
+        assert_eq!(o[0], (PANFAM.to_vec(), 76, 57, 36));
+        assert_eq!(
+            o[1],
+            (
+                vec![
+                    99_002_685,
+                    99_008_469,
+                    99_009_168,
+                    99_010_413,
+                    99_010_546,
+                    741_557_221,
+                    982_284_363,
+                    1_411_711_376
+                ],
+                74,
+                50,
+                54
+            )
+        );
+        assert_eq!(o[2], (vec![99_004_013], 13, 2, 10));
+        assert_eq!(o.len(), 7, "{o:?}");
+        let c = checks(&kms, b);
+        assert_eq!(
+            (c.hostile_judged, c.hostile_passed, c.hostile_same_group),
+            (111, 108, 3)
+        );
+        assert!(c.allied().unwrap() >= 0.94, "{c:?}");
+    }
+    #[test]
+    fn real_sides_do_not_depend_on_the_order_of_kills() {
+        let (kms, battles) = battles_28();
+        for b in &battles {
+            let sorted: Vec<&Killmail> = b
+                .killmail_ids
+                .iter()
+                .map(|id| kms.iter().find(|k| k.killmail_id == *id).unwrap())
+                .collect();
+            let reversed: Vec<&Killmail> = sorted.iter().rev().copied().collect();
+            let (a, z) = (assign_sides(&sorted), assign_sides(&reversed));
+            assert_eq!(a.len(), z.len());
+            for (a, z) in a.iter().zip(&z) {
+                assert_eq!(
+                    (&a.alliances, &a.corporations, &a.pilots, a.kills, a.losses),
+                    (&z.alliances, &z.corporations, &z.pilots, z.kills, z.losses)
+                );
+            }
+        }
     }
 }

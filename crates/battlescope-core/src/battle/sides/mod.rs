@@ -60,7 +60,10 @@
 //! [`check_sides`] scores sides without labels on real battles and
 //! [`rand_index`] against the known teams of generated fights;
 //! `examples/sides_quality.rs` runs both, and `docs/sides.md` holds the
-//! figures.
+//! figures, per day, and the battles that score low with why. What the
+//! model does not try to pass: a pod shot home by a friend (of its own
+//! alliance or an allied one) fails the hostile check whatever the sides,
+//! and splitting a coalition to pass it would make them wrong.
 //!
 //! [`is_npc_corporation`]: crate::killmail::is_npc_corporation
 
