@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use battlescope_core::cluster::{cluster, ClusterConfig};
-use battlescope_core::events::EntityName;
+use battlescope_core::events::{EntityName, Envelope, KillmailEnrichedData};
 use battlescope_core::{Battle, Killmail};
 use battlescope_platform::adapters::memory_bus::MemoryBus;
 use battlescope_platform::adapters::replay::ReplaySource;
@@ -423,10 +423,29 @@ async fn contents(
         memberships.insert(k.killmail_id, stored.battle_id);
     }
     let events = store.events_after(0, 1_000_000).await.unwrap();
+    // Killmail events are kept by reference and read back whole: the
+    // envelope as published (its id is derived from its data).
+    let by_id: BTreeMap<u64, &Killmail> = kills.iter().map(|k| (k.killmail_id, k)).collect();
     let killmail_events = events
         .iter()
         .filter(|e| e.record.event_type.starts_with("killmail."))
-        .map(|e| e.record.event_id)
+        .map(|e| {
+            let json = e.record.body.json().expect("read back whole");
+            let envelope: Envelope<KillmailEnrichedData> =
+                serde_json::from_str(json).expect("a killmail.enriched envelope");
+            let published = Envelope::new(
+                envelope.data.clone(),
+                envelope.timestamp,
+                envelope.metadata.clone(),
+            );
+            assert_eq!(envelope.event_id, published.event_id);
+            assert_eq!(e.record.event_id, envelope.event_id);
+            assert_eq!(
+                Some(&&envelope.data.killmail),
+                by_id.get(&envelope.data.killmail.killmail_id)
+            );
+            e.record.event_id
+        })
         .collect();
     (
         battles,
@@ -445,13 +464,18 @@ fn replay_battle_events(
 ) -> BTreeMap<Uuid, Vec<u64>> {
     use battlescope_core::events::Event;
     let mut battles: BTreeMap<Uuid, Vec<u64>> = BTreeMap::new();
-    let mut members = |b: &Battle| {
+    let members = |b: &Battle| {
         let mut ids = b.killmail_ids.clone();
         ids.sort_unstable();
         ids
     };
-    for e in events.iter().filter(|e| e.record.event_type.starts_with("battle.")) {
-        match serde_json::from_str::<Event>(&e.record.payload).expect("a battle event") {
+    for e in events
+        .iter()
+        .filter(|e| e.record.event_type.starts_with("battle."))
+    {
+        match serde_json::from_str::<Event>(e.record.body.json().expect("read whole"))
+            .expect("a battle event")
+        {
             Event::BattleCreated(c) => {
                 battles.insert(c.data.battle.id, members(&c.data.battle));
             }
@@ -497,7 +521,10 @@ async fn a_stop_at_a_random_point_and_a_restart_end_with_the_same_store() {
             (b.id, ids)
         })
         .collect();
-    assert_eq!(expected.3, live, "the event store replays to the stored battles");
+    assert_eq!(
+        expected.3, live,
+        "the event store replays to the stored battles"
+    );
 
     // Stop points drawn once from a fixed seed (xorshift), spread over the file.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;

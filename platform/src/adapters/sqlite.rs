@@ -20,8 +20,9 @@ use uuid::Uuid;
 
 use crate::ports::source::SourceCursor;
 use crate::ports::store::{
-    BattleChange, BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, EventRecord,
-    PilotShip, Store, StoreError, StoredEvent, StoredKillmail, StoredRuleset, WriteBatch,
+    BattleChange, BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, EventBody,
+    EventRecord, PilotShip, Store, StoreError, StoredEvent, StoredKillmail, StoredRuleset,
+    WriteBatch,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/store");
@@ -549,7 +550,7 @@ impl Store for SqliteStore {
                         e.event_type,
                         e.key,
                         e.timestamp_ms,
-                        e.payload
+                        e.body.to_column()
                     ])
                 })
                 .collect();
@@ -704,20 +705,37 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.into_iter()
-            .map(|(seq, event_id, event_type, key, timestamp_ms, payload)| {
-                Ok(StoredEvent {
-                    seq,
-                    record: EventRecord {
-                        event_id: parse_uuid(&event_id)?,
-                        event_type,
-                        key,
-                        timestamp_ms,
-                        payload,
-                    },
-                })
-            })
-            .collect()
+        let mut events = Vec::with_capacity(rows.len());
+        for (seq, event_id, event_type, key, timestamp_ms, payload) in rows {
+            let event_id = parse_uuid(&event_id)?;
+            let body = match EventBody::from_column(payload) {
+                EventBody::Killmail {
+                    killmail_id,
+                    timestamp,
+                    metadata,
+                } => {
+                    let stored = self.killmail(killmail_id).await?.ok_or_else(|| {
+                        corrupt("event store", format!("event {event_id} names killmail {killmail_id}, which is not stored"))
+                    })?;
+                    EventBody::Json(
+                        EventBody::killmail_envelope(event_id, stored, timestamp, metadata)
+                            .map_err(|e| corrupt("event store", e))?,
+                    )
+                }
+                json => json,
+            };
+            events.push(StoredEvent {
+                seq,
+                record: EventRecord {
+                    event_id,
+                    event_type,
+                    key,
+                    timestamp_ms,
+                    body,
+                },
+            });
+        }
+        Ok(events)
     }
 
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError> {

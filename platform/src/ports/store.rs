@@ -98,8 +98,101 @@ pub struct EventRecord {
     pub key: String,
     /// Milliseconds since the epoch.
     pub timestamp_ms: i64,
+    pub body: EventBody,
+}
+
+/// What the event store keeps of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventBody {
     /// The envelope, JSON.
-    pub payload: String,
+    Json(String),
+    /// A `killmail.enriched` envelope whose killmail is written in the same
+    /// batch: kept by reference (its id, timestamp and metadata), because
+    /// the killmail itself is already in the store. Half the bytes a
+    /// replay writes would otherwise be the killmail twice. Reading gives
+    /// the whole envelope back ([`EventBody::Json`]).
+    Killmail {
+        killmail_id: u64,
+        timestamp: chrono::DateTime<chrono::Utc>,
+        metadata: battlescope_core::events::EventMetadata,
+    },
+}
+
+/// How [`EventBody::Killmail`] is kept in a text column.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct KillmailReference {
+    killmail_ref: u64,
+    timestamp: chrono::DateTime<chrono::Utc>,
+    metadata: battlescope_core::events::EventMetadata,
+}
+
+impl EventBody {
+    /// The envelope JSON, when it is held whole.
+    #[must_use]
+    pub fn json(&self) -> Option<&str> {
+        match self {
+            Self::Json(s) => Some(s),
+            Self::Killmail { .. } => None,
+        }
+    }
+
+    /// The text a store keeps for it.
+    #[must_use]
+    pub fn to_column(&self) -> String {
+        match self {
+            Self::Json(s) => s.clone(),
+            Self::Killmail {
+                killmail_id,
+                timestamp,
+                metadata,
+            } => serde_json::to_string(&KillmailReference {
+                killmail_ref: *killmail_id,
+                timestamp: *timestamp,
+                metadata: metadata.clone(),
+            })
+            .unwrap_or_default(),
+        }
+    }
+
+    /// Back from [`EventBody::to_column`]: a reference when the text is one.
+    #[must_use]
+    pub fn from_column(text: String) -> Self {
+        if text.starts_with(r#"{"killmailRef":"#) {
+            if let Ok(r) = serde_json::from_str::<KillmailReference>(&text) {
+                return Self::Killmail {
+                    killmail_id: r.killmail_ref,
+                    timestamp: r.timestamp,
+                    metadata: r.metadata,
+                };
+            }
+        }
+        Self::Json(text)
+    }
+
+    /// The whole `killmail.enriched` envelope of a reference, from the
+    /// stored killmail.
+    ///
+    /// # Errors
+    /// When the envelope cannot be serialised (not expected).
+    pub fn killmail_envelope(
+        event_id: Uuid,
+        stored: StoredKillmail,
+        timestamp: chrono::DateTime<chrono::Utc>,
+        metadata: battlescope_core::events::EventMetadata,
+    ) -> Result<String, serde_json::Error> {
+        let data = battlescope_core::events::KillmailEnrichedData {
+            killmail: stored.killmail,
+            summary: stored.summary,
+            names: stored.names,
+        };
+        serde_json::to_string(&battlescope_core::events::Envelope {
+            event_id,
+            timestamp,
+            data,
+            metadata,
+        })
+    }
 }
 
 /// A message that could not be processed, with why and where from.

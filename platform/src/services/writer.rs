@@ -13,7 +13,7 @@ use battlescope_core::events::{Envelope, Event, KillmailEnrichedData};
 
 use super::{commit, dead_letter, finished, poll, retry, PipelineStats, ServiceError, Upstream};
 use crate::ports::bus::{latest_positions, topics, Bus, Message};
-use crate::ports::store::{BattleChange, DeadLetter, EventRecord, Store, WriteBatch};
+use crate::ports::store::{BattleChange, DeadLetter, EventBody, EventRecord, Store, WriteBatch};
 
 const SERVICE: &str = "writer";
 
@@ -104,13 +104,19 @@ impl Writer {
     }
 }
 
-fn record(m: &Message, event_id: uuid::Uuid, event_type: &str, timestamp_ms: i64) -> EventRecord {
+fn record(
+    m: &Message,
+    event_id: uuid::Uuid,
+    event_type: &str,
+    timestamp_ms: i64,
+    body: EventBody,
+) -> EventRecord {
     EventRecord {
         event_id,
         event_type: event_type.to_owned(),
         key: m.key.to_string(),
         timestamp_ms,
-        payload: String::from_utf8_lossy(&m.payload).into_owned(),
+        body,
     }
 }
 
@@ -120,11 +126,18 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
         Feed::Killmails => {
             let e: Envelope<KillmailEnrichedData> = serde_json::from_slice(&m.payload)
                 .map_err(|e| format!("not a killmail.enriched event: {e}"))?;
+            // The killmail goes to its table in this batch: the event
+            // store keeps a reference.
             batch.events.push(record(
                 m,
                 e.event_id,
                 e.event_type().as_str(),
                 e.timestamp.timestamp_millis(),
+                EventBody::Killmail {
+                    killmail_id: e.data.killmail.killmail_id,
+                    timestamp: e.timestamp,
+                    metadata: e.metadata,
+                },
             ));
             let d = e.data;
             batch.killmails.push((d.killmail, d.summary, d.names));
@@ -144,6 +157,7 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
                 event.event_id(),
                 event.event_type().as_str(),
                 timestamp_ms,
+                EventBody::Json(String::from_utf8_lossy(&m.payload).into_owned()),
             ));
             match event {
                 Event::BattleCreated(e) => batch.battles.push(BattleChange::Upsert {
