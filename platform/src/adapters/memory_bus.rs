@@ -43,6 +43,8 @@ pub struct MemoryBus {
 struct Inner {
     log_id: String,
     capacity: usize,
+    /// Drop attached values, as a bus that leaves the process does.
+    bytes_only: bool,
     topics: HashMap<&'static str, Topic>,
 }
 
@@ -104,9 +106,21 @@ impl MemoryBus {
             inner: Arc::new(Inner {
                 log_id: format!("memory-{}-{nanos}", std::process::id()),
                 capacity: capacity.max(1),
+                bytes_only: false,
                 topics,
             }),
         }
+    }
+
+    /// A bus that carries the bytes only, like one that leaves the process
+    /// (tests: every consumer must work from the bytes alone).
+    #[must_use]
+    pub fn bytes_only(partitions: u32, capacity: usize) -> Self {
+        let mut bus = Self::new(partitions, capacity);
+        Arc::get_mut(&mut bus.inner)
+            .expect("a new bus is not shared")
+            .bytes_only = true;
+        bus
     }
 
     fn topic(&self, name: &str) -> Result<&Topic, BusError> {
@@ -194,8 +208,9 @@ impl Bus for MemoryBus {
                             partition: u32::try_from(p).unwrap_or(u32::MAX),
                             offset,
                             key: Arc::from(m.key.as_str()),
-                            payload: Arc::from(m.payload),
+                            payload: m.payload,
                             headers: Arc::from(m.headers),
+                            attached: m.attached.filter(|_| !self.inner.bytes_only),
                         });
                         break;
                     }

@@ -250,7 +250,7 @@ impl ClustererService {
     /// Cluster one message: its events join the partition's batch, its
     /// dead letters go to `letters`.
     fn push(&self, m: &Message, state: &mut PartitionState, letters: &mut Vec<DeadLetter>) {
-        let enriched: Envelope<KillmailEnrichedData> = match serde_json::from_slice(&m.payload) {
+        let enriched = match m.decode::<Envelope<KillmailEnrichedData>>() {
             Ok(e) => e,
             Err(e) => {
                 let error = format!("not a killmail.enriched event: {e}");
@@ -260,7 +260,7 @@ impl ClustererService {
             }
         };
         let killmail_id = enriched.data.killmail.killmail_id;
-        let pushed = state.clusterer.push(enriched.data.killmail);
+        let pushed = state.clusterer.push(enriched.data.killmail.clone());
         PipelineStats::add(&self.stats.sealed, pushed.sealed.len());
         match &pushed.outcome {
             PushOutcome::Added | PushOutcome::Replaced | PushOutcome::Reclustered => {
@@ -338,7 +338,9 @@ impl ClustererService {
                     }
                 };
             match serde_json::to_vec(&event) {
-                Ok(payload) => out.push(OutgoingMessage::new(event.partition_key(), payload)),
+                Ok(payload) => {
+                    out.push(OutgoingMessage::new(event.partition_key(), payload).attach(event));
+                }
                 Err(e) => tracing::error!(%battle_id, error = %e, "battle event not serialisable"),
             }
         }

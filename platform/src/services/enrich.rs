@@ -14,6 +14,7 @@ use battlescope_core::events::{
 };
 use battlescope_core::Killmail;
 
+use super::ingest::IngestedKillmail;
 use super::{
     commit, dead_letter, finished, poll, publish_dead_letters, retry, PipelineStats, ServiceError,
     Upstream,
@@ -90,12 +91,25 @@ impl Enrich {
     }
 
     async fn enrich(&self, m: &Message) -> Result<OutgoingMessage, String> {
-        let ingested: Envelope<KillmailIngestedData> = serde_json::from_slice(&m.payload)
-            .map_err(|e| format!("not a killmail.ingested event: {e}"))?;
+        let (ingested, body) = match m.attached::<IngestedKillmail>() {
+            Some(a) => (a.envelope.clone(), a.killmail.clone()),
+            None => {
+                let envelope: Envelope<KillmailIngestedData> =
+                    serde_json::from_slice(&m.payload)
+                        .map_err(|e| format!("not a killmail.ingested event: {e}"))?;
+                let body = m
+                    .header(KILLMAIL_BODY_HEADER)
+                    .map(serde_json::from_slice::<Killmail>)
+                    .transpose()
+                    .map_err(|e| {
+                        format!("killmail {}: body header: {e}", envelope.data.killmail_id)
+                    })?;
+                (envelope, body)
+            }
+        };
         let data = &ingested.data;
-        let killmail = match m.header(KILLMAIL_BODY_HEADER) {
-            Some(body) => serde_json::from_slice::<Killmail>(body)
-                .map_err(|e| format!("killmail {}: body header: {e}", data.killmail_id))?,
+        let killmail = match body {
+            Some(km) => km,
             None => self.fetch(data).await.map_err(|e| e.to_string())?,
         };
         let names = if self.resolve_names {
@@ -115,7 +129,7 @@ impl Enrich {
             metadata,
         );
         let payload = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
-        Ok(OutgoingMessage::new(key, payload))
+        Ok(OutgoingMessage::new(key, payload).attach(envelope))
     }
 
     async fn fetch(&self, data: &KillmailIngestedData) -> Result<Killmail, EsiError> {

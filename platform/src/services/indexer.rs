@@ -108,9 +108,10 @@ impl Indexer {
 
 fn add(m: &Message, docs: &mut Docs) -> Result<(), String> {
     if &*m.topic == topics::KILLMAIL_ENRICHED {
-        let e: Envelope<KillmailEnrichedData> = serde_json::from_slice(&m.payload)
+        let e = m
+            .decode::<Envelope<KillmailEnrichedData>>()
             .map_err(|e| format!("not a killmail.enriched event: {e}"))?;
-        let d = e.data;
+        let d = &e.data;
         for n in &d.names {
             let kind = match n.category {
                 NameCategory::Alliance => EntityKind::Alliance,
@@ -135,15 +136,16 @@ fn add(m: &Message, docs: &mut Docs) -> Result<(), String> {
         docs.killmails.push(KillmailDocument {
             system_id: d.killmail.solar_system_id,
             names: d.names.iter().map(|n| n.name.clone()).collect(),
-            summary: d.summary,
+            summary: d.summary.clone(),
         });
         docs.entities.sort_unstable_by_key(|e| (e.kind, e.id));
         docs.entities.dedup();
         return Ok(());
     }
-    let event: Event =
-        serde_json::from_slice(&m.payload).map_err(|e| format!("not a battle event: {e}"))?;
-    match event {
+    let event = m
+        .decode::<Event>()
+        .map_err(|e| format!("not a battle event: {e}"))?;
+    match &*event {
         Event::BattleCreated(e) => docs.battles.push(BattleDocument::of(&e.data.battle)),
         Event::BattleUpdated(e) => {
             if let Some(previous) = e.data.previous_id.filter(|p| *p != e.data.battle.id) {

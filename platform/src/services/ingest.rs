@@ -40,7 +40,17 @@ pub struct Ingest {
 /// One accepted killmail, ready to publish.
 struct Accepted {
     data: KillmailIngestedData,
-    body: Option<Vec<u8>>,
+    /// The full killmail, when the source had it.
+    killmail: Option<Killmail>,
+}
+
+/// What a `killmail.ingested` message carries on an in-process bus (see
+/// [`Attached`](crate::ports::bus::Attached)): the envelope, and the full
+/// killmail its body header encodes when the source had one.
+#[derive(Debug)]
+pub struct IngestedKillmail {
+    pub envelope: Envelope<KillmailIngestedData>,
+    pub killmail: Option<Killmail>,
 }
 
 impl Ingest {
@@ -148,7 +158,6 @@ impl Ingest {
                         PipelineStats::add(&self.stats.duplicates, 1);
                         continue;
                     }
-                    let body = serde_json::to_vec(&km).ok();
                     let data = KillmailIngestedData::from_killmail(&km).unwrap_or_else(|| {
                         // ESI JSON without zKillboard's hash: the body travels
                         // with the event, so enrich never needs the hash.
@@ -160,7 +169,10 @@ impl Ingest {
                             zkb: km.zkb.clone(),
                         }
                     });
-                    accepted.push(Accepted { data, body });
+                    accepted.push(Accepted {
+                        data,
+                        killmail: Some(*km),
+                    });
                 }
                 Ok(Some(Parsed::Reference(data))) => {
                     if !seen.insert(data.killmail_id) {
@@ -170,7 +182,7 @@ impl Ingest {
                     PipelineStats::add(&self.stats.unfiltered_references, 1);
                     accepted.push(Accepted {
                         data: *data,
-                        body: None,
+                        killmail: None,
                     });
                 }
             }
@@ -198,12 +210,19 @@ impl Ingest {
             let envelope = Envelope::first(a.data, now, EVENT_SOURCE);
             let mut message =
                 OutgoingMessage::new(key, serde_json::to_vec(&envelope).unwrap_or_default());
-            if let Some(body) = a.body {
+            if let Some(body) = a
+                .killmail
+                .as_ref()
+                .and_then(|km| serde_json::to_vec(km).ok())
+            {
                 message
                     .headers
-                    .push((KILLMAIL_BODY_HEADER.to_owned(), body));
+                    .push((KILLMAIL_BODY_HEADER.to_owned(), body.into()));
             }
-            messages.push(message);
+            messages.push(message.attach(IngestedKillmail {
+                envelope,
+                killmail: a.killmail,
+            }));
         }
         let published = messages.len();
         if !messages.is_empty() {

@@ -61,7 +61,10 @@ pub(crate) async fn publish_dead_letters(
     }
     let messages: Vec<OutgoingMessage> = letters
         .iter()
-        .map(|d| OutgoingMessage::new(d.stage.clone(), serde_json::to_vec(d).unwrap_or_default()))
+        .map(|d| {
+            OutgoingMessage::new(d.stage.clone(), serde_json::to_vec(d).unwrap_or_default())
+                .attach(d.clone())
+        })
         .collect();
     retry(stats, "publish dead letters", || {
         bus.publish(topics::DEAD_LETTER, messages.clone())

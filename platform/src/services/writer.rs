@@ -124,7 +124,8 @@ fn record(
 fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
     match feed {
         Feed::Killmails => {
-            let e: Envelope<KillmailEnrichedData> = serde_json::from_slice(&m.payload)
+            let e = m
+                .decode::<Envelope<KillmailEnrichedData>>()
                 .map_err(|e| format!("not a killmail.enriched event: {e}"))?;
             // The killmail goes to its table in this batch: the event
             // store keeps a reference.
@@ -136,15 +137,19 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
                 EventBody::Killmail {
                     killmail_id: e.data.killmail.killmail_id,
                     timestamp: e.timestamp,
-                    metadata: e.metadata,
+                    metadata: e.metadata.clone(),
                 },
             ));
-            let d = e.data;
-            batch.killmails.push((d.killmail, d.summary, d.names));
+            let d = &e.data;
+            batch
+                .killmails
+                .push((d.killmail.clone(), d.summary.clone(), d.names.clone()));
         }
         Feed::Battles => {
-            let event: Event = serde_json::from_slice(&m.payload)
+            let event = m
+                .decode::<Event>()
                 .map_err(|e| format!("not a battle event: {e}"))?;
+            let event = Event::clone(&event);
             let timestamp_ms = match &event {
                 Event::BattleCreated(e) => e.timestamp.timestamp_millis(),
                 Event::BattleUpdated(e) => e.timestamp.timestamp_millis(),
@@ -200,9 +205,10 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
             }
         }
         Feed::DeadLetters => {
-            let d: DeadLetter = serde_json::from_slice(&m.payload)
+            let d = m
+                .decode::<DeadLetter>()
                 .map_err(|e| format!("not a dead letter: {e}"))?;
-            batch.dead_letters.push(d);
+            batch.dead_letters.push(DeadLetter::clone(&d));
         }
     }
     Ok(())
