@@ -11,7 +11,7 @@
 //! far below V8's limit on the length of one string.
 
 use battlescope_core as core;
-use core::error::{Position, RecordLoc};
+use core::error::{RecordLoc, RecordPosition};
 use core::input::{parse_record, Record, Shape};
 use core::killmail::Limits;
 use napi::bindgen_prelude::{
@@ -171,7 +171,9 @@ pub(crate) fn killmail_from_js(
     value: Unknown<'_>,
     index: Option<u32>,
 ) -> napi::Result<core::Killmail> {
-    let position = index.map_or(Position::Whole, |i| Position::Element(u64::from(i)));
+    let position = index.map_or(RecordPosition::Whole, |i| {
+        RecordPosition::Element(u64::from(i))
+    });
     let loc = RecordLoc::new(None, position);
     let bytes = json_bytes(env, value, "killmail")?;
     let not_a_killmail = |record: RecordLoc, reason: &str| core::Error::Shape {

@@ -24,7 +24,7 @@
 //! | `line` / `index` / `entry` | 1-based line of JSON Lines / 0-based element of an array / archive member, when known |
 //! | `killmailId` | the killmail's id when it could be read, or `null` |
 
-use battlescope_core::error::{Position, RecordLoc};
+use battlescope_core::error::{RecordLoc, RecordPosition};
 use battlescope_core::events::EventError;
 use battlescope_core::Error as CoreError;
 use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
@@ -112,9 +112,9 @@ pub(crate) fn to_js_error<'env>(env: &'env Env, err: &CoreError) -> napi::Result
         record.and_then(|r| r.killmail_id).map(id_number),
     )?;
     match record.map(|r| &r.position) {
-        Some(Position::Line(n)) => object.set_named_property("line", id_number(*n))?,
-        Some(Position::Element(n)) => object.set_named_property("index", id_number(*n))?,
-        Some(Position::Entry(name)) => object.set_named_property("entry", name.as_str())?,
+        Some(RecordPosition::Line(n)) => object.set_named_property("line", id_number(*n))?,
+        Some(RecordPosition::Element(n)) => object.set_named_property("index", id_number(*n))?,
+        Some(RecordPosition::Entry(name)) => object.set_named_property("entry", name.as_str())?,
         _ => {}
     }
     Ok(object)

@@ -3,7 +3,7 @@
 //!
 //! Both run with the GIL released when they touch more than one killmail.
 //! Events and snapshots are core's serde forms: an event is the dict of a
-//! core `BattleEvent` (`{"type": "created" | "updated" | "deleted", …}`), a
+//! core `BattleChange` (`{"type": "created" | "updated" | "deleted", …}`), a
 //! snapshot is the JSON of a core `ClustererSnapshot`.
 
 use std::sync::Arc;
@@ -176,7 +176,7 @@ impl PyClusterer {
         let killmails = killmails_from_py(killmails)?;
         let inner = &mut self.0;
         let before = inner.counts();
-        let events: Vec<core::cluster::BattleEvent> = py.detach(|| {
+        let events: Vec<core::cluster::BattleChange> = py.detach(|| {
             killmails
                 .iter()
                 .flat_map(|km| inner.push(km.clone()).events)

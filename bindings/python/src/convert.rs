@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use battlescope_core as core;
-use core::error::{Position, RecordLoc};
+use core::error::{RecordLoc, RecordPosition};
 use core::input::{parse_record, Record, Shape};
 use core::killmail::Limits;
 use pyo3::exceptions::PyTypeError;
@@ -94,7 +94,7 @@ pub(crate) fn killmail_from_py(
         return Ok(km.get().0.clone());
     }
     let bytes = record_json(obj)?;
-    let position = index.map_or(Position::Whole, |i| Position::Element(i as u64));
+    let position = index.map_or(RecordPosition::Whole, |i| RecordPosition::Element(i as u64));
     let loc = RecordLoc::new(None, position);
     let record = parse_record(&bytes, Shape::Auto, &Limits::default(), &loc).into_py_result()?;
     match record {

@@ -11,16 +11,18 @@ use std::fmt;
 pub struct RecordLoc {
     /// File name, URL or other label of the input; `None` for in-memory input.
     pub source: Option<String>,
-    /// Position of the record inside the source.
-    pub position: Position,
+    /// Where the record is inside the source.
+    pub position: RecordPosition,
     /// The killmail id, when it could be read.
     pub killmail_id: Option<u64>,
 }
 
-/// Position of a record inside its source.
+/// Where a record sits inside its source (line, element, archive entry).
+/// Not to be confused with [`killmail::Position`](crate::killmail::Position),
+/// a place in space.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
-pub enum Position {
+pub enum RecordPosition {
     /// The source is one record.
     #[default]
     Whole,
@@ -35,7 +37,7 @@ pub enum Position {
 impl RecordLoc {
     /// A record in a named source.
     #[must_use]
-    pub fn new(source: Option<&str>, position: Position) -> Self {
+    pub fn new(source: Option<&str>, position: RecordPosition) -> Self {
         Self {
             source: source.map(str::to_owned),
             position,
@@ -59,10 +61,10 @@ impl fmt::Display for RecordLoc {
             wrote = true;
         }
         let place = match &self.position {
-            Position::Whole => None,
-            Position::Line(n) => Some(format!("line {n}")),
-            Position::Element(n) => Some(format!("element {n}")),
-            Position::Entry(name) => Some(format!("entry {name}")),
+            RecordPosition::Whole => None,
+            RecordPosition::Line(n) => Some(format!("line {n}")),
+            RecordPosition::Element(n) => Some(format!("element {n}")),
+            RecordPosition::Entry(name) => Some(format!("entry {name}")),
         };
         match (&self.source, place) {
             (Some(src), Some(place)) => {
@@ -245,7 +247,7 @@ mod tests {
 
     #[test]
     fn locations_read_naturally() {
-        let loc = RecordLoc::new(Some("a.jsonl"), Position::Line(4));
+        let loc = RecordLoc::new(Some("a.jsonl"), RecordPosition::Line(4));
         assert_eq!(loc.to_string(), "a.jsonl line 4");
         assert_eq!(
             loc.clone().with_killmail(7).to_string(),

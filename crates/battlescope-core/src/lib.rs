@@ -55,7 +55,7 @@
 //!     events.extend(clusterer.push(km).events);
 //! }
 //! assert_eq!(clusterer.battles(), battles);
-//! assert!(matches!(events[0], battlescope_core::cluster::BattleEvent::Created(_)));
+//! assert!(matches!(events[0], battlescope_core::cluster::BattleChange::Created(_)));
 //! # Ok::<(), battlescope_core::Error>(())
 //! ```
 
@@ -71,5 +71,5 @@ pub mod universe;
 
 pub use battle::{Battle, BattleStats, Side};
 pub use cluster::{cluster, ClusterConfig, Clusterer};
-pub use error::{Error, RecordLoc};
+pub use error::{Error, RecordLoc, RecordPosition};
 pub use killmail::{Attacker, Item, Killmail, Position, Victim, ZkbMeta};

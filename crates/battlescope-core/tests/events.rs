@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use battlescope_core::cluster::{BattleEvent, ClusterConfig, Clusterer};
+use battlescope_core::cluster::{BattleChange, ClusterConfig, Clusterer};
 use battlescope_core::events::schema::{schema_files, SchemaKind};
 use battlescope_core::events::{
     Envelope, Event, EventError, EventMetadata, EventType, KillmailEnrichedData,
@@ -62,7 +62,7 @@ fn meta(source: &str) -> EventMetadata {
 fn run(
     stream: &[Killmail],
     config: ClusterConfig,
-) -> (Vec<BattleEvent>, Vec<Event>, Clusterer, Vec<Battle>) {
+) -> (Vec<BattleChange>, Vec<Event>, Clusterer, Vec<Battle>) {
     let mut clusterer = Clusterer::new(config).unwrap();
     let mut raw = Vec::new();
     let mut bus = Vec::new();
@@ -117,7 +117,7 @@ fn check_stream(stream: &[Killmail], config: ClusterConfig) {
     // survives JSON.
     assert_eq!(raw.len(), bus.len());
     for (r, e) in raw.iter().zip(&bus) {
-        assert_eq!(e.to_battle_event().as_ref(), Some(r));
+        assert_eq!(e.to_battle_change().as_ref(), Some(r));
         assert_eq!(&Event::from_json(&e.to_json()).unwrap(), e);
     }
     // Self-contained: the documents in the events are the final battles.
@@ -174,8 +174,8 @@ fn a_document_that_does_not_fit_is_refused() {
         for e in &pushed.events {
             let doc = clusterer.battle(e.battle_id());
             match e {
-                BattleEvent::Created(_) | BattleEvent::Updated(_) => {
-                    let missing = Event::from_battle_event(e, None, at(0), meta("t"));
+                BattleChange::Created(_) | BattleChange::Updated(_) => {
+                    let missing = Event::from_battle_change(e, None, at(0), meta("t"));
                     assert_eq!(
                         missing,
                         Err(EventError::MissingBattle {
@@ -184,7 +184,7 @@ fn a_document_that_does_not_fit_is_refused() {
                     );
                     let Some(mut doc) = doc else { continue };
                     doc.system_id += 1;
-                    let err = Event::from_battle_event(e, Some(&doc), at(0), meta("t"));
+                    let err = Event::from_battle_change(e, Some(&doc), at(0), meta("t"));
                     assert!(
                         matches!(
                             err,
@@ -197,7 +197,7 @@ fn a_document_that_does_not_fit_is_refused() {
                     );
                     doc.system_id -= 1;
                     doc.killmail_ids.retain(|_| false);
-                    let err = Event::from_battle_event(e, Some(&doc), at(0), meta("t"));
+                    let err = Event::from_battle_change(e, Some(&doc), at(0), meta("t"));
                     assert!(
                         matches!(
                             err,
@@ -210,8 +210,8 @@ fn a_document_that_does_not_fit_is_refused() {
                     );
                     checked += 1;
                 }
-                BattleEvent::Deleted(_) => {
-                    assert!(Event::from_battle_event(e, None, at(0), meta("t")).is_ok());
+                BattleChange::Deleted(_) => {
+                    assert!(Event::from_battle_change(e, None, at(0), meta("t")).is_ok());
                 }
                 _ => {}
             }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use battlescope_core::cluster::{
-    cluster, recluster, BattleEvent, ClusterConfig, Clusterer, PushOutcome, StoredBattle,
+    cluster, recluster, BattleChange, ClusterConfig, Clusterer, PushOutcome, StoredBattle,
 };
 use battlescope_core::input::{read_killmails, ReadOptions};
 use battlescope_core::{Battle, Killmail};
@@ -35,13 +35,13 @@ fn forever() -> ClusterConfig {
 }
 
 /// Apply battle events to battle id → members, checking each makes sense.
-fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
+fn apply(events: &[BattleChange], map: &mut BTreeMap<Uuid, Vec<u64>>) {
     for e in events {
         match e {
-            BattleEvent::Created(c) => {
+            BattleChange::Created(c) => {
                 assert!(map.insert(c.battle_id, c.killmail_ids.clone()).is_none());
             }
-            BattleEvent::Updated(u) => {
+            BattleChange::Updated(u) => {
                 let known = u.previous_id.unwrap_or(u.battle_id);
                 let mut members = map.remove(&known).expect("update of a known battle");
                 assert!(!map.contains_key(&u.battle_id), "renamed onto a live id");
@@ -49,7 +49,7 @@ fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
                 members.retain(|m| !u.removed_killmail_ids.contains(m));
                 map.insert(u.battle_id, members);
             }
-            BattleEvent::Deleted(d) => {
+            BattleChange::Deleted(d) => {
                 assert!(
                     map.remove(&d.battle_id).is_some(),
                     "delete of a known battle"
@@ -58,7 +58,7 @@ fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
                     assert!(map.contains_key(&into));
                 }
             }
-            BattleEvent::Sealed(s) => assert!(map.contains_key(&s.battle_id)),
+            BattleChange::Sealed(s) => assert!(map.contains_key(&s.battle_id)),
             _ => unreachable!(),
         }
     }
@@ -113,7 +113,7 @@ fn shuffled(records: &[Killmail], seed: u64) -> Vec<Killmail> {
     out
 }
 
-fn run(records: &[Killmail], clusterer: &mut Clusterer) -> Vec<BattleEvent> {
+fn run(records: &[Killmail], clusterer: &mut Clusterer) -> Vec<BattleChange> {
     records
         .iter()
         .flat_map(|km| {
@@ -294,7 +294,7 @@ fn a_redelivered_copy_of_a_sealed_kill_is_a_duplicate() {
     assert!(pushed
         .events
         .iter()
-        .any(|e| matches!(e, BattleEvent::Sealed(s) if s.battle_id == pushed.sealed[0].id)));
+        .any(|e| matches!(e, BattleChange::Sealed(s) if s.battle_id == pushed.sealed[0].id)));
     assert_eq!(c.push(first.clone()).outcome, PushOutcome::Duplicate);
     // A different copy of it is not a duplicate: it needs a re-cluster.
     let mut other = first;
@@ -323,7 +323,7 @@ fn a_better_copy_replaces_the_kept_one_and_updates_its_battle() {
     let better = kill(3, JITA, 120, b(12), &[a(2), a(1)], None);
     let pushed = c.push(better);
     assert_eq!(pushed.outcome, PushOutcome::Replaced);
-    let [BattleEvent::Updated(u)] = &pushed.events[..] else {
+    let [BattleChange::Updated(u)] = &pushed.events[..] else {
         panic!("{:?}", pushed.events)
     };
     assert_eq!(u.added_killmail_ids, vec![3]);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use battlescope_core::cluster::{
-    battle_id, cluster, BattleEvent, ClusterConfig, Clusterer, CorrelateBy, PushOutcome,
+    battle_id, cluster, BattleChange, ClusterConfig, Clusterer, CorrelateBy, PushOutcome,
     UpdateReason,
 };
 use battlescope_core::{Battle, Killmail};
@@ -17,16 +17,16 @@ use uuid::Uuid;
 
 /// Apply events to a map of battle id → members, checking each event makes
 /// sense in the state it finds.
-fn replay(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
+fn replay(events: &[BattleChange], map: &mut BTreeMap<Uuid, Vec<u64>>) {
     for e in events {
         match e {
-            BattleEvent::Created(c) => {
+            BattleChange::Created(c) => {
                 assert!(
                     map.insert(c.battle_id, c.killmail_ids.clone()).is_none(),
                     "created twice"
                 );
             }
-            BattleEvent::Updated(u) => {
+            BattleChange::Updated(u) => {
                 let mut members = match u.previous_id {
                     Some(prev) => {
                         assert!(!map.contains_key(&u.battle_id), "renamed onto a live id");
@@ -38,7 +38,7 @@ fn replay(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
                 members.retain(|m| !u.removed_killmail_ids.contains(m));
                 map.insert(u.battle_id, members);
             }
-            BattleEvent::Deleted(d) => {
+            BattleChange::Deleted(d) => {
                 assert!(
                     map.remove(&d.battle_id).is_some(),
                     "delete of a known battle"
@@ -47,7 +47,7 @@ fn replay(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
                     assert!(map.contains_key(&into), "merged into a known battle");
                 }
             }
-            BattleEvent::Sealed(s) => {
+            BattleChange::Sealed(s) => {
                 assert!(map.contains_key(&s.battle_id), "sealed a known battle");
             }
             _ => unreachable!("no other events"),
@@ -66,7 +66,7 @@ fn memberships(battles: &[Battle]) -> BTreeMap<Uuid, Vec<u64>> {
         .collect()
 }
 
-fn run_stream(stream: &[Killmail], config: &ClusterConfig) -> (Clusterer, Vec<BattleEvent>) {
+fn run_stream(stream: &[Killmail], config: &ClusterConfig) -> (Clusterer, Vec<BattleChange>) {
     let mut c = Clusterer::new(config.clone()).unwrap();
     let mut events = Vec::new();
     for km in stream {
@@ -99,7 +99,7 @@ fn events_tell_the_story_of_a_merge() {
         .is_empty());
     let e = c.push(kill(2, JITA, 60, b(11), &[a(1)], None)).events;
     assert_eq!(e.len(), 1);
-    let BattleEvent::Created(created) = &e[0] else {
+    let BattleChange::Created(created) = &e[0] else {
         panic!("{e:?}")
     };
     assert_eq!(created.battle_id, battle_id(JITA, 1));
@@ -122,30 +122,30 @@ fn events_tell_the_story_of_a_merge() {
             None,
         ))
         .events;
-    assert!(matches!(&e[0], BattleEvent::Created(c) if c.battle_id == battle_id(JITA, 3)));
+    assert!(matches!(&e[0], BattleChange::Created(c) if c.battle_id == battle_id(JITA, 3)));
     // …an appended kill…
     let e = c.push(kill(5, JITA, 120, b(12), &[a(1)], None)).events;
     assert!(
-        matches!(&e[..], [BattleEvent::Updated(u)] if u.reason == UpdateReason::Appended && u.added_killmail_ids == vec![5])
+        matches!(&e[..], [BattleChange::Updated(u)] if u.reason == UpdateReason::Appended && u.added_killmail_ids == vec![5])
     );
     // …an out-of-order one…
     let e = c.push(kill(6, JITA, 10, b(13), &[a(1)], None)).events;
     assert!(
-        matches!(&e[..], [BattleEvent::Updated(u)] if u.reason == UpdateReason::OutOfOrder && u.added_killmail_ids == vec![6])
+        matches!(&e[..], [BattleChange::Updated(u)] if u.reason == UpdateReason::OutOfOrder && u.added_killmail_ids == vec![6])
     );
     // …then a kill that links both: the earliest battle survives.
     let e = c
         .push(kill(7, JITA, 100, pilot(20, 5, None), &[a(1)], None))
         .events;
     assert_eq!(e.len(), 2, "{e:?}");
-    let BattleEvent::Updated(u) = &e[0] else {
+    let BattleChange::Updated(u) = &e[0] else {
         panic!("{e:?}")
     };
     assert_eq!(u.battle_id, battle_id(JITA, 1));
     assert_eq!(u.reason, UpdateReason::Merge);
     assert_eq!(u.added_killmail_ids, vec![3, 4, 7]);
     assert_eq!(u.absorbed, vec![battle_id(JITA, 3)]);
-    let BattleEvent::Deleted(d) = &e[1] else {
+    let BattleChange::Deleted(d) = &e[1] else {
         panic!("{e:?}")
     };
     assert_eq!(
@@ -164,7 +164,7 @@ fn a_battle_is_renamed_when_an_earlier_kill_joins_like_batch_names_it() {
     c.push(kill(10, JITA, 600, b(10), &[a(1)], None));
     c.push(kill(11, JITA, 660, b(11), &[a(1)], None));
     let e = c.push(kill(5, JITA, 300, b(12), &[a(1)], None)).events;
-    let [BattleEvent::Updated(u)] = &e[..] else {
+    let [BattleChange::Updated(u)] = &e[..] else {
         panic!("{e:?}")
     };
     assert_eq!(u.battle_id, battle_id(JITA, 5));
@@ -209,7 +209,7 @@ fn a_merge_that_does_not_hold_the_pushed_kill_says_merge() {
     let early = e
         .iter()
         .find_map(|e| match e {
-            BattleEvent::Updated(u) if u.added_killmail_ids.contains(&3) => Some(u),
+            BattleChange::Updated(u) if u.added_killmail_ids.contains(&3) => Some(u),
             _ => None,
         })
         .unwrap_or_else(|| panic!("{e:?}"));

@@ -240,7 +240,7 @@ fn parse(record: &SourceRecord, limits: &Limits) -> Result<Option<Parsed>, Strin
     };
     let loc = RecordLoc::new(
         Some(&record.position),
-        battlescope_core::error::Position::Whole,
+        battlescope_core::error::RecordPosition::Whole,
     );
     match parse_record(bytes, Shape::Auto, limits, &loc) {
         Ok(Record::Killmail(km)) => Ok(Some(Parsed::Killmail(km))),

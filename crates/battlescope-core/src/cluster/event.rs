@@ -3,16 +3,16 @@
 //!
 //! Applying a stream of events in order to a map *battle id → members*
 //! always yields the current battles:
-//! - [`BattleEvent::Created`]: insert the battle.
-//! - [`BattleEvent::Updated`]: if `previous_id` is set, the battle was known
+//! - [`BattleChange::Created`]: insert the battle.
+//! - [`BattleChange::Updated`]: if `previous_id` is set, the battle was known
 //!   under that id until now (a battle is always named by its earliest kill,
 //!   and an earlier kill joined or the earliest left): move it, and redirect
 //!   the old id here. Then add `added_killmail_ids`, remove
 //!   `removed_killmail_ids`.
-//! - [`BattleEvent::Deleted`]: remove the battle; `merged_into` names the
+//! - [`BattleChange::Deleted`]: remove the battle; `merged_into` names the
 //!   battle that now holds its kills (redirect the old id there), or is
 //!   `None` when its kills no longer form a battle.
-//! - [`BattleEvent::Sealed`]: nothing changes; the battle is final as far
+//! - [`BattleChange::Sealed`]: nothing changes; the battle is final as far
 //!   as this clusterer goes (only a re-cluster of its range can change it).
 
 use chrono::{DateTime, Utc};
@@ -103,14 +103,14 @@ pub struct BattleSealed {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum BattleEvent {
+pub enum BattleChange {
     Created(BattleCreated),
     Updated(BattleUpdated),
     Deleted(BattleDeleted),
     Sealed(BattleSealed),
 }
 
-impl BattleEvent {
+impl BattleChange {
     /// The battle the event is about (events are ordered per battle id).
     #[must_use]
     pub fn battle_id(&self) -> Uuid {

@@ -18,8 +18,8 @@
 //! | `battle.sealed` | [`BattleSealedData`]: the final document | the clusterer sealed the battle: no kill within the allowed lateness can change it |
 //!
 //! Guarantees:
-//! - **Lossless**: [`Event::from_battle_event`] carries everything a
-//!   [`BattleEvent`] holds, and [`Event::to_battle_event`] gives it back
+//! - **Lossless**: [`Event::from_battle_change`] carries everything a
+//!   [`BattleChange`] holds, and [`Event::to_battle_change`] gives it back
 //!   exactly (tested for every event of realistic streams).
 //! - **Self-contained**: battle events carry the whole current document, so
 //!   a consumer (store, search index, WebSocket) upserts it by battle id
@@ -66,7 +66,7 @@ pub use payload::{
 };
 
 #[cfg(doc)]
-use crate::{battle::KillSummary, cluster::BattleEvent, Battle};
+use crate::{battle::KillSummary, cluster::BattleChange, Battle};
 
 /// The version every event type is at (the envelope's `version`).
 pub const VERSION: &str = "1";

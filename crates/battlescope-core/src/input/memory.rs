@@ -3,11 +3,11 @@
 
 use super::format::Container;
 use super::reader::{read_killmails, ReadOptions, ReadOutcome};
-use crate::error::{Error, Position};
+use crate::error::{Error, RecordPosition};
 
 /// Read records held in memory, each the bytes of one JSON record in any
 /// shape core reads; `source` names the collection in errors. Errors name the record by its 0-based index
-/// ([`Position::Element`]); `options.format`'s container is ignored (each
+/// ([`RecordPosition::Element`]); `options.format`'s container is ignored (each
 /// element is one record).
 ///
 /// # Errors
@@ -27,8 +27,8 @@ pub fn read_records<R: AsRef<[u8]>>(
     let mut outcome = read_killmails(lines.as_slice(), source, &options)?;
     for e in &mut outcome.errors {
         if let Some(record) = e.record_mut() {
-            if let Position::Line(n) = record.position {
-                record.position = Position::Element(n - 1);
+            if let RecordPosition::Line(n) = record.position {
+                record.position = RecordPosition::Element(n - 1);
             }
         }
     }
@@ -74,7 +74,7 @@ mod tests {
             vec![good.as_bytes(), b"{oops\n}", b"  ", b"{\"killmail_id\": 6}"];
         let out = read_records(records, None, &ReadOptions::default()).unwrap();
         assert_eq!(out.killmails.len(), 1);
-        let positions: Vec<Position> = out
+        let positions: Vec<RecordPosition> = out
             .errors
             .iter()
             .map(|e| e.record().unwrap().position.clone())
@@ -82,9 +82,9 @@ mod tests {
         assert_eq!(
             positions,
             vec![
-                Position::Element(1),
-                Position::Element(2),
-                Position::Element(3)
+                RecordPosition::Element(1),
+                RecordPosition::Element(2),
+                RecordPosition::Element(3)
             ]
         );
     }

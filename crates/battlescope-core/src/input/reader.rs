@@ -9,7 +9,7 @@ use std::path::Path;
 use super::format::{Container, Format};
 use super::record::{parse_record, KillmailRef, Record};
 use super::split::{is_complete_value, ArrayElements, ArrayItem, Chunk, Lines};
-use crate::error::{Error, Position, RecordLoc};
+use crate::error::{Error, RecordLoc, RecordPosition};
 use crate::killmail::{Killmail, Limits};
 
 /// How to read an input.
@@ -277,7 +277,7 @@ pub fn for_each_record(
             while let Some(item) = elements.next_item().map_err(|e| io_err("cannot read", e))? {
                 match item {
                     ArrayItem::Element(i, chunk) => {
-                        let loc = RecordLoc::new(source, Position::Element(i));
+                        let loc = RecordLoc::new(source, RecordPosition::Element(i));
                         sink(match chunk {
                             Chunk::Bytes(b) => parse(&b, loc),
                             Chunk::TooLarge(size) => Err(too_large(loc, size)),
@@ -312,7 +312,7 @@ pub fn for_each_record(
                     .take(limit + 1)
                     .read_to_end(&mut doc)
                     .map_err(|e| io_err("cannot read", e))?;
-                let loc = RecordLoc::new(source, Position::Whole);
+                let loc = RecordLoc::new(source, RecordPosition::Whole);
                 if doc.len() as u64 > limit {
                     sink(Err(too_large(loc, doc.len() as u64)));
                 } else {
@@ -320,7 +320,7 @@ pub fn for_each_record(
                 }
                 return Ok(());
             }
-            let loc = RecordLoc::new(source, Position::Line(n));
+            let loc = RecordLoc::new(source, RecordPosition::Line(n));
             sink(match chunk {
                 Chunk::Bytes(b) => parse(&b, loc),
                 Chunk::TooLarge(size) => Err(too_large(loc, size)),
@@ -328,7 +328,7 @@ pub fn for_each_record(
             // The rest without copying lines that sit whole in the buffer.
             lines
                 .for_each_line(|n, line| {
-                    let loc = RecordLoc::new(source, Position::Line(n));
+                    let loc = RecordLoc::new(source, RecordPosition::Line(n));
                     sink(match line {
                         Ok(bytes) => parse(bytes, loc),
                         Err(size) => Err(too_large(loc, size)),

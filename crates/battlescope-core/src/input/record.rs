@@ -145,7 +145,7 @@ pub fn parse_r2z2_sequence(bytes: &[u8]) -> Result<u64, Error> {
     struct Sequence {
         sequence: u64,
     }
-    let loc = RecordLoc::new(Some("sequence.json"), crate::error::Position::Whole);
+    let loc = RecordLoc::new(Some("sequence.json"), crate::error::RecordPosition::Whole);
     from_slice::<Sequence>(bytes, &loc).map(|s| s.sequence)
 }
 

@@ -13,7 +13,7 @@ use super::state::{Component, Node, Run, SystemState};
 use super::{digest64, Clusterer};
 use crate::battle::Battle;
 use crate::cluster::event::{
-    time_of, BattleCreated, BattleDeleted, BattleEvent, BattleSealed, BattleUpdated, UpdateReason,
+    time_of, BattleChange, BattleCreated, BattleDeleted, BattleSealed, BattleUpdated, UpdateReason,
 };
 use crate::cluster::participants::participants;
 use crate::cluster::reconcile::{reconcile, OldBattle};
@@ -65,7 +65,12 @@ impl Clusterer {
     }
 
     /// Move the watermark to `time` (if newer) and seal what falls behind.
-    fn advance(&mut self, time: i64, outcome: PushOutcome, mut events: Vec<BattleEvent>) -> Pushed {
+    fn advance(
+        &mut self,
+        time: i64,
+        outcome: PushOutcome,
+        mut events: Vec<BattleChange>,
+    ) -> Pushed {
         self.max_time = Some(self.max_time.map_or(time, |m| m.max(time)));
         let sealed = self.evict(&mut events);
         Pushed {
@@ -75,7 +80,7 @@ impl Clusterer {
         }
     }
 
-    fn insert(&mut self, km: Killmail, key: Key, late: bool) -> Vec<BattleEvent> {
+    fn insert(&mut self, km: Killmail, key: Key, late: bool) -> Vec<BattleChange> {
         let config = &self.config;
         let window = config.window_secs();
         let gap = config.gap_secs();
@@ -224,7 +229,7 @@ impl Clusterer {
         mut kills: Vec<Killmail>,
         old: Vec<OldBattle>,
         reason: UpdateReason,
-    ) -> Vec<BattleEvent> {
+    ) -> Vec<BattleChange> {
         kills.sort_by_key(key_of);
         let ids: Vec<u64> = kills.iter().map(|k| k.killmail_id).collect();
         for km in kills {
@@ -251,7 +256,7 @@ impl Clusterer {
 
     /// A better copy of a live killmail: rebuild its component and the
     /// components the new copy links to.
-    fn replace(&mut self, km: Killmail) -> Vec<BattleEvent> {
+    fn replace(&mut self, km: Killmail) -> Vec<BattleChange> {
         let (old_system, node) = self.live[&km.killmail_id];
         let old_comp = self.systems[&old_system].node(node).comp;
         let mut comps = vec![(old_system, old_comp)];
@@ -286,7 +291,7 @@ impl Clusterer {
         kills: Vec<Killmail>,
         old: Vec<(SystemId, OldBattle)>,
         reason: UpdateReason,
-    ) -> Vec<BattleEvent> {
+    ) -> Vec<BattleChange> {
         let mut by_system: BTreeMap<SystemId, (Vec<Killmail>, Vec<OldBattle>)> = BTreeMap::new();
         for km in kills {
             by_system.entry(km.solar_system_id).or_default().0.push(km);
@@ -303,7 +308,7 @@ impl Clusterer {
 
     /// A late kill with the sealed history kept: rebuild its whole system
     /// (live and sealed) with it, then seal again what falls behind.
-    fn recluster_with_history(&mut self, km: Killmail) -> Vec<BattleEvent> {
+    fn recluster_with_history(&mut self, km: Killmail) -> Vec<BattleChange> {
         let system_id = km.solar_system_id;
         let kept = self
             .kept
@@ -354,14 +359,14 @@ impl Clusterer {
         );
         // Battles sealed before and untouched now are sealed again by the
         // next eviction: say nothing about them.
-        let touched: FxHashSet<Uuid> = events.iter().map(BattleEvent::battle_id).collect();
+        let touched: FxHashSet<Uuid> = events.iter().map(BattleChange::battle_id).collect();
         self.quiet_reseal = was_sealed.difference(&touched).copied().collect();
         events
     }
 
     /// Seal and evict components beyond the horizon; prune remembered
     /// sealed state the horizon has passed.
-    fn evict(&mut self, events: &mut Vec<BattleEvent>) -> Vec<Battle> {
+    fn evict(&mut self, events: &mut Vec<BattleChange>) -> Vec<Battle> {
         let Some(horizon) = self.horizon_secs() else {
             return Vec::new();
         };
@@ -395,7 +400,7 @@ impl Clusterer {
                     if !self.quiet_reseal.remove(&id) {
                         let kills: Vec<&Killmail> =
                             run.nodes.iter().map(|n| &state.node(n.1).km).collect();
-                        events.push(BattleEvent::Sealed(BattleSealed {
+                        events.push(BattleChange::Sealed(BattleSealed {
                             battle_id: id,
                             system_id,
                             killmail_count: kills.len(),
@@ -487,7 +492,7 @@ fn merge_runs(
     group: Vec<Run>,
     change: &Change,
     state: &SystemState,
-    events: &mut Vec<BattleEvent>,
+    events: &mut Vec<BattleChange>,
 ) -> Run {
     let Change {
         new_key,
@@ -538,7 +543,7 @@ fn merge_runs(
             } else {
                 UpdateReason::Appended
             };
-            events.push(BattleEvent::Updated(BattleUpdated {
+            events.push(BattleChange::Updated(BattleUpdated {
                 battle_id: name,
                 previous_id: (id != name).then_some(id),
                 system_id,
@@ -550,7 +555,7 @@ fn merge_runs(
                 absorbed: absorbed.clone(),
             }));
             for gone in absorbed {
-                events.push(BattleEvent::Deleted(BattleDeleted {
+                events.push(BattleChange::Deleted(BattleDeleted {
                     battle_id: gone,
                     system_id,
                     merged_into: Some(name),
@@ -559,7 +564,7 @@ fn merge_runs(
             Some(name)
         }
         None if nodes.len() >= min_kills => {
-            events.push(BattleEvent::Created(BattleCreated {
+            events.push(BattleChange::Created(BattleCreated {
                 battle_id: name,
                 system_id,
                 killmail_ids: ids(&nodes),

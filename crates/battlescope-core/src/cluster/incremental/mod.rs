@@ -32,7 +32,7 @@
 //!   `allowed_lateness`). A component whose last kill is older than the
 //!   *horizon* (watermark − `max(correlation_window, max_gap)`) can no
 //!   longer be touched by a kill newer than the watermark: it is sealed and
-//!   evicted, each of its battles with a [`BattleEvent::Sealed`]. The ids
+//!   evicted, each of its battles with a [`BattleChange::Sealed`]. The ids
 //!   (and content digests) of its kills are remembered while the horizon
 //!   moves one more `allowed_lateness`, so a redelivered copy is still a
 //!   [`PushOutcome::Duplicate`]; its time span is remembered until the

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::battle::Battle;
-use crate::cluster::event::BattleEvent;
+use crate::cluster::event::BattleChange;
 
 /// How a push went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ impl PushOutcome {
 pub struct Pushed {
     pub outcome: PushOutcome,
     /// Events in the order to apply them (sealing events last).
-    pub events: Vec<BattleEvent>,
+    pub events: Vec<BattleChange>,
     /// Documents of the battles sealed by this push (final from now on,
     /// short of a re-cluster).
     pub sealed: Vec<Battle>,

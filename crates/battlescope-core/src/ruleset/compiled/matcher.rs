@@ -5,7 +5,7 @@
 use rustc_hash::FxHashSet;
 
 use super::super::decision::Rejection;
-use super::super::document::{Lists, ParticipantList, Side};
+use super::super::document::{Lists, MatchOn, ParticipantList};
 use crate::killmail::{EntityId, Killmail, SystemId, TypeId};
 use crate::universe::{self, SecurityClass, ShipClass, SolarSystem};
 
@@ -87,7 +87,7 @@ fn security_bit(class: SecurityClass) -> u32 {
 pub(super) struct Matcher {
     pub(super) rule: &'static str,
     pub(super) kind: Kind,
-    side: Side,
+    side: MatchOn,
     set: Set,
 }
 
@@ -162,7 +162,7 @@ struct Person {
     ship: Option<TypeId>,
 }
 
-fn people(km: &Killmail, side: Side) -> impl Iterator<Item = Person> + '_ {
+fn people(km: &Killmail, side: MatchOn) -> impl Iterator<Item = Person> + '_ {
     let v = &km.victim;
     let victim = side.victim().then_some(Person {
         role: Role::Victim,
@@ -294,9 +294,9 @@ impl Matcher {
             }
         }
         let who = match self.side {
-            Side::Victim => "victim ",
-            Side::Attackers => "attacker ",
-            Side::Any => "",
+            MatchOn::Victim => "victim ",
+            MatchOn::Attackers => "attacker ",
+            MatchOn::Any => "",
         };
         let value = if seen.is_empty() {
             "none".to_owned()
@@ -319,7 +319,7 @@ impl Matcher {
     }
 }
 
-pub(super) fn matchers(prefix: &'static str, lists: &Lists, default_side: Side) -> Vec<Matcher> {
+pub(super) fn matchers(prefix: &'static str, lists: &Lists, default_side: MatchOn) -> Vec<Matcher> {
     let rule = |name: &str| -> &'static str {
         let full = format!("{prefix}.{name}");
         super::super::decision::RULE_NAMES
@@ -330,9 +330,9 @@ pub(super) fn matchers(prefix: &'static str, lists: &Lists, default_side: Side) 
     };
     let ids = |values: &[u64]| Set::Ids(values.iter().copied().collect());
     let ids32 = |values: &[u32]| Set::Ids(values.iter().map(|&v| u64::from(v)).collect());
-    let side_of = |list_side: Option<Side>| list_side.unwrap_or(default_side);
+    let side_of = |list_side: Option<MatchOn>| list_side.unwrap_or(default_side);
     let mut out = Vec::new();
-    let mut push = |name: &str, kind: Kind, side: Side, empty: bool, set: &dyn Fn() -> Set| {
+    let mut push = |name: &str, kind: Kind, side: MatchOn, empty: bool, set: &dyn Fn() -> Set| {
         if !empty {
             out.push(Matcher {
                 rule: rule(name),
@@ -358,28 +358,28 @@ pub(super) fn matchers(prefix: &'static str, lists: &Lists, default_side: Side) 
     push(
         "systems",
         Kind::System,
-        Side::Any,
+        MatchOn::Any,
         lists.systems.is_empty(),
         &|| ids32(&lists.systems),
     );
     push(
         "constellations",
         Kind::Constellation,
-        Side::Any,
+        MatchOn::Any,
         lists.constellations.is_empty(),
         &|| ids32(&lists.constellations),
     );
     push(
         "regions",
         Kind::Region,
-        Side::Any,
+        MatchOn::Any,
         lists.regions.is_empty(),
         &|| ids32(&lists.regions),
     );
     push(
         "security_classes",
         Kind::Security,
-        Side::Any,
+        MatchOn::Any,
         lists.security_classes.is_empty(),
         &|| {
             Set::Mask(
