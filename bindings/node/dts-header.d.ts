@@ -120,7 +120,7 @@ export interface BattleScopeError extends Error {
   /** Stable key of the kind of problem (`invalid_json`, `invalid:<field>`, `not_a_killmail`, `config`, …). */
   reason?: string
   /** The engine's kind of error, the same word in Rust and Python (`exc.kind`). */
-  kind?: 'json' | 'invalid' | 'shape' | 'too_large' | 'io' | 'format' | 'config'
+  kind?: 'json' | 'invalid' | 'shape' | 'too_large' | 'io' | 'format' | 'config' | 'event'
   /** The offending field, when known. */
   field?: string | null
   /** Where the record is (`a.jsonl line 4`), when the error is about one record. */

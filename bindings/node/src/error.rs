@@ -11,6 +11,7 @@
 //! | `Format` | `FormatError` |
 //! | `Config` | `ConfigError` |
 //! | `Io` | `IoError` |
+//! | `Event` | `EventError` |
 //! | a variant core adds later | `BattleScopeError` |
 //!
 //! | property | value |
@@ -25,7 +26,6 @@
 //! | `killmailId` | the killmail's id when it could be read, or `null` |
 
 use battlescope_core::error::{RecordLoc, RecordPosition};
-use battlescope_core::events::EventError;
 use battlescope_core::Error as CoreError;
 use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
 use napi::{Env, JsValue, Status};
@@ -40,16 +40,6 @@ pub(crate) trait IntoJs<T> {
 impl<T> IntoJs<T> for Result<T, CoreError> {
     fn js(self, env: &Env) -> napi::Result<T> {
         self.map_err(|e| e.js(env))
-    }
-}
-
-impl<T> IntoJs<T> for Result<T, EventError> {
-    fn js(self, env: &Env) -> napi::Result<T> {
-        self.map_err(|e| {
-            let code = "EventError";
-            error_object(env, code, &e.to_string())
-                .map_or_else(|e| e, |object| napi::Error::from(object.to_unknown()))
-        })
     }
 }
 
@@ -78,6 +68,7 @@ fn code(err: &CoreError) -> &'static str {
         CoreError::Format { .. } => "FormatError",
         CoreError::Config { .. } => "ConfigError",
         CoreError::Io { .. } => "IoError",
+        CoreError::Event { .. } => "EventError",
         // `Error` is non-exhaustive: a variant core adds later still maps.
         _ => "BattleScopeError",
     }

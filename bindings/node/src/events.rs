@@ -9,7 +9,6 @@
 use battlescope_core as core;
 use chrono::{DateTime, Utc};
 use core::cluster::Pushed;
-use core::error::RecordLoc;
 use core::events::{event_id, Event, EventMetadata, EventType};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
@@ -66,7 +65,7 @@ impl PushOptions {
         pushed: &Pushed,
         clusterer: &core::Clusterer,
         killmail_id: u64,
-    ) -> Result<Vec<Event>, core::events::EventError> {
+    ) -> Result<Vec<Event>, core::Error> {
         let metadata = self.metadata.clone().unwrap_or_else(|| {
             let id = killmail_id.to_string();
             EventMetadata {
@@ -90,12 +89,6 @@ impl PushOptions {
 )]
 pub fn parse_event<'env>(env: &'env Env, event: Unknown<'_>) -> napi::Result<Unknown<'env>> {
     let bytes = json_bytes(env, event, "event")?;
-    let event = Event::from_json(&bytes)
-        .map_err(|e| core::Error::Json {
-            record: RecordLoc::default(),
-            path: ".".to_owned(),
-            message: e.to_string(),
-        })
-        .js(env)?;
+    let event = Event::from_json(&bytes).js(env)?;
     to_js(env, &event)
 }

@@ -129,7 +129,8 @@ test('snapshots, battle ids and events that do not fit are errors', () => {
   assert.throws(() => new bs.Clusterer().battle('not-a-uuid'), { code: 'ConfigError', field: 'battleId' })
   assert.throws(() => new bs.Clusterer().push(esi, { timestamp: 'noon' }), { code: 'ConfigError', field: 'options.timestamp' })
   assert.throws(() => bs.parseEvent({ eventType: 'battle.renamed', version: '1' }), {
-    code: 'ParseError',
+    code: 'EventError',
+    kind: 'event',
     message: /unknown eventType `battle.renamed`/,
   })
 })

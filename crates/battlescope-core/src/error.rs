@@ -159,6 +159,18 @@ pub enum Error {
     /// A configuration value is invalid.
     #[error("invalid configuration: `{field}` {reason}")]
     Config { field: String, reason: String },
+    /// A bus event that cannot be built or read: an unknown `eventType` or
+    /// `version`, a battle document that does not match its clusterer
+    /// change, bytes that are not an event.
+    #[error("{event}: {reason}")]
+    Event {
+        /// Which event: `battle.created of battle <id>`, `event JSON`, …
+        event: String,
+        /// The offending field (`eventType`, `version`, `killmailIds`, …).
+        field: String,
+        /// What is wrong, naming the field.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -170,7 +182,9 @@ impl Error {
             | Self::Invalid { record, .. }
             | Self::Shape { record, .. }
             | Self::TooLarge { record, .. } => Some(record),
-            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } | Self::Event { .. } => {
+                None
+            }
         }
     }
 
@@ -181,7 +195,9 @@ impl Error {
             | Self::Invalid { record, .. }
             | Self::Shape { record, .. }
             | Self::TooLarge { record, .. } => Some(record),
-            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } | Self::Event { .. } => {
+                None
+            }
         }
     }
 
@@ -198,7 +214,7 @@ impl Error {
     /// own exceptions or codes: `json` (not JSON, or the wrong type at a
     /// field), `invalid` (a value breaks a rule), `shape` (no killmail
     /// shape), `too_large`, `io`, `format` (a whole input unreadable as
-    /// its format), `config` (a setting).
+    /// its format), `config` (a setting), `event` (a bus event).
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -209,6 +225,7 @@ impl Error {
             Self::Io { .. } => "io",
             Self::Format { .. } => "format",
             Self::Config { .. } => "config",
+            Self::Event { .. } => "event",
         }
     }
 
@@ -217,7 +234,9 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Json { path, .. } => Some(path),
-            Self::Invalid { field, .. } | Self::Config { field, .. } => Some(field),
+            Self::Invalid { field, .. }
+            | Self::Config { field, .. }
+            | Self::Event { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -234,6 +253,37 @@ impl Error {
             Self::Io { .. } => "io".to_owned(),
             Self::Format { .. } => "format".to_owned(),
             Self::Config { .. } => "config".to_owned(),
+            Self::Event { .. } => "event".to_owned(),
+        }
+    }
+
+    /// An [`Error::Event`].
+    pub(crate) fn event(
+        event: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::Event {
+            event: event.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::Config`].
+    pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Config {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The message without its location prefix: what a serde error inside
+    /// a larger document repeats (serde adds the path itself).
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Self::Config { reason, .. } | Self::Event { reason, .. } => reason.clone(),
+            other => other.to_string(),
         }
     }
 }

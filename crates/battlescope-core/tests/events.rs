@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use battlescope_core::cluster::{BattleChange, ClusterConfig, Clusterer};
 use battlescope_core::events::schema::{schema_files, SchemaKind};
 use battlescope_core::events::{
-    Envelope, Event, EventError, EventMetadata, EventType, KillmailEnrichedData,
-    KillmailIngestedData,
+    Envelope, Event, EventMetadata, EventType, KillmailEnrichedData, KillmailIngestedData,
 };
 use battlescope_core::{Battle, Killmail};
 use battlescope_synth::{arrival_order, generate, ScenarioConfig};
@@ -175,38 +174,31 @@ fn a_document_that_does_not_fit_is_refused() {
             let doc = clusterer.battle(e.battle_id());
             match e {
                 BattleChange::Created(_) | BattleChange::Updated(_) => {
-                    let missing = Event::from_battle_change(e, None, at(0), meta("t"));
-                    assert_eq!(
-                        missing,
-                        Err(EventError::MissingBattle {
-                            battle_id: e.battle_id()
-                        })
+                    let missing = Event::from_battle_change(e, None, at(0), meta("t")).unwrap_err();
+                    assert_eq!((missing.kind(), missing.field()), ("event", Some("battle")));
+                    assert!(
+                        missing
+                            .to_string()
+                            .starts_with(&format!("battle {}: no document", e.battle_id())),
+                        "{missing}"
                     );
                     let Some(mut doc) = doc else { continue };
                     doc.system_id += 1;
                     let err = Event::from_battle_change(e, Some(&doc), at(0), meta("t"));
-                    assert!(
-                        matches!(
-                            err,
-                            Err(EventError::Mismatch {
-                                field: "systemId",
-                                ..
-                            })
-                        ),
-                        "{err:?}"
+                    let err = err.unwrap_err();
+                    assert_eq!(
+                        (err.kind(), err.field()),
+                        ("event", Some("systemId")),
+                        "{err}"
                     );
                     doc.system_id -= 1;
                     doc.killmail_ids.retain(|_| false);
                     let err = Event::from_battle_change(e, Some(&doc), at(0), meta("t"));
-                    assert!(
-                        matches!(
-                            err,
-                            Err(EventError::Mismatch {
-                                field: "killmailIds",
-                                ..
-                            })
-                        ),
-                        "{err:?}"
+                    let err = err.unwrap_err();
+                    assert_eq!(
+                        (err.kind(), err.field()),
+                        ("event", Some("killmailIds")),
+                        "{err}"
                     );
                     checked += 1;
                 }
@@ -271,7 +263,7 @@ fn decoding_names_unknown_types_and_versions() {
     let mut v = example;
     v["data"]["mergedInto"] = json!(5);
     let err = decode(&v).unwrap_err().to_string();
-    assert!(err.starts_with("battle.deleted: "), "{err}");
+    assert!(err.starts_with("event JSON: battle.deleted: "), "{err}");
     // An envelope of one type does not read as another.
     let created = read_json("examples/battle.created.json");
     let err =

@@ -12,28 +12,37 @@ use uuid::Uuid;
 
 use super::{
     BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, Envelope, Event,
-    EventError, EventMetadata, EventType,
+    EventMetadata, EventType,
 };
 use crate::battle::Battle;
 use crate::cluster::{
     BattleChange, BattleCreated, BattleDeleted, BattleSealed, BattleUpdated, Clusterer, Pushed,
 };
+use crate::error::Error;
 
 impl Event {
     /// The bus event of one clusterer event. `battle` is the battle's
     /// document right after the event (not needed for `Deleted`).
     ///
     /// # Errors
-    /// [`EventError::MissingBattle`] when a created/updated event comes
-    /// without a document, [`EventError::Mismatch`] when the document does
-    /// not describe the event.
+    /// [`Error::Event`] on `battle` when a created/updated change comes
+    /// without a document, on the differing field when the document does
+    /// not describe the change.
     pub fn from_battle_change(
         event: &BattleChange,
         battle: Option<&Battle>,
         timestamp: DateTime<Utc>,
         metadata: EventMetadata,
-    ) -> Result<Self, EventError> {
-        let document = |id: Uuid| battle.ok_or(EventError::MissingBattle { battle_id: id });
+    ) -> Result<Self, Error> {
+        let document = |id: Uuid| {
+            battle.ok_or_else(|| {
+                Error::event(
+                    format!("battle {id}"),
+                    "battle",
+                    "no document for the battle: build events right after the push that made them",
+                )
+            })
+        };
         Ok(match event {
             BattleChange::Created(e) => {
                 let battle = document(e.battle_id)?;
@@ -86,7 +95,7 @@ impl Event {
         clusterer: &Clusterer,
         timestamp: DateTime<Utc>,
         metadata: &EventMetadata,
-    ) -> Result<Vec<Self>, EventError> {
+    ) -> Result<Vec<Self>, Error> {
         pushed
             .events
             .iter()
@@ -159,12 +168,8 @@ fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
 
-fn check_created(e: &BattleCreated, b: &Battle) -> Result<(), EventError> {
-    let mismatch = |field| EventError::Mismatch {
-        battle_id: e.battle_id,
-        event_type: EventType::BattleCreated,
-        field,
-    };
+fn check_created(e: &BattleCreated, b: &Battle) -> Result<(), Error> {
+    let mismatch = |field| mismatch(EventType::BattleCreated, e.battle_id, field);
     check_common(e.battle_id, e.system_id, e.start_time, e.end_time, b).map_err(mismatch)?;
     if b.killmail_ids != e.killmail_ids {
         return Err(mismatch("killmailIds"));
@@ -172,12 +177,8 @@ fn check_created(e: &BattleCreated, b: &Battle) -> Result<(), EventError> {
     Ok(())
 }
 
-fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), EventError> {
-    let mismatch = |field| EventError::Mismatch {
-        battle_id: e.battle_id,
-        event_type: EventType::BattleUpdated,
-        field,
-    };
+fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), Error> {
+    let mismatch = |field| mismatch(EventType::BattleUpdated, e.battle_id, field);
     check_common(e.battle_id, e.system_id, e.start_time, e.end_time, b).map_err(mismatch)?;
     // A scan is cheapest for the usual one or two added kills; a set for merges.
     let all_members = if e.added_killmail_ids.len() <= 8 {
@@ -198,12 +199,8 @@ fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), EventError> {
     Ok(())
 }
 
-fn check_sealed(e: &BattleSealed, b: &Battle) -> Result<(), EventError> {
-    let mismatch = |field| EventError::Mismatch {
-        battle_id: e.battle_id,
-        event_type: EventType::BattleSealed,
-        field,
-    };
+fn check_sealed(e: &BattleSealed, b: &Battle) -> Result<(), Error> {
+    let mismatch = |field| mismatch(EventType::BattleSealed, e.battle_id, field);
     if b.id != e.battle_id {
         return Err(mismatch("id"));
     }
@@ -239,4 +236,14 @@ fn check_common(
         return Err("endTime");
     }
     Ok(())
+}
+
+/// The document does not describe the change: the envelope would not carry
+/// it without loss.
+fn mismatch(event_type: EventType, battle_id: Uuid, field: &'static str) -> Error {
+    Error::event(
+        format!("{event_type} of battle {battle_id}"),
+        field,
+        format!("the battle document does not match its change: `{field}` differs"),
+    )
 }

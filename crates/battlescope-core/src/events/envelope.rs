@@ -8,7 +8,7 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use super::{EventError, EventType, VERSION};
+use super::{unsupported_version, EventType, VERSION};
 
 /// Namespace of event ids (fixed forever: changing it renames every event).
 pub const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x0c5e_72a4_9b1d_4f63_8e2a_5d7c_3b9f_1a64);
@@ -150,10 +150,9 @@ impl<'de, T: EventData> Deserialize<'de> for Envelope<T> {
             )));
         }
         if wire.version != VERSION {
-            return Err(D::Error::custom(EventError::UnsupportedVersion {
-                event_type: T::EVENT_TYPE,
-                version: wire.version,
-            }));
+            return Err(D::Error::custom(
+                unsupported_version(T::EVENT_TYPE, &wire.version).reason(),
+            ));
         }
         let data = T::deserialize(wire.data).map_err(|e| D::Error::custom(format!("data: {e}")))?;
         Ok(Self {
