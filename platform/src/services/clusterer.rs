@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use battlescope_core::cluster::{ClusterConfig, Clusterer, ClustererSnapshot, PushOutcome};
-use battlescope_core::events::{Envelope, Event, EventMetadata, KillmailEnrichedData};
+use battlescope_core::events::{Envelope, Event, KillmailEnrichedData};
 
 use super::{
     commit, dead_letter, finished, poll, publish_dead_letters, retry, PipelineStats, ServiceError,
@@ -249,6 +249,7 @@ impl ClustererService {
             }
         };
         let killmail_id = enriched.data.killmail.killmail_id;
+        let metadata = enriched.caused(EVENT_SOURCE);
         let pushed = clusterer.push(enriched.data.killmail);
         PipelineStats::add(&self.stats.sealed, pushed.sealed.len());
         match &pushed.outcome {
@@ -289,11 +290,6 @@ impl ClustererService {
                 return;
             }
         }
-        let metadata = EventMetadata {
-            correlation_id: enriched.metadata.correlation_id,
-            causation_id: enriched.event_id,
-            source: EVENT_SOURCE.to_owned(),
-        };
         match Event::from_push(&pushed, clusterer, chrono::Utc::now(), &metadata) {
             Ok(events) => {
                 for event in events {

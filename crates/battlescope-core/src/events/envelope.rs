@@ -50,6 +50,28 @@ pub struct EventMetadata {
     pub source: String,
 }
 
+impl EventMetadata {
+    /// The producer named in battle events unless told otherwise.
+    pub const CLUSTER_SOURCE: &'static str = "battlescope-cluster";
+
+    /// The default chain of the battle events of a clustered killmail, for
+    /// a caller that does not hold the killmail's upstream events (a
+    /// library user, a binding): correlated with its `killmail.ingested`
+    /// event, caused by its `killmail.enriched` event (both ids are
+    /// deterministic, [`event_id`] of the killmail id, so they equal the
+    /// ids the platform gives those events), produced by `source`
+    /// ([`EventMetadata::CLUSTER_SOURCE`] when `None`).
+    #[must_use]
+    pub fn clustered(killmail_id: u64, source: Option<&str>) -> Self {
+        let id = killmail_id.to_string();
+        Self {
+            correlation_id: event_id(EventType::KillmailIngested, &id),
+            causation_id: event_id(EventType::KillmailEnriched, &id),
+            source: source.unwrap_or(Self::CLUSTER_SOURCE).to_owned(),
+        }
+    }
+}
+
 /// One event: `data` of type `T` with the envelope's fields.
 ///
 /// `eventType` and `version` are not fields: they follow from `T`
@@ -98,6 +120,19 @@ impl<T: EventData> Envelope<T> {
     #[must_use]
     pub fn event_type(&self) -> EventType {
         T::EVENT_TYPE
+    }
+}
+
+impl<T> Envelope<T> {
+    /// Metadata for an event this one causes: same correlation id, this
+    /// event's id as causation id, produced by `source`.
+    #[must_use]
+    pub fn caused(&self, source: impl Into<String>) -> EventMetadata {
+        EventMetadata {
+            correlation_id: self.metadata.correlation_id,
+            causation_id: self.event_id,
+            source: source.into(),
+        }
     }
 }
 

@@ -264,11 +264,7 @@ impl Event {
     /// event's id as causation id.
     #[must_use]
     pub fn caused(&self, source: impl Into<String>) -> EventMetadata {
-        EventMetadata {
-            correlation_id: self.metadata().correlation_id,
-            causation_id: self.event_id(),
-            source: source.into(),
-        }
+        with_envelope!(self, e => e.caused(source))
     }
 
     /// The battle a battle event is about.
@@ -450,6 +446,21 @@ mod tests {
             "battle.sealed".parse::<EventType>().unwrap(),
             EventType::BattleSealed
         );
+    }
+
+    #[test]
+    fn clustered_metadata_chains_to_the_kills_upstream_events() {
+        let m = EventMetadata::clustered(128_000_001, None);
+        assert_eq!(
+            m.correlation_id,
+            event_id(EventType::KillmailIngested, "128000001")
+        );
+        assert_eq!(
+            m.causation_id,
+            event_id(EventType::KillmailEnriched, "128000001")
+        );
+        assert_eq!(m.source, EventMetadata::CLUSTER_SOURCE);
+        assert_eq!(EventMetadata::clustered(1, Some("me")).source, "me");
     }
 
     #[test]
