@@ -25,12 +25,18 @@ pub enum PushOutcome {
     /// clustered here. Re-cluster its range with
     /// [`recluster`](crate::cluster::recluster) from the store (`battles` lists the
     /// sealed battles known around it; empty when none are remembered).
-    LateBeyondHorizon { battles: Vec<Uuid> },
+    LateBeyondHorizon {
+        /// The sealed battles known around it.
+        battles: Vec<Uuid>,
+    },
     /// Late beyond the horizon, and re-clustered on the spot with the
     /// sealed history a [`Clusterer::keep_sealed`](super::Clusterer::keep_sealed) clusterer keeps.
     Reclustered,
     /// Dated more than `max_future_skew` after the trusted time: refused.
-    FutureDated { trusted_time: DateTime<Utc> },
+    FutureDated {
+        /// The trusted time it was refused against.
+        trusted_time: DateTime<Utc>,
+    },
 }
 
 impl PushOutcome {
@@ -48,6 +54,26 @@ impl PushOutcome {
         }
     }
 
+    /// The sealed battles a [`PushOutcome::LateBeyondHorizon`] kill would
+    /// touch; empty for every other outcome.
+    #[must_use]
+    pub fn late_battles(&self) -> &[Uuid] {
+        match self {
+            Self::LateBeyondHorizon { battles } => battles,
+            _ => &[],
+        }
+    }
+
+    /// The trusted time a [`PushOutcome::FutureDated`] kill was refused
+    /// against; `None` for every other outcome.
+    #[must_use]
+    pub fn trusted_time(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::FutureDated { trusted_time } => Some(*trusted_time),
+            _ => None,
+        }
+    }
+
     /// True when the killmail was not clustered and the caller must act
     /// (re-cluster its range, or check the clock that dated it).
     #[must_use]
@@ -62,6 +88,7 @@ impl PushOutcome {
 /// Result of [`Clusterer::push`](super::Clusterer::push).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pushed {
+    /// What happened to the killmail.
     pub outcome: PushOutcome,
     /// Events in the order to apply them (sealing events last).
     pub events: Vec<BattleChange>,
@@ -83,10 +110,16 @@ impl Pushed {
 /// How many pushes ended in each outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushCounts {
+    /// Killmails clustered.
     pub added: u64,
+    /// Copies of a held killmail, not preferred over it.
     pub duplicates: u64,
+    /// Better copies that replaced a held killmail.
     pub replaced: u64,
+    /// Late kills left for the caller to re-cluster.
     pub late_beyond_horizon: u64,
+    /// Late kills re-clustered with the kept history.
     pub reclustered: u64,
+    /// Kills refused as dated after the trusted time.
     pub future_dated: u64,
 }
