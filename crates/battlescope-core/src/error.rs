@@ -123,42 +123,68 @@ pub enum Error {
     /// The bytes are not JSON, or JSON of the wrong shape/type at `path`.
     #[error("{record}: {path}: {message}")]
     Json {
+        /// Where the record is.
         record: RecordLoc,
         /// Field path such as `attackers[3].final_blow`, or `.` for the root.
         path: String,
+        /// What serde said.
         message: String,
     },
     /// Well-formed, but a value breaks a rule (id ≤ 0, absurd date, …).
     #[error("{record}: field `{field}` {reason}")]
     Invalid {
+        /// Where the record is.
         record: RecordLoc,
+        /// The field, as a path (`victim.ship_type_id`).
         field: String,
+        /// What is wrong with its value.
         reason: String,
     },
     /// The record is JSON but none of the known killmail shapes.
     #[error("{record}: not a killmail record: {reason}")]
-    Shape { record: RecordLoc, reason: String },
+    Shape {
+        /// Where the record is.
+        record: RecordLoc,
+        /// Why it is no killmail.
+        reason: String,
+    },
     /// A record larger than the reader's limit; it is skipped unread.
     #[error("{record}: record is {size} bytes, over the {limit}-byte limit")]
     TooLarge {
+        /// Where the record is.
         record: RecordLoc,
+        /// Its size in bytes.
         size: u64,
+        /// The reader's limit in bytes.
         limit: u64,
     },
     /// Reading the source failed.
     #[error("{source_name}: {context}: {source}")]
     Io {
+        /// The input (file name, URL, label).
         source_name: String,
+        /// What was being done (`opening`, `reading entry x`, …).
         context: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// A whole input could not be read as the chosen or detected format.
     #[error("{source_name}: {reason}")]
-    Format { source_name: String, reason: String },
+    Format {
+        /// The input (file name, URL, label).
+        source_name: String,
+        /// Why it cannot be read as its format.
+        reason: String,
+    },
     /// A configuration value is invalid.
     #[error("invalid configuration: `{field}` {reason}")]
-    Config { field: String, reason: String },
+    Config {
+        /// The setting, as the user wrote it.
+        field: String,
+        /// What is wrong with its value.
+        reason: String,
+    },
     /// A bus event that cannot be built or read: an unknown `eventType` or
     /// `version`, a battle document that does not match its clusterer
     /// change, bytes that are not an event.

@@ -59,6 +59,8 @@
 //! # Ok::<(), battlescope_core::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod battle;
 pub mod cluster;
 pub mod error;

@@ -13,6 +13,7 @@ use crate::universe::ShipClass;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BattleStats {
+    /// Killmails in the battle.
     pub kill_count: u32,
     /// Sum of zKillboard `totalValue` over the kills that have one.
     pub isk_destroyed: f64,

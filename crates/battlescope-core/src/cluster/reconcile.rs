@@ -36,8 +36,11 @@ use crate::killmail::{Killmail, SystemId};
 /// A battle as a store holds it: enough to re-cluster it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBattle {
+    /// Its id, kept when the re-cluster leaves it a battle.
     pub id: Uuid,
+    /// Its solar system.
     pub system_id: SystemId,
+    /// Its member killmails.
     pub killmail_ids: Vec<u64>,
 }
 

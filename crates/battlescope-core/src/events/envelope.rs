@@ -83,7 +83,9 @@ pub struct Envelope<T> {
     pub event_id: Uuid,
     /// When the event was produced.
     pub timestamp: DateTime<Utc>,
+    /// The payload.
     pub data: T,
+    /// Chain and producer (see [`EventMetadata`]).
     pub metadata: EventMetadata,
 }
 

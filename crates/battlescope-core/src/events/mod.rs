@@ -206,11 +206,17 @@ pub(crate) fn unsupported_version(event_type: EventType, version: &str) -> Error
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
+    /// `killmail.ingested`
     KillmailIngested(Envelope<KillmailIngestedData>),
+    /// `killmail.enriched`
     KillmailEnriched(Envelope<KillmailEnrichedData>),
+    /// `battle.created`
     BattleCreated(Envelope<BattleCreatedData>),
+    /// `battle.updated`
     BattleUpdated(Envelope<BattleUpdatedData>),
+    /// `battle.deleted`
     BattleDeleted(Envelope<BattleDeletedData>),
+    /// `battle.sealed`
     BattleSealed(Envelope<BattleSealedData>),
 }
 

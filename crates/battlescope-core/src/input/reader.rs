@@ -72,6 +72,7 @@ pub struct ReadOutcome {
     pub killmails: Vec<Killmail>,
     /// Distinct references (zKillboard API rows) that need an ESI fetch.
     pub references: Vec<KillmailRef>,
+    /// What was read and skipped, by reason.
     pub report: ReadReport,
     /// The first [`ReadOptions::max_errors_kept`] record errors.
     pub errors: Vec<Error>,

@@ -32,8 +32,11 @@ pub enum Record {
 /// to serve the full killmail at `/killmails/{killmail_id}/{hash}/`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KillmailRef {
+    /// The killmail's id.
     pub killmail_id: u64,
+    /// ESI's hash of the killmail.
     pub hash: String,
+    /// zKillboard's metadata.
     pub zkb: ZkbMeta,
 }
 

@@ -118,7 +118,9 @@ pub struct Doctrine {
     pub times_flown: u32,
     /// Mean pilots of the mix per battle.
     pub average_fleet: f64,
+    /// Value of the kills of its battles' sides (the kills that have one).
     pub isk_killed: f64,
+    /// Value of the losses of its battles' sides (the losses that have one).
     pub isk_lost: f64,
     /// `iskKilled / (iskKilled + iskLost)`.
     pub efficiency: Option<f64>,
@@ -126,7 +128,9 @@ pub struct Doctrine {
     pub wins: u32,
     /// `wins / timesFlown`.
     pub win_rate: f64,
+    /// Start of the first battle it was flown in.
     pub first_flown: DateTime<Utc>,
+    /// Start of the last battle it was flown in.
     pub last_flown: DateTime<Utc>,
     /// The battles, in time order.
     pub battles: Vec<Uuid>,
@@ -136,8 +140,11 @@ pub struct Doctrine {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DoctrineHull {
+    /// The hull's ship type.
     pub type_id: TypeId,
+    /// The type's name; `None` for types the universe table does not know.
     pub name: Option<String>,
+    /// The hull's class.
     pub class: ShipClass,
     /// Pilots in this hull, summed over the doctrine's battles.
     pub pilots: u32,

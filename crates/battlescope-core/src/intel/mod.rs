@@ -184,15 +184,19 @@ pub struct IntelConfig {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IntelReport {
+    /// The entity the report is about.
     pub entity: Entity,
+    /// Battles, kills, losses and efficiency in figures.
     pub summary: Summary,
     /// Groups fought against, most engaged first.
     pub opponents: Vec<Opponent>,
     /// Groups fought beside, most battles first.
     pub allies: Vec<Ally>,
+    /// Hulls and classes flown and lost.
     pub ships: Ships,
     /// Fleet compositions fielded repeatedly, most flown first.
     pub doctrines: Vec<Doctrine>,
+    /// Where and when the entity fights.
     pub activity: Activity,
     /// The entity's pilots and the hulls they flew, most battles first.
     pub pilots: Vec<PilotHistory>,

@@ -32,8 +32,11 @@ pub struct Ships {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HullStats {
+    /// The hull's ship type.
     pub type_id: TypeId,
+    /// The type's name; `None` for types the universe table does not know.
     pub name: Option<String>,
+    /// The hull's class.
     pub class: ShipClass,
     /// Pilot-battles in this hull.
     pub flown: u32,
@@ -41,10 +44,13 @@ pub struct HullStats {
     pub pilots: u32,
     /// Killmails on which one of the entity's pilots in this hull attacked.
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
     /// The entity's losses of this hull.
     pub lost: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub lost_without_value: u32,
 }
 
@@ -52,16 +58,20 @@ pub struct HullStats {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClassStats {
+    /// The class.
     pub class: ShipClass,
     /// Pilot-battles in a hull of this class.
     pub flown: u32,
     /// Killmails on which one of the entity's pilots in a hull of this
     /// class attacked.
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
     /// The entity's losses of hulls of this class.
     pub lost: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub lost_without_value: u32,
 }
 

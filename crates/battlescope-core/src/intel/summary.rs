@@ -24,11 +24,15 @@ pub struct Summary {
     pub battles_won: u32,
     /// Killmails with the entity among the attackers.
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
+    /// Those kills without a value (not counted as zero ISK).
     pub kills_without_value: u32,
     /// Killmails with the entity as the victim.
     pub losses: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub losses_without_value: u32,
     /// `iskKilled / (iskKilled + iskLost)`, `None` when both are zero.
     pub efficiency: Option<f64>,

@@ -21,7 +21,9 @@ pub const SNAPSHOT_VERSION: u32 = 2;
 /// The whole state of a [`Clusterer`], to persist and rebuild it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClustererSnapshot {
+    /// [`SNAPSHOT_VERSION`] of the build that wrote it.
     pub version: u32,
+    /// The clusterer's configuration.
     pub config: ClusterConfig,
     /// Newest kill time seen (seconds since the epoch).
     pub max_time: Option<i64>,
@@ -41,6 +43,7 @@ pub struct ClustererSnapshot {
     /// Sealed killmails and battles, when the clusterer keeps them.
     #[serde(default)]
     pub kept: Option<KeptSnapshot>,
+    /// Outcomes counted so far.
     #[serde(default)]
     pub counts: PushCounts,
 }
@@ -48,6 +51,7 @@ pub struct ClustererSnapshot {
 /// The sealed history of a [`Clusterer::keep_sealed`] clusterer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeptSnapshot {
+    /// Sealed killmails kept.
     pub killmails: Vec<Killmail>,
     /// Sealed battles: (id, member ids).
     pub battles: Vec<(Uuid, Vec<u64>)>,
