@@ -58,6 +58,7 @@ export async function usage(files: string[]): Promise<void> {
     else if (c.type !== 'sealed') console.log(c.start_time)
   }
   const changes: BattleChange[] = clusterer.pushMany(set)
+  console.log(changes.filter((c) => c.type === 'created').length)
   clusterer.pushManyEvents(set, { source: 'me' })
   const open: Battle[] = clusterer.battles()
   const one: Battle | null = clusterer.battle(open[0].id)
