@@ -28,12 +28,10 @@ fn config(
     min_kills: u32,
     allowed_lateness: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<ClusterConfig> {
-    let mut config = ClusterConfig {
-        min_shared,
-        correlate_by: correlate_by.parse().into_py_result()?,
-        min_kills,
-        ..ClusterConfig::default()
-    };
+    let mut config = ClusterConfig::default()
+        .with_min_shared(min_shared)
+        .with_correlate_by(correlate_by.parse().into_py_result()?)
+        .with_min_kills(min_kills);
     if let Some(w) = correlation_window {
         config.correlation_window = duration("correlation_window", w)?;
     }

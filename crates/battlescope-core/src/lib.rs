@@ -61,6 +61,24 @@
 
 #![warn(missing_docs)]
 
+/// `with_<field>` setters for a `#[non_exhaustive]` config struct: other
+/// crates build it from `Default` and these, so adding a field is not a
+/// breaking change.
+macro_rules! with_setters {
+    ($ty:ty { $($(#[$doc:meta])* $setter:ident => $field:ident: $t:ty),* $(,)? }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $setter(mut self, value: $t) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
 pub mod battle;
 pub mod cluster;
 pub mod error;

@@ -145,10 +145,8 @@ fn realistic_streams_convert_without_loss() {
 #[test]
 fn sealed_battles_still_get_their_documents() {
     // A short lateness seals battles while the stream goes on.
-    let config = ClusterConfig {
-        allowed_lateness: std::time::Duration::from_secs(600),
-        ..ClusterConfig::default()
-    };
+    let config =
+        ClusterConfig::default().with_allowed_lateness(std::time::Duration::from_secs(600));
     let kms = generate(&ScenarioConfig::small(), 11);
     check_stream(&kms, config);
 }

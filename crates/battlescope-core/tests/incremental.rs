@@ -219,10 +219,7 @@ fn a_merge_that_does_not_hold_the_pushed_kill_says_merge() {
 
 #[test]
 fn old_battles_are_sealed_and_late_kills_beyond_the_horizon_are_flagged() {
-    let cfg = ClusterConfig {
-        allowed_lateness: Duration::from_secs(3600),
-        ..ClusterConfig::default()
-    };
+    let cfg = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(3600));
     let mut c = Clusterer::new(cfg.clone()).unwrap();
     c.push(kill(1, JITA, 0, b(10), &[a(1)], None));
     c.push(kill(2, JITA, 60, b(11), &[a(1)], None));
@@ -382,11 +379,20 @@ fn arrival(kms: &[Killmail], order: &[usize], dups: &[usize]) -> Vec<Killmail> {
 fn configs() -> impl Strategy<Value = ClusterConfig> {
     let long = Duration::from_secs(10 * 365 * 86_400);
     prop_oneof![
-        4 => Just(ClusterConfig { allowed_lateness: long, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, min_shared: 0, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, min_shared: 2, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, correlate_by: CorrelateBy::Corporation, min_kills: 1, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, max_gap: Duration::from_secs(2400), ..ClusterConfig::default() }),
+        4 => Just(ClusterConfig::default().with_allowed_lateness(long)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_min_shared(0)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_min_shared(2)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_correlate_by(CorrelateBy::Corporation)
+            .with_min_kills(1)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_max_gap(Duration::from_secs(2400))),
     ]
 }
 
@@ -473,10 +479,8 @@ proptest! {
     /// arriving in any order with duplicates.
     #[test]
     fn realistic_fights_in_any_arrival_order(seed in any::<u64>(), order_seed in any::<u64>()) {
-        let config = ClusterConfig {
-            allowed_lateness: Duration::from_secs(10 * 365 * 86_400),
-            ..ClusterConfig::default()
-        };
+        let config = ClusterConfig::default()
+            .with_allowed_lateness(Duration::from_secs(10 * 365 * 86_400));
         let kms = battlescope_synth::generate(&battlescope_synth::ScenarioConfig::small(), seed);
         let stream = battlescope_synth::arrival_order(&kms, 0.1, order_seed);
         prop_assert!(stream.len() > kms.len(), "the stream repeats some kills");
@@ -497,10 +501,7 @@ proptest! {
     /// Sealed plus open battles are exactly the batch battles.
     #[test]
     fn a_live_feed_with_sealing_equals_batch(seed in any::<u64>()) {
-        let config = ClusterConfig {
-            allowed_lateness: Duration::from_secs(3600),
-            ..ClusterConfig::default()
-        };
+        let config = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(3600));
         let scenario = battlescope_synth::ScenarioConfig {
             kills: 900,
             ..battlescope_synth::ScenarioConfig::small()

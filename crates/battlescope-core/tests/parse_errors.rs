@@ -225,13 +225,10 @@ fn explicit_container_overrides_detection() {
         esi(1, "2024-05-01T12:00:00Z"),
         esi(2, "2024-05-01T12:00:00Z")
     );
-    let opts = ReadOptions {
-        format: Format {
-            container: Container::Json,
-            shape: Shape::Auto,
-        },
-        ..ReadOptions::default()
-    };
+    let opts = ReadOptions::default().with_format(Format {
+        container: Container::Json,
+        shape: Shape::Auto,
+    });
     // Read as one JSON document, two concatenated objects are invalid JSON.
     let out = read_killmails(input.as_bytes(), None, &opts).unwrap();
     assert_eq!(out.killmails.len(), 0);

@@ -121,10 +121,7 @@ impl Ingest {
         };
         PipelineStats::add(&self.stats.records, records.len());
         // Read the clock once per batch for the future-date check.
-        let limits = Limits {
-            now: Some(chrono::Utc::now()),
-            ..limits.clone()
-        };
+        let limits = limits.clone().with_now(Some(chrono::Utc::now()));
         let limits = &limits;
         let mut accepted: Vec<Accepted> = Vec::with_capacity(records.len());
         let mut letters: Vec<DeadLetter> = Vec::new();

@@ -14,6 +14,7 @@ use crate::killmail::{Killmail, Limits};
 
 /// How to read an input.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// Container and record shape, each explicit or detected.
     pub format: Format,
@@ -39,6 +40,7 @@ impl Default for ReadOptions {
 
 /// Counts of what an input held.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReadReport {
     /// Inputs (files, streams) read.
     pub sources: u64,
@@ -365,3 +367,14 @@ fn read_archive(
             .to_owned(),
     })
 }
+
+with_setters!(ReadOptions {
+    /// Sets [`ReadOptions::format`].
+    with_format => format: Format,
+    /// Sets [`ReadOptions::limits`].
+    with_limits => limits: Limits,
+    /// Sets [`ReadOptions::max_record_bytes`].
+    with_max_record_bytes => max_record_bytes: usize,
+    /// Sets [`ReadOptions::max_errors_kept`].
+    with_max_errors_kept => max_errors_kept: usize,
+});

@@ -48,6 +48,7 @@ impl std::str::FromStr for DoctrineScope {
 
 /// Knobs of doctrine detection.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DoctrineConfig {
     /// Whose ships count.
     pub scope: DoctrineScope,
@@ -471,3 +472,14 @@ mod tests {
         assert_eq!(merged[1].members.len(), 1);
     }
 }
+
+with_setters!(DoctrineConfig {
+    /// Sets [`DoctrineConfig::scope`].
+    with_scope => scope: DoctrineScope,
+    /// Sets [`DoctrineConfig::similarity`] (checked by [`DoctrineConfig::validate`]).
+    with_similarity => similarity: f64,
+    /// Sets [`DoctrineConfig::min_fleet`].
+    with_min_fleet => min_fleet: u32,
+    /// Sets [`DoctrineConfig::min_battles`].
+    with_min_battles => min_battles: u32,
+});

@@ -109,6 +109,7 @@ impl Pushed {
 
 /// How many pushes ended in each outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PushCounts {
     /// Killmails clustered.
     pub added: u64,
