@@ -1,9 +1,39 @@
 //! Records already in memory (a notebook's dicts, a frame's rows, a bot's
 //! objects): one record per element, errors named by element index.
 
-use super::format::Container;
+use super::format::{Container, Shape};
 use super::reader::{read_killmails, ReadOptions, ReadOutcome};
-use crate::error::{Error, RecordPosition};
+use super::record::{parse_record, Record};
+use crate::error::{Error, RecordLoc, RecordPosition};
+use crate::killmail::{Killmail, Limits};
+
+/// One killmail from the bytes of one record in any shape core reads (ESI
+/// killmail, R2Z2 item, RedisQ package): what a binding's "parse one
+/// killmail" is. `index` is the record's place in a collection, for errors.
+///
+/// # Errors
+/// The record's parse error, or [`Error::Shape`] when the record is not a
+/// killmail yet: a zKillboard API row (a reference to fetch from ESI) or
+/// RedisQ's empty package.
+pub fn parse_killmail(bytes: &[u8], index: Option<u64>) -> Result<Killmail, Error> {
+    let position = index.map_or(RecordPosition::Whole, RecordPosition::Element);
+    let loc = RecordLoc::new(None, position);
+    let shape = |record: RecordLoc, reason: &str| Error::Shape {
+        record,
+        reason: reason.to_owned(),
+    };
+    match parse_record(bytes, Shape::Auto, &Limits::default(), &loc)? {
+        Record::Killmail(km) => Ok(*km),
+        Record::Reference(r) => Err(shape(
+            loc.with_killmail(r.killmail_id),
+            "a zKillboard API row: a reference whose killmail must still be fetched from ESI",
+        )),
+        Record::Empty => Err(shape(
+            loc,
+            "RedisQ's empty package (`{\"package\": null}`): nothing new yet",
+        )),
+    }
+}
 
 /// Read records held in memory, each the bytes of one JSON record in any
 /// shape core reads; `source` names the collection in errors. Errors name the record by its 0-based index
@@ -64,6 +94,31 @@ fn push_line(out: &mut Vec<u8>, record: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_record_must_be_a_killmail() {
+        let good = r#"{"killmail_id":5,"killmail_time":"2024-01-01T00:00:00Z","solar_system_id":30000142,
+            "victim":{"character_id":1,"corporation_id":98000001,"damage_taken":10,"ship_type_id":587},
+            "attackers":[{"character_id":2,"corporation_id":98000002,"damage_done":10,"final_blow":true}]}"#;
+        assert_eq!(
+            parse_killmail(good.as_bytes(), None).unwrap().killmail_id,
+            5
+        );
+        let row = br#"{"killmail_id": 11, "zkb": {"hash": "aa"}}"#;
+        let err = parse_killmail(row, Some(3)).unwrap_err();
+        assert_eq!(err.kind(), "shape");
+        assert_eq!(
+            err.record().map(|r| (r.killmail_id, r.position.clone())),
+            Some((Some(11), RecordPosition::Element(3)))
+        );
+        assert!(
+            err.to_string().contains("must still be fetched from ESI"),
+            "{err}"
+        );
+        let empty = parse_killmail(br#"{"package": null}"#, None).unwrap_err();
+        assert!(empty.to_string().contains("nothing new yet"), "{empty}");
+        assert_eq!(parse_killmail(b"{oops", None).unwrap_err().kind(), "json");
+    }
 
     #[test]
     fn errors_name_the_element_and_multi_line_records_stay_one() {
