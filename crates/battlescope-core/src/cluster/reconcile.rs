@@ -56,6 +56,7 @@ impl From<&Battle> for StoredBattle {
 
 /// The result of [`recluster`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Reclustered {
     /// Events that turn the stored battles into `battles`, in order.
     pub events: Vec<BattleChange>,

@@ -68,6 +68,7 @@ impl ReadReport {
 
 /// Everything read from one or more inputs.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct ReadOutcome {
     /// Distinct killmails, in input order of first appearance; of copies
     /// with one id, the one [`Killmail::compare_copies`] keeps.

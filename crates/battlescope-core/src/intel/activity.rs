@@ -23,6 +23,7 @@ use crate::universe::{self, ShipClass};
 /// Where and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Activity {
     /// By solar system, most kills and losses first.
     pub systems: Vec<PlaceActivity>,
@@ -38,6 +39,7 @@ pub struct Activity {
 /// Activity in one system or region.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PlaceActivity {
     /// System or region id.
     pub id: u32,
@@ -58,6 +60,7 @@ pub struct PlaceActivity {
 /// Activity in one hour of the day (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct HourActivity {
     /// Hour of the day, 0 to 23 (UTC).
     pub hour: u32,
@@ -70,6 +73,7 @@ pub struct HourActivity {
 /// One pilot of the entity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PilotHistory {
     /// The pilot.
     pub character_id: EntityId,
@@ -90,6 +94,7 @@ pub struct PilotHistory {
 /// One hull of a pilot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PilotHull {
     /// The hull's ship type.
     pub type_id: TypeId,

@@ -110,6 +110,7 @@ impl Default for DoctrineConfig {
 /// A fleet composition fielded repeatedly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Doctrine {
     /// The dominant hulls' names, `"Muninn / Scimitar"`.
     pub name: String,
@@ -140,6 +141,7 @@ pub struct Doctrine {
 /// One hull of a doctrine.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DoctrineHull {
     /// The hull's ship type.
     pub type_id: TypeId,

@@ -17,6 +17,7 @@ use super::Entity;
 /// A group the entity fought against.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Opponent {
     /// An alliance, or a corporation without alliance.
     pub group: Entity,
@@ -41,6 +42,7 @@ pub struct Opponent {
 /// A group the entity fought beside.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Ally {
     /// An alliance, or a corporation without alliance.
     pub group: Entity,

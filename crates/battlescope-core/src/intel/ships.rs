@@ -21,6 +21,7 @@ use crate::universe::{self, ShipClass};
 /// Hulls and classes of the entity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Ships {
     /// By hull, most flown first (then most lost, then type id).
     pub hulls: Vec<HullStats>,
@@ -31,6 +32,7 @@ pub struct Ships {
 /// One hull.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct HullStats {
     /// The hull's ship type.
     pub type_id: TypeId,
@@ -57,6 +59,7 @@ pub struct HullStats {
 /// One hull class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ClassStats {
     /// The class.
     pub class: ShipClass,

@@ -16,6 +16,7 @@ use crate::killmail::EntityId;
 /// The entity's figures over its battles.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Summary {
     /// Battles the entity was on a side of.
     pub battles: u32,

@@ -87,6 +87,7 @@ impl PushOutcome {
 
 /// Result of [`Clusterer::push`](super::Clusterer::push).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Pushed {
     /// What happened to the killmail.
     pub outcome: PushOutcome,
