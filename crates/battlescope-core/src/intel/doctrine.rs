@@ -426,6 +426,17 @@ fn report(fleets: &[&Fleet<'_, '_>]) -> Doctrine {
     }
 }
 
+with_setters!(DoctrineConfig {
+    /// Sets [`DoctrineConfig::scope`].
+    with_scope => scope: DoctrineScope,
+    /// Sets [`DoctrineConfig::similarity`] (checked by [`DoctrineConfig::validate`]).
+    with_similarity => similarity: f64,
+    /// Sets [`DoctrineConfig::min_fleet`].
+    with_min_fleet => min_fleet: u32,
+    /// Sets [`DoctrineConfig::min_battles`].
+    with_min_battles => min_battles: u32,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,14 +485,3 @@ mod tests {
         assert_eq!(merged[1].members.len(), 1);
     }
 }
-
-with_setters!(DoctrineConfig {
-    /// Sets [`DoctrineConfig::scope`].
-    with_scope => scope: DoctrineScope,
-    /// Sets [`DoctrineConfig::similarity`] (checked by [`DoctrineConfig::validate`]).
-    with_similarity => similarity: f64,
-    /// Sets [`DoctrineConfig::min_fleet`].
-    with_min_fleet => min_fleet: u32,
-    /// Sets [`DoctrineConfig::min_battles`].
-    with_min_battles => min_battles: u32,
-});
