@@ -36,7 +36,7 @@ export type KillmailInput = Killmail | Record<string, unknown> | string | Uint8A
 /** `KillmailSet.values()`: iterates the killmails as plain objects. */
 export interface KillmailIterator extends IterableIterator<Killmail> {}
 
-/** The events `Clusterer.push` returns. */
+/** The bus events `Clusterer.pushEvents` returns (envelopes with the whole battle document). */
 export type BattleEvent =
   | BattleCreatedEvent
   | BattleUpdatedEvent
@@ -64,7 +64,7 @@ export interface ClusterOptions {
   maxFutureSkew?: string | number
 }
 
-/** How `Clusterer.push` stamps its events. */
+/** How `Clusterer.pushEvents` stamps its events. */
 export interface PushOptions {
   /** When the events are produced (default: now). */
   timestamp?: string | Date
@@ -74,25 +74,59 @@ export interface PushOptions {
   source?: string
 }
 
-/** What one `Clusterer.pushDetailed` did. */
-export type PushResult = {
-  events: BattleEvent[]
+/**
+ * What the clusterer changed, one battle at a time (core's `cluster::BattleChange`):
+ * `Clusterer.push(...).events` and `Clusterer.pushMany`. Keys are snake_case, exactly
+ * as Python's `Pushed.events` dicts.
+ */
+export type BattleChange =
+  | {
+      type: 'created'
+      battle_id: string
+      system_id: number
+      /** All member killmails, sorted by time then id. */
+      killmail_ids: number[]
+      start_time: string
+      end_time: string
+    }
+  | {
+      type: 'updated'
+      /** The id after the change (named by its earliest kill). */
+      battle_id: string
+      /** The id it had before, when that differs. */
+      previous_id?: string
+      system_id: number
+      added_killmail_ids: number[]
+      /** Killmails that left it (a replaced copy or a re-cluster). */
+      removed_killmail_ids?: number[]
+      start_time: string
+      end_time: string
+      reason: 'appended' | 'out_of_order' | 'late_arrival' | 'merge' | 'replaced' | 'reclustered'
+      /** Battles merged into this one by this update. */
+      absorbed: string[]
+    }
+  | {
+      type: 'deleted'
+      battle_id: string
+      system_id: number
+      /** The battle that now holds its kills, or `null` when they no longer form a battle. */
+      merged_into: string | null
+    }
+  | { type: 'sealed'; battle_id: string; system_id: number; killmail_count: number; end_time: string }
+
+/** What one `Clusterer.push` did: the same shape as Python's `Pushed` (core's `cluster::Pushed`). */
+export interface Pushed {
+  /** `late_beyond_horizon`: older than the horizon or within reach of sealed state (`keepSealed: false`), re-cluster that span from the store; `future_dated`: dated more than `maxFutureSkew` after the trusted time, refused. */
+  outcome: 'added' | 'duplicate' | 'replaced' | 'reclustered' | 'late_beyond_horizon' | 'future_dated'
+  /** The battle changes, in the order to apply them (sealing last). */
+  events: BattleChange[]
   /** Battles sealed and evicted by this push: final from now on. */
   sealed: Battle[]
-} & (
-  | { outcome: 'added' | 'duplicate' | 'replaced' | 'reclustered' }
-  | {
-      /** Older than the horizon or within reach of sealed state (`keepSealed: false`): re-cluster that span from the store. */
-      outcome: 'late_beyond_horizon'
-      /** The sealed battles known around it (may be empty). */
-      battles: string[]
-    }
-  | {
-      /** Dated more than `maxFutureSkew` after the trusted time: refused. */
-      outcome: 'future_dated'
-      trusted_time: string
-    }
-)
+  /** For `late_beyond_horizon`: the sealed battles known around it (may be empty); else empty. */
+  lateBattles: string[]
+  /** For `future_dated`: the trusted time it was refused against; else `null`. */
+  trustedTime: string | null
+}
 
 /** A killmail known by id and hash only (a zKillboard API row): fetch it from ESI. */
 export interface KillmailRef {
@@ -120,7 +154,7 @@ export interface BattleScopeError extends Error {
   /** Stable key of the kind of problem (`invalid_json`, `invalid:<field>`, `not_a_killmail`, `config`, …). */
   reason?: string
   /** The engine's kind of error, the same word in Rust and Python (`exc.kind`). */
-  kind?: 'json' | 'invalid' | 'shape' | 'too_large' | 'io' | 'format' | 'config'
+  kind?: 'json' | 'invalid' | 'shape' | 'too_large' | 'io' | 'format' | 'config' | 'event'
   /** The offending field, when known. */
   field?: string | null
   /** Where the record is (`a.jsonl line 4`), when the error is about one record. */

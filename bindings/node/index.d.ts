@@ -36,7 +36,7 @@ export type KillmailInput = Killmail | Record<string, unknown> | string | Uint8A
 /** `KillmailSet.values()`: iterates the killmails as plain objects. */
 export interface KillmailIterator extends IterableIterator<Killmail> {}
 
-/** The events `Clusterer.push` returns. */
+/** The bus events `Clusterer.pushEvents` returns (envelopes with the whole battle document). */
 export type BattleEvent =
   | BattleCreatedEvent
   | BattleUpdatedEvent
@@ -64,7 +64,7 @@ export interface ClusterOptions {
   maxFutureSkew?: string | number
 }
 
-/** How `Clusterer.push` stamps its events. */
+/** How `Clusterer.pushEvents` stamps its events. */
 export interface PushOptions {
   /** When the events are produced (default: now). */
   timestamp?: string | Date
@@ -74,25 +74,59 @@ export interface PushOptions {
   source?: string
 }
 
-/** What one `Clusterer.pushDetailed` did. */
-export type PushResult = {
-  events: BattleEvent[]
+/**
+ * What the clusterer changed, one battle at a time (core's `cluster::BattleChange`):
+ * `Clusterer.push(...).events` and `Clusterer.pushMany`. Keys are snake_case, exactly
+ * as Python's `Pushed.events` dicts.
+ */
+export type BattleChange =
+  | {
+      type: 'created'
+      battle_id: string
+      system_id: number
+      /** All member killmails, sorted by time then id. */
+      killmail_ids: number[]
+      start_time: string
+      end_time: string
+    }
+  | {
+      type: 'updated'
+      /** The id after the change (named by its earliest kill). */
+      battle_id: string
+      /** The id it had before, when that differs. */
+      previous_id?: string
+      system_id: number
+      added_killmail_ids: number[]
+      /** Killmails that left it (a replaced copy or a re-cluster). */
+      removed_killmail_ids?: number[]
+      start_time: string
+      end_time: string
+      reason: 'appended' | 'out_of_order' | 'late_arrival' | 'merge' | 'replaced' | 'reclustered'
+      /** Battles merged into this one by this update. */
+      absorbed: string[]
+    }
+  | {
+      type: 'deleted'
+      battle_id: string
+      system_id: number
+      /** The battle that now holds its kills, or `null` when they no longer form a battle. */
+      merged_into: string | null
+    }
+  | { type: 'sealed'; battle_id: string; system_id: number; killmail_count: number; end_time: string }
+
+/** What one `Clusterer.push` did: the same shape as Python's `Pushed` (core's `cluster::Pushed`). */
+export interface Pushed {
+  /** `late_beyond_horizon`: older than the horizon or within reach of sealed state (`keepSealed: false`), re-cluster that span from the store; `future_dated`: dated more than `maxFutureSkew` after the trusted time, refused. */
+  outcome: 'added' | 'duplicate' | 'replaced' | 'reclustered' | 'late_beyond_horizon' | 'future_dated'
+  /** The battle changes, in the order to apply them (sealing last). */
+  events: BattleChange[]
   /** Battles sealed and evicted by this push: final from now on. */
   sealed: Battle[]
-} & (
-  | { outcome: 'added' | 'duplicate' | 'replaced' | 'reclustered' }
-  | {
-      /** Older than the horizon or within reach of sealed state (`keepSealed: false`): re-cluster that span from the store. */
-      outcome: 'late_beyond_horizon'
-      /** The sealed battles known around it (may be empty). */
-      battles: string[]
-    }
-  | {
-      /** Dated more than `maxFutureSkew` after the trusted time: refused. */
-      outcome: 'future_dated'
-      trusted_time: string
-    }
-)
+  /** For `late_beyond_horizon`: the sealed battles known around it (may be empty); else empty. */
+  lateBattles: string[]
+  /** For `future_dated`: the trusted time it was refused against; else `null`. */
+  trustedTime: string | null
+}
 
 /** A killmail known by id and hash only (a zKillboard API row): fetch it from ESI. */
 export interface KillmailRef {
@@ -120,7 +154,7 @@ export interface BattleScopeError extends Error {
   /** Stable key of the kind of problem (`invalid_json`, `invalid:<field>`, `not_a_killmail`, `config`, …). */
   reason?: string
   /** The engine's kind of error, the same word in Rust and Python (`exc.kind`). */
-  kind?: 'json' | 'invalid' | 'shape' | 'too_large' | 'io' | 'format' | 'config'
+  kind?: 'json' | 'invalid' | 'shape' | 'too_large' | 'io' | 'format' | 'config' | 'event'
   /** The offending field, when known. */
   field?: string | null
   /** Where the record is (`a.jsonl line 4`), when the error is about one record. */
@@ -298,12 +332,13 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /**
  * Incremental clustering: push killmails one at a time (any order,
- * duplicates allowed) and get the bus events of each push; ends with the
- * same battles as `cluster()` on the same set.
+ * duplicates allowed) and get what each push changed; ends with the same
+ * battles as `cluster()` on the same set. `pushEvents` gives the bus
+ * events of a push instead.
  *
  * State is bounded: battles whose last kill is older than the newest kill
- * minus `allowedLateness` are sealed and evicted (`pushDetailed` says
- * which, and which late kills fall beyond that horizon).
+ * minus `allowedLateness` are sealed and evicted (`push` says which, and
+ * which late kills fall beyond that horizon).
  */
 export declare class Clusterer {
   /**
@@ -313,24 +348,30 @@ export declare class Clusterer {
    */
   constructor(config?: (ClusterOptions | ClusterConfig) & { keepSealed?: boolean })
   /**
-   * Cluster one killmail; returns the battle events it caused, in the
-   * order to apply them (`battle.created`, `battle.updated`,
-   * `battle.deleted` envelopes as in `schemas/`).
+   * Cluster one killmail and return everything the push did, the same
+   * shape as Python's `Pushed`: the `outcome` (`added`, `duplicate`,
+   * `replaced`, `reclustered`, `late_beyond_horizon`, `future_dated`),
+   * the battle changes (`events`), the battles it `sealed` (final from
+   * now on), `lateBattles` and `trustedTime`.
    */
-  push(killmail: KillmailInput, options?: PushOptions): BattleEvent[]
-  /**
-   * Cluster one killmail and return everything the push did: the
-   * `outcome` (`added`, `duplicate`, or `late_beyond_horizon` with the
-   * sealed `battles` it would touch), the `events`, and the battles it
-   * `sealed` (final from now on).
-   */
-  pushDetailed(killmail: KillmailInput, options?: PushOptions): PushResult
+  push(killmail: KillmailInput): Pushed
   /**
    * Cluster many killmails in order (a `KillmailSet` is read in place);
-   * returns all their events, in order. Every event shares one
-   * timestamp.
+   * returns the battle changes of every push, in order (as Python's
+   * `push_many`).
    */
-  pushMany(killmails: KillmailSet | Array<KillmailInput>, options?: PushOptions): BattleEvent[]
+  pushMany(killmails: KillmailSet | Array<KillmailInput>): BattleChange[]
+  /**
+   * Cluster one killmail and return the bus events of the push
+   * (`battle.created`, `battle.updated`, … envelopes with the whole
+   * battle document), stamped as `options` says.
+   */
+  pushEvents(killmail: KillmailInput, options?: PushOptions): BattleEvent[]
+  /**
+   * [`Clusterer::push_events`] for many killmails in order; every event
+   * shares one timestamp.
+   */
+  pushManyEvents(killmails: KillmailSet | Array<KillmailInput>, options?: PushOptions): BattleEvent[]
   /**
    * Every battle of the run, sorted by first kill: the open ones and,
    * with `keepSealed` (the default), the sealed ones.

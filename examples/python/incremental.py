@@ -36,12 +36,12 @@ def main() -> None:
     half = len(killmails) // 2
 
     # keep_sealed=False: a long-running feed lets sealed battles go (they
-    # leave with push_detailed(...).sealed) instead of keeping its history.
+    # leave with push(...).sealed) instead of keeping its history.
     clusterer = bs.Clusterer(correlation_window="30m", max_gap="15m", keep_sealed=False)
     kinds: Counter[str] = Counter()
     sealed: list[bs.Battle] = []
     for km in killmails[:half]:
-        pushed = clusterer.push_detailed(km)
+        pushed = clusterer.push(km)
         kinds.update(e["type"] for e in pushed.events)
         sealed.extend(pushed.sealed)
         for event in pushed.events:
@@ -52,7 +52,7 @@ def main() -> None:
     state = clusterer.snapshot()
     restored = bs.Clusterer.restore(state)
     for km in killmails[half:]:
-        pushed = restored.push_detailed(km)
+        pushed = restored.push(km)
         kinds.update(e["type"] for e in pushed.events)
         sealed.extend(pushed.sealed)
 

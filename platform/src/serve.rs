@@ -533,10 +533,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         search,
         esi,
         source,
-        config: ClusterConfig {
-            allowed_lateness: args.allowed_lateness,
-            ..ClusterConfig::default()
-        },
+        config: ClusterConfig::default().with_allowed_lateness(args.allowed_lateness),
         stats: stats.clone(),
         options: PipelineOptions::default(),
     }

@@ -142,24 +142,54 @@ export type UnknownValue = "reject" | "accept";
  * One attacker: a pilot, an NPC (no `character_id`) or a structure.
  */
 export interface Attacker {
+  /**
+   * The attacker's alliance.
+   */
   alliance_id?: number | null;
+  /**
+   * The attacker's character; absent for NPCs and structures.
+   */
   character_id?: number | null;
+  /**
+   * The attacker's corporation.
+   */
   corporation_id?: number | null;
+  /**
+   * Damage the attacker did.
+   */
   damage_done: number;
+  /**
+   * The attacker's faction (NPCs, faction warfare).
+   */
   faction_id?: number | null;
+  /**
+   * Whether this attacker landed the final blow.
+   */
   final_blow: boolean;
   /**
    * Always present in ESI; absent in some derived sources.
    */
   security_status?: number | null;
+  /**
+   * The attacker's hull.
+   */
   ship_type_id?: number | null;
+  /**
+   * The weapon (or module) the attacker used.
+   */
   weapon_type_id?: number | null;
 }
 /**
  * A battle with everything a reader wants to know about it.
  */
 export interface Battle {
+  /**
+   * `endTime - startTime`, in seconds.
+   */
   durationSeconds: number;
+  /**
+   * Time of the last kill.
+   */
   endTime: string;
   /**
    * Deterministic id (see `battle_id`).
@@ -169,15 +199,30 @@ export interface Battle {
    * Member killmails sorted by time, then id.
    */
   killmailIds: number[];
+  /**
+   * The system's region, from the embedded universe data.
+   */
   regionId: number | null;
+  /**
+   * The region's name, from the embedded universe data.
+   */
   regionName: string | null;
+  /**
+   * Class of space of the system (high-sec, wormhole, …); `null` for unknown systems.
+   */
   securityClass: SecurityClass | null;
   /**
    * Sides, largest first (see `assign_sides`).
    */
   sides: Side[];
+  /**
+   * Time of the first kill.
+   */
   startTime: string;
   stats: BattleStats;
+  /**
+   * Solar system of every kill.
+   */
   systemId: number;
   /**
    * From the embedded universe data; `null` for ids it does not know.
@@ -192,6 +237,9 @@ export interface Battle {
  * One side of a battle.
  */
 export interface Side {
+  /**
+   * Alliances seen on this side.
+   */
   alliances: number[];
   /**
    * Corporations seen on this side (with or without alliance).
@@ -205,12 +253,21 @@ export interface Side {
    * 0-based; sides are ordered by pilots (most first), then lowest group id.
    */
   index: number;
+  /**
+   * Value of this side's kills (the kills that have one).
+   */
   iskKilled: number;
+  /**
+   * Value of this side's losses (the losses that have one).
+   */
   iskLost: number;
   /**
    * Kills credited to this side: the final blow's side, or else the side with most attacking pilots (never the victim's own side).
    */
   kills: number;
+  /**
+   * Kills of this side's members (victims on this side).
+   */
   losses: number;
   /**
    * Losses without a known value (not counted as zero ISK).
@@ -233,6 +290,9 @@ export interface BattleStats {
    * Sum of zKillboard `totalValue` over the kills that have one.
    */
   iskDestroyed: number;
+  /**
+   * Killmails in the battle.
+   */
   killCount: number;
   /**
    * Kills in each minute from the first kill's minute to the last one's.
@@ -306,11 +366,17 @@ export interface EventMetadata {
  * `battle.deleted`: a battle was absorbed by a merge, or its kills no longer form a battle.
  */
 export interface BattleDeletedData {
+  /**
+   * The battle that is gone.
+   */
   battleId: string;
   /**
    * The survivor, which now holds this battle's kills (redirect the old id there); `null` when the kills no longer form a battle (after a re-cluster or a replaced killmail copy).
    */
   mergedInto: string | null;
+  /**
+   * Its solar system.
+   */
   systemId: number;
 }
 /**
@@ -437,7 +503,13 @@ export interface ClusterConfig {
  */
 export interface EntityName {
   category: NameCategory;
+  /**
+   * The entity's id.
+   */
   id: number;
+  /**
+   * Its name.
+   */
   name: string;
 }
 /**
@@ -470,6 +542,9 @@ export interface KillmailIngestedData {
    * ESI's hash of the killmail: `/killmails/{killmailId}/{hash}/`.
    */
   hash: string;
+  /**
+   * The killmail's id.
+   */
   killmailId: number;
   /**
    * Known when the source carried the killmail; `null` otherwise.
@@ -490,20 +565,53 @@ export interface KillmailIngestedData {
  * Every field is optional: R2Z2 keeps `hash` beside the `zkb` object, and derived sources may lack it. A killmail *reference* always has a hash.
  */
 export interface ZkbMeta {
+  /**
+   * Friendly fire: an attacker shares the victim's corporation or alliance.
+   */
   awox?: boolean | null;
+  /**
+   * Value of what was destroyed, in ISK.
+   */
   destroyedValue?: number | null;
+  /**
+   * Value of what dropped, in ISK.
+   */
   droppedValue?: number | null;
+  /**
+   * Value of the fitted modules, in ISK.
+   */
   fittedValue?: number | null;
   /**
    * What ESI needs, with the killmail id, to serve the killmail.
    */
   hash?: string | null;
+  /**
+   * zKillboard's link to the kill.
+   */
   href?: string | null;
+  /**
+   * zKillboard's labels (`loc:w-space`, `pvp`, …).
+   */
   labels?: string[];
+  /**
+   * Where the kill happened (a celestial near it).
+   */
   locationID?: number | null;
+  /**
+   * Only NPCs attacked.
+   */
   npc?: boolean | null;
+  /**
+   * zKillboard's points for the kill.
+   */
   points?: number | null;
+  /**
+   * One attacker only.
+   */
   solo?: boolean | null;
+  /**
+   * zKillboard's estimate of the whole loss, in ISK.
+   */
   totalValue?: number | null;
 }
 /**
@@ -543,70 +651,163 @@ export interface KillmailEnrichedData {
  * Serialising gives ESI's shape plus a `zkb` key when metadata is present, which is also how RedisQ and zKillboard's older API embed it.
  */
 export interface Killmail {
+  /**
+   * Who took part in the kill, NPCs included.
+   */
   attackers: Attacker[];
+  /**
+   * ESI's killmail id.
+   */
   killmail_id: number;
+  /**
+   * When the kill happened (UTC).
+   */
   killmail_time: string;
+  /**
+   * The moon, for kills at a moon (structures).
+   */
   moon_id?: number | null;
+  /**
+   * Where it happened.
+   */
   solar_system_id: number;
   victim: Victim;
+  /**
+   * The war, for kills in a war.
+   */
   war_id?: number | null;
+  /**
+   * zKillboard's metadata, when the source carried it.
+   */
   zkb?: ZkbMeta | null;
 }
 /**
  * The victim of a killmail: a pilot in a ship, or a structure / deployable.
  */
 export interface Victim {
+  /**
+   * The victim's alliance.
+   */
   alliance_id?: number | null;
+  /**
+   * The victim's character; absent for structures and deployables.
+   */
   character_id?: number | null;
+  /**
+   * The victim's corporation.
+   */
   corporation_id?: number | null;
+  /**
+   * Damage the victim took.
+   */
   damage_taken: number;
+  /**
+   * The victim's faction (faction warfare).
+   */
   faction_id?: number | null;
   /**
    * `null` when ESI sent no `items` key; `Some(vec![])` for `"items": []`.
    */
   items?: Item[] | null;
+  /**
+   * Where the victim died.
+   */
   position?: Position | null;
+  /**
+   * The hull, structure or deployable lost.
+   */
   ship_type_id: number;
 }
 /**
  * A fitted or carried item; containers hold nested `items`.
  */
 export interface Item {
+  /**
+   * Where the item sat (ESI's inventory flag).
+   */
   flag: number;
+  /**
+   * The item's type.
+   */
   item_type_id: number;
+  /**
+   * Items inside a container item.
+   */
   items?: Item[] | null;
+  /**
+   * How many were destroyed.
+   */
   quantity_destroyed?: number | null;
+  /**
+   * How many dropped to the wreck.
+   */
   quantity_dropped?: number | null;
+  /**
+   * ESI's singleton flag (2 for a blueprint copy).
+   */
   singleton: number;
 }
 /**
  * Where the victim died, in metres from the system's star.
  */
 export interface Position {
+  /**
+   * Metres along x.
+   */
   x: number;
+  /**
+   * Metres along y.
+   */
   y: number;
+  /**
+   * Metres along z.
+   */
   z: number;
 }
 /**
  * One kill as a battle document lists it.
  */
 export interface KillSummary {
+  /**
+   * Attackers on the killmail, NPCs included.
+   */
   attackerCount: number;
   /**
    * Character with the final blow, when a player had it.
    */
   finalBlowCharacterId: number | null;
+  /**
+   * The killmail.
+   */
   killmailId: number;
+  /**
+   * Only NPCs attacked (no character among the attackers).
+   */
   npc: boolean;
   shipClass: ShipClass;
+  /**
+   * The hull (or structure) lost.
+   */
   shipTypeId: number;
+  /**
+   * When it happened.
+   */
   time: string;
   /**
    * zKillboard's value, when known.
    */
   totalValue: number | null;
+  /**
+   * The victim's alliance, when in one.
+   */
   victimAllianceId: number | null;
+  /**
+   * The victim's character, `null` for structures and NPCs.
+   */
   victimCharacterId: number | null;
+  /**
+   * The victim's corporation.
+   */
   victimCorporationId: number | null;
 }
 /**

@@ -16,7 +16,8 @@
 use anyhow::{Context as _, Result};
 use battlescope_core::battle::KillSummary;
 use battlescope_core::events::{
-    EntityName, Envelope, Event, KillmailEnrichedData, KillmailIngestedData, NameCategory,
+    EntityName, Envelope, Event, EventMetadata, KillmailEnrichedData, KillmailIngestedData,
+    NameCategory,
 };
 use battlescope_core::input::KillmailRef;
 use battlescope_core::ruleset::Ruleset;
@@ -449,7 +450,7 @@ pub fn generate() -> Result<Vec<(String, Vec<u8>)>> {
             &pushed,
             &clusterer,
             tick(km.killmail_time),
-            &enriched.caused("battlescope-cluster"),
+            &enriched.caused(EventMetadata::CLUSTER_SOURCE),
         )?;
         if km.killmail_id == 128_000_004 {
             sample_kill = Some(km);

@@ -184,23 +184,40 @@ pub fn parse_duration(env: &Env, text: String) -> napi::Result<f64> {
     Ok(d.as_secs_f64())
 }
 
-/// What `pushDetailed` returns: core's push outcome with the events and
-/// the battles the push sealed.
+/// What `push` returns, the same shape as Python's `Pushed` (core's
+/// `Pushed`): the outcome's name, the battle changes, the battles sealed,
+/// and the outcome's details (`lateBattles` for `late_beyond_horizon`,
+/// `trustedTime` for `future_dated`).
 #[derive(Serialize)]
-struct Detailed<'a> {
-    #[serde(flatten)]
-    outcome: &'a core::cluster::PushOutcome,
-    events: Vec<core::events::Event>,
+#[serde(rename_all = "camelCase")]
+struct PushedJs<'a> {
+    outcome: &'static str,
+    events: &'a [core::cluster::BattleChange],
     sealed: &'a [core::Battle],
+    late_battles: &'a [uuid::Uuid],
+    trusted_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl<'a> From<&'a core::cluster::Pushed> for PushedJs<'a> {
+    fn from(p: &'a core::cluster::Pushed) -> Self {
+        Self {
+            outcome: p.outcome.as_str(),
+            events: &p.events,
+            sealed: &p.sealed,
+            late_battles: p.outcome.late_battles(),
+            trusted_time: p.outcome.trusted_time(),
+        }
+    }
 }
 
 /// Incremental clustering: push killmails one at a time (any order,
-/// duplicates allowed) and get the bus events of each push; ends with the
-/// same battles as `cluster()` on the same set.
+/// duplicates allowed) and get what each push changed; ends with the same
+/// battles as `cluster()` on the same set. `pushEvents` gives the bus
+/// events of a push instead.
 ///
 /// State is bounded: battles whose last kill is older than the newest kill
-/// minus `allowedLateness` are sealed and evicted (`pushDetailed` says
-/// which, and which late kills fall beyond that horizon).
+/// minus `allowedLateness` are sealed and evicted (`push` says which, and
+/// which late kills fall beyond that horizon).
 #[napi]
 #[derive(Debug)]
 pub struct Clusterer {
@@ -208,16 +225,16 @@ pub struct Clusterer {
 }
 
 impl Clusterer {
-    fn push_one(
+    /// Push one killmail and stamp the bus events of the push.
+    fn push_events_one(
         &mut self,
         env: &Env,
         km: Killmail,
         options: &PushOptions,
-    ) -> napi::Result<(core::cluster::Pushed, Vec<core::events::Event>)> {
+    ) -> napi::Result<Vec<core::events::Event>> {
         let id = km.killmail_id;
         let pushed = self.inner.push(km);
-        let events = options.events(&pushed, &self.inner, id).js(env)?;
-        Ok((pushed, events))
+        options.events(&pushed, &self.inner, id).js(env)
     }
 }
 
@@ -243,34 +260,50 @@ impl Clusterer {
         Ok(Self { inner })
     }
 
-    /// Cluster one killmail; returns the battle events it caused, in the
-    /// order to apply them (`battle.created`, `battle.updated`,
-    /// `battle.deleted` envelopes as in `schemas/`).
-    #[napi(
-        ts_args_type = "killmail: KillmailInput, options?: PushOptions",
-        ts_return_type = "BattleEvent[]"
-    )]
+    /// Cluster one killmail and return everything the push did, the same
+    /// shape as Python's `Pushed`: the `outcome` (`added`, `duplicate`,
+    /// `replaced`, `reclustered`, `late_beyond_horizon`, `future_dated`),
+    /// the battle changes (`events`), the battles it `sealed` (final from
+    /// now on), `lateBattles` and `trustedTime`.
+    #[napi(ts_args_type = "killmail: KillmailInput", ts_return_type = "Pushed")]
     pub fn push<'env>(
         &mut self,
         env: &'env Env,
         killmail: Unknown<'_>,
-        options: Option<Unknown<'_>>,
     ) -> napi::Result<Unknown<'env>> {
-        let options = PushOptions::from_arg(env, options)?;
         let km = killmail_from_js(env, killmail, None)?;
-        let (_, events) = self.push_one(env, km, &options)?;
-        to_js(env, &events)
+        let pushed = self.inner.push(km);
+        to_js(env, &PushedJs::from(&pushed))
     }
 
-    /// Cluster one killmail and return everything the push did: the
-    /// `outcome` (`added`, `duplicate`, or `late_beyond_horizon` with the
-    /// sealed `battles` it would touch), the `events`, and the battles it
-    /// `sealed` (final from now on).
+    /// Cluster many killmails in order (a `KillmailSet` is read in place);
+    /// returns the battle changes of every push, in order (as Python's
+    /// `push_many`).
+    #[napi(
+        ts_args_type = "killmails: KillmailSet | Array<KillmailInput>",
+        ts_return_type = "BattleChange[]"
+    )]
+    pub fn push_many<'env>(
+        &mut self,
+        env: &'env Env,
+        killmails: Unknown<'_>,
+    ) -> napi::Result<Array<'env>> {
+        let killmails = killmails_arg(env, killmails)?;
+        let mut all = Vec::new();
+        for km in killmails.iter() {
+            all.extend(self.inner.push(km.clone()).events);
+        }
+        JsonChunks::of(all.iter())?.into_js(env)
+    }
+
+    /// Cluster one killmail and return the bus events of the push
+    /// (`battle.created`, `battle.updated`, … envelopes with the whole
+    /// battle document), stamped as `options` says.
     #[napi(
         ts_args_type = "killmail: KillmailInput, options?: PushOptions",
-        ts_return_type = "PushResult"
+        ts_return_type = "BattleEvent[]"
     )]
-    pub fn push_detailed<'env>(
+    pub fn push_events<'env>(
         &mut self,
         env: &'env Env,
         killmail: Unknown<'_>,
@@ -278,25 +311,17 @@ impl Clusterer {
     ) -> napi::Result<Unknown<'env>> {
         let options = PushOptions::from_arg(env, options)?;
         let km = killmail_from_js(env, killmail, None)?;
-        let (pushed, events) = self.push_one(env, km, &options)?;
-        to_js(
-            env,
-            &Detailed {
-                outcome: &pushed.outcome,
-                events,
-                sealed: &pushed.sealed,
-            },
-        )
+        let events = self.push_events_one(env, km, &options)?;
+        to_js(env, &events)
     }
 
-    /// Cluster many killmails in order (a `KillmailSet` is read in place);
-    /// returns all their events, in order. Every event shares one
-    /// timestamp.
+    /// [`Clusterer::push_events`] for many killmails in order; every event
+    /// shares one timestamp.
     #[napi(
         ts_args_type = "killmails: KillmailSet | Array<KillmailInput>, options?: PushOptions",
         ts_return_type = "BattleEvent[]"
     )]
-    pub fn push_many<'env>(
+    pub fn push_many_events<'env>(
         &mut self,
         env: &'env Env,
         killmails: Unknown<'_>,
@@ -306,8 +331,7 @@ impl Clusterer {
         let killmails = killmails_arg(env, killmails)?;
         let mut all = Vec::new();
         for km in killmails.iter() {
-            let (_, events) = self.push_one(env, km.clone(), &options)?;
-            all.extend(events);
+            all.extend(self.push_events_one(env, km.clone(), &options)?);
         }
         JsonChunks::of(all.iter())?.into_js(env)
     }

@@ -11,9 +11,6 @@
 //! far below V8's limit on the length of one string.
 
 use battlescope_core as core;
-use core::error::{Position, RecordLoc};
-use core::input::{parse_record, Record, Shape};
-use core::killmail::Limits;
 use napi::bindgen_prelude::{
     Array, Buffer, FromNapiValue, Function, JsObjectValue, Object, Unknown,
 };
@@ -171,25 +168,6 @@ pub(crate) fn killmail_from_js(
     value: Unknown<'_>,
     index: Option<u32>,
 ) -> napi::Result<core::Killmail> {
-    let position = index.map_or(Position::Whole, |i| Position::Element(u64::from(i)));
-    let loc = RecordLoc::new(None, position);
     let bytes = json_bytes(env, value, "killmail")?;
-    let not_a_killmail = |record: RecordLoc, reason: &str| core::Error::Shape {
-        record,
-        reason: reason.to_owned(),
-    };
-    let record = parse_record(&bytes, Shape::Auto, &Limits::default(), &loc).js(env)?;
-    let result = match record {
-        Record::Killmail(km) => Ok(*km),
-        Record::Reference(r) => Err(not_a_killmail(
-            loc.with_killmail(r.killmail_id),
-            "a zKillboard API row: a reference whose killmail must still be fetched from ESI",
-        )),
-        Record::Empty => Err(not_a_killmail(
-            loc,
-            "RedisQ's empty package (`{\"package\": null}`): nothing new yet",
-        )),
-        _ => Err(not_a_killmail(loc, "not a killmail")),
-    };
-    result.js(env)
+    core::input::parse_killmail(&bytes, index.map(u64::from)).js(env)
 }

@@ -11,6 +11,7 @@
 //! | `Format` | `FormatError` |
 //! | `Config` | `ConfigError` |
 //! | `Io` | `IoError` |
+//! | `Event` | `EventError` |
 //! | a variant core adds later | `BattleScopeError` |
 //!
 //! | property | value |
@@ -24,8 +25,7 @@
 //! | `line` / `index` / `entry` | 1-based line of JSON Lines / 0-based element of an array / archive member, when known |
 //! | `killmailId` | the killmail's id when it could be read, or `null` |
 
-use battlescope_core::error::{Position, RecordLoc};
-use battlescope_core::events::EventError;
+use battlescope_core::error::{RecordLoc, RecordPosition};
 use battlescope_core::Error as CoreError;
 use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
 use napi::{Env, JsValue, Status};
@@ -40,16 +40,6 @@ pub(crate) trait IntoJs<T> {
 impl<T> IntoJs<T> for Result<T, CoreError> {
     fn js(self, env: &Env) -> napi::Result<T> {
         self.map_err(|e| e.js(env))
-    }
-}
-
-impl<T> IntoJs<T> for Result<T, EventError> {
-    fn js(self, env: &Env) -> napi::Result<T> {
-        self.map_err(|e| {
-            let code = "EventError";
-            error_object(env, code, &e.to_string())
-                .map_or_else(|e| e, |object| napi::Error::from(object.to_unknown()))
-        })
     }
 }
 
@@ -78,6 +68,7 @@ fn code(err: &CoreError) -> &'static str {
         CoreError::Format { .. } => "FormatError",
         CoreError::Config { .. } => "ConfigError",
         CoreError::Io { .. } => "IoError",
+        CoreError::Event { .. } => "EventError",
         // `Error` is non-exhaustive: a variant core adds later still maps.
         _ => "BattleScopeError",
     }
@@ -112,9 +103,9 @@ pub(crate) fn to_js_error<'env>(env: &'env Env, err: &CoreError) -> napi::Result
         record.and_then(|r| r.killmail_id).map(id_number),
     )?;
     match record.map(|r| &r.position) {
-        Some(Position::Line(n)) => object.set_named_property("line", id_number(*n))?,
-        Some(Position::Element(n)) => object.set_named_property("index", id_number(*n))?,
-        Some(Position::Entry(name)) => object.set_named_property("entry", name.as_str())?,
+        Some(RecordPosition::Line(n)) => object.set_named_property("line", id_number(*n))?,
+        Some(RecordPosition::Element(n)) => object.set_named_property("index", id_number(*n))?,
+        Some(RecordPosition::Entry(name)) => object.set_named_property("entry", name.as_str())?,
         _ => {}
     }
     Ok(object)

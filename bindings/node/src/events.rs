@@ -9,8 +9,7 @@
 use battlescope_core as core;
 use chrono::{DateTime, Utc};
 use core::cluster::Pushed;
-use core::error::RecordLoc;
-use core::events::{event_id, Event, EventMetadata, EventType};
+use core::events::{Event, EventMetadata};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use napi_derive::napi;
@@ -18,9 +17,6 @@ use serde::Deserialize;
 
 use crate::convert::{from_js, json_bytes, to_js};
 use crate::error::IntoJs;
-
-/// The producer named in battle events' metadata unless told otherwise.
-const SOURCE: &str = "battlescope-cluster";
 
 /// How to stamp the events of a push (`Clusterer.push`'s options).
 #[derive(Debug, Default, Deserialize)]
@@ -66,15 +62,11 @@ impl PushOptions {
         pushed: &Pushed,
         clusterer: &core::Clusterer,
         killmail_id: u64,
-    ) -> Result<Vec<Event>, core::events::EventError> {
-        let metadata = self.metadata.clone().unwrap_or_else(|| {
-            let id = killmail_id.to_string();
-            EventMetadata {
-                correlation_id: event_id(EventType::KillmailIngested, &id),
-                causation_id: event_id(EventType::KillmailEnriched, &id),
-                source: self.source.clone().unwrap_or_else(|| SOURCE.to_owned()),
-            }
-        });
+    ) -> Result<Vec<Event>, core::Error> {
+        let metadata = self
+            .metadata
+            .clone()
+            .unwrap_or_else(|| EventMetadata::clustered(killmail_id, self.source.as_deref()));
         let timestamp = self.timestamp.unwrap_or_else(Utc::now);
         Event::from_push(pushed, clusterer, timestamp, &metadata)
     }
@@ -90,12 +82,6 @@ impl PushOptions {
 )]
 pub fn parse_event<'env>(env: &'env Env, event: Unknown<'_>) -> napi::Result<Unknown<'env>> {
     let bytes = json_bytes(env, event, "event")?;
-    let event = Event::from_json(&bytes)
-        .map_err(|e| core::Error::Json {
-            record: RecordLoc::default(),
-            path: ".".to_owned(),
-            message: e.to_string(),
-        })
-        .js(env)?;
+    let event = Event::from_json(&bytes).js(env)?;
     to_js(env, &event)
 }

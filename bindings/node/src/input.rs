@@ -306,10 +306,7 @@ impl std::fmt::Debug for ReadKillmailsOptions<'_> {
 
 fn read_options(env: &Env, format: Option<&str>) -> napi::Result<ReadOptions> {
     let format = format.unwrap_or("auto").parse::<Format>().js(env)?;
-    Ok(ReadOptions {
-        format,
-        ..ReadOptions::default()
-    })
+    Ok(ReadOptions::default().with_format(format))
 }
 
 /// Read every file (directories expanded) into one outcome with core's

@@ -82,7 +82,7 @@ fn intel_config(env: &Env, options: Option<IntelOptions>) -> napi::Result<IntelC
         }
         other => other.js(env),
     })?;
-    Ok(IntelConfig { doctrine })
+    Ok(IntelConfig::default().with_doctrine(doctrine))
 }
 
 #[derive(Debug)]

@@ -127,9 +127,10 @@ test('snapshots, battle ids and events that do not fit are errors', () => {
   snapshot.version = 99
   assert.throws(() => bs.Clusterer.restore(snapshot), { code: 'ConfigError', field: 'snapshot', message: /version 99/ })
   assert.throws(() => new bs.Clusterer().battle('not-a-uuid'), { code: 'ConfigError', field: 'battleId' })
-  assert.throws(() => new bs.Clusterer().push(esi, { timestamp: 'noon' }), { code: 'ConfigError', field: 'options.timestamp' })
+  assert.throws(() => new bs.Clusterer().pushEvents(esi, { timestamp: 'noon' }), { code: 'ConfigError', field: 'options.timestamp' })
   assert.throws(() => bs.parseEvent({ eventType: 'battle.renamed', version: '1' }), {
-    code: 'ParseError',
+    code: 'EventError',
+    kind: 'event',
     message: /unknown eventType `battle.renamed`/,
   })
 })

@@ -17,7 +17,7 @@ const golden = fs
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l))
 
-test('push gives the battle events of the golden stream, envelope and all', () => {
+test('pushEvents gives the battle events of the golden stream, envelope and all', () => {
   const clusterer = new bs.Clusterer()
   const produced = []
   for (const event of golden) {
@@ -25,7 +25,7 @@ test('push gives the battle events of the golden stream, envelope and all', () =
     if (event.eventType !== 'killmail.enriched') continue
     // The stream's clusterer stamps its events one second after enrich.
     const timestamp = new Date(Date.parse(event.timestamp) + 1000).toISOString()
-    produced.push(...clusterer.push(event.data.killmail, { timestamp }))
+    produced.push(...clusterer.pushEvents(event.data.killmail, { timestamp }))
   }
   assert.ok(golden.some((e) => e.eventType === 'battle.deleted'))
   assert.deepEqual(produced, golden.map((e) => bs.parseEvent(e)))
@@ -36,13 +36,13 @@ test('metadata, source and timestamp can be given', () => {
   const killmails = golden.filter((e) => e.eventType === 'killmail.enriched').map((e) => e.data.killmail)
   const metadata = { correlationId: golden[0].eventId, causationId: golden[1].eventId, source: 'my-service' }
   const clusterer = new bs.Clusterer()
-  const events = clusterer.pushMany(killmails, { metadata, timestamp: '2030-01-01T00:00:00Z' })
+  const events = clusterer.pushManyEvents(killmails, { metadata, timestamp: '2030-01-01T00:00:00Z' })
   assert.ok(events.length > 0)
   for (const e of events) {
     assert.deepEqual(e.metadata, metadata)
     assert.equal(e.timestamp, '2030-01-01T00:00:00Z')
   }
-  const again = new bs.Clusterer().pushMany(killmails, { source: 'other' })
+  const again = new bs.Clusterer().pushManyEvents(killmails, { source: 'other' })
   assert.deepEqual(
     again.map((e) => e.eventId),
     events.map((e) => e.eventId),
@@ -72,7 +72,7 @@ test('in any order and with duplicates, the battles are the batch ones, ids incl
     const clusterer = new bs.Clusterer(config)
     const live = new Map()
     for (const km of order) {
-      for (const e of clusterer.push(km)) {
+      for (const e of clusterer.pushEvents(km)) {
         if (e.eventType === 'battle.deleted') live.delete(e.data.battleId)
         else {
           // A battle is named by its earliest kill: a rename moves it.
@@ -88,35 +88,50 @@ test('in any order and with duplicates, the battles are the batch ones, ids incl
   }
 })
 
-test('pushMany on a KillmailSet equals pushing one by one', () => {
+test('pushMany and pushManyEvents on a KillmailSet equal pushing one by one', () => {
   const set = bs.readKillmails(sampleFiles())
   const options = { timestamp: '2030-01-01T00:00:00Z' }
   const one = new bs.Clusterer()
-  const events = set.toArray().flatMap((km) => one.push(km, options))
+  const changes = set.toArray().flatMap((km) => one.push(km).events)
   const many = new bs.Clusterer()
-  assert.deepEqual(many.pushMany(set, options), events)
+  assert.deepEqual(many.pushMany(set), changes)
   assert.deepEqual(many.battles(), one.battles())
+  const oneEvents = new bs.Clusterer()
+  const events = set.toArray().flatMap((km) => oneEvents.pushEvents(km, options))
+  assert.deepEqual(new bs.Clusterer().pushManyEvents(set, options), events)
+  // The bus events carry the same changes, with the documents.
+  assert.deepEqual(
+    events.map((e) => e.eventType),
+    changes.map((c) => `battle.${c.type}`),
+  )
 })
 
-test('pushDetailed reports duplicates, late kills beyond the horizon and sealed battles', () => {
+test('push reports its outcome, the battle changes, late kills beyond the horizon and sealed battles', () => {
   const killmails = byTime(bs.readKillmails(sampleFiles()).toArray())
   const clusterer = new bs.Clusterer({ allowedLateness: '1h', keepSealed: false })
   const sealed = []
   for (const km of killmails) {
-    const r = clusterer.pushDetailed(km)
+    const r = clusterer.push(km)
     assert.equal(r.outcome, 'added')
     sealed.push(...r.sealed)
-    for (const b of r.sealed) assert.ok(r.events.some((e) => e.eventType === 'battle.sealed' && e.data.battle.id === b.id))
+    for (const b of r.sealed) assert.ok(r.events.some((e) => e.type === 'sealed' && e.battle_id === b.id))
   }
   assert.ok(sealed.length > 0, 'older fights are sealed as time moves on')
-  assert.deepEqual(clusterer.pushDetailed(killmails.at(-1)), { outcome: 'duplicate', events: [], sealed: [] })
+  assert.deepEqual(clusterer.push(killmails.at(-1)), {
+    outcome: 'duplicate',
+    events: [],
+    sealed: [],
+    lateBattles: [],
+    trustedTime: null,
+  })
   // A kill older than the horizon comes back for the re-cluster path.
   const fight = sealed[0]
   const inside = structuredClone(killmails.find((k) => k.killmail_id === fight.killmailIds[0]))
   inside.killmail_id = 1
-  const late = clusterer.pushDetailed(inside)
+  const late = clusterer.push(inside)
   assert.equal(late.outcome, 'late_beyond_horizon')
-  assert.ok(Array.isArray(late.battles))
+  assert.ok(Array.isArray(late.lateBattles))
+  assert.equal(late.trustedTime, null)
   const open = clusterer.battles()
   assert.equal(clusterer.openBattleCount, open.length)
   assert.deepEqual(clusterer.openBattles(), open)
@@ -141,8 +156,9 @@ test('kills dated far after the trusted time are refused', () => {
   const [km] = byTime(bs.readKillmails(sampleFiles()).toArray())
   const clusterer = new bs.Clusterer()
   clusterer.setTrustedTime(new Date(Date.parse(km.killmail_time) - 2 * 3600 * 1000))
-  const r = clusterer.pushDetailed(km)
+  const r = clusterer.push(km)
   assert.equal(r.outcome, 'future_dated')
+  assert.equal(Date.parse(r.trustedTime), Date.parse(km.killmail_time) - 2 * 3600 * 1000)
   assert.equal(clusterer.liveKillmails, 0)
   assert.equal(clusterer.watermark, null)
 })
@@ -153,7 +169,7 @@ test('snapshot and restore carry the whole state', () => {
   const config = { allowedLateness: '3000d', maxGap: '20m' }
   const whole = new bs.Clusterer(config)
   const first = new bs.Clusterer(config)
-  killmails.forEach((km) => whole.push(km, { timestamp: '2030-01-01T00:00:00Z' }))
+  killmails.forEach((km) => whole.push(km))
   killmails.slice(0, half).forEach((km) => first.push(km))
   const text = first.snapshot()
   assert.equal(typeof text, 'string')

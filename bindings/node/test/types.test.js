@@ -56,12 +56,13 @@ test('what the functions return has the declared types', async () => {
   const battles = bs.cluster(set)
   const alliance = battles.flatMap((b) => b.sides.flatMap((s) => s.alliances))[0]
   const clusterer = new bs.Clusterer({ allowedLateness: '1h', keepSealed: false })
-  const results = byTime(killmails).map((km) => clusterer.pushDetailed(km, { timestamp: '2030-01-01T00:00:00Z' }))
-  results.push(clusterer.pushDetailed(byTime(killmails).at(-1)))
+  const results = byTime(killmails).map((km) => clusterer.push(km))
+  results.push(clusterer.push(byTime(killmails).at(-1)))
   const sealed = results.flatMap((r) => r.sealed)[0]
   const late = structuredClone(killmails.find((k) => k.killmail_id === sealed.killmailIds[0]))
   late.killmail_id = 1
-  results.push(clusterer.pushDetailed(late))
+  results.push(clusterer.push(late))
+  const busEvents = new bs.Clusterer().pushManyEvents(killmails, { timestamp: '2030-01-01T00:00:00Z' })
   assert.deepEqual(new Set(results.map((r) => r.outcome)), new Set(['added', 'duplicate', 'late_beyond_horizon']))
   const ruleset = bs.Ruleset.fromFile(path.join(root, 'examples', 'rulesets', 'wormhole-fights.yaml'))
   const refs = bs.parseKillmails([{ killmail_id: 11, zkb: { hash: 'aa', totalValue: 5 } }])
@@ -70,8 +71,9 @@ test('what the functions return has the declared types', async () => {
   const values = {
     Battle: battles,
     Killmail: killmails,
-    BattleEvent: results.flatMap((r) => r.events),
-    PushResult: results,
+    BattleChange: results.flatMap((r) => r.events),
+    BattleEvent: busEvents,
+    Pushed: results,
     IntelReport: [bs.analyze({ kind: 'alliance', id: alliance }, battles, set, { doctrine: { minFleet: 2 } })],
     Decision: killmails.map((km) => ruleset.evaluate(km)),
     RulesetDocument: [ruleset.toObject()],

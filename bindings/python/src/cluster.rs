@@ -3,14 +3,14 @@
 //!
 //! Both run with the GIL released when they touch more than one killmail.
 //! Events and snapshots are core's serde forms: an event is the dict of a
-//! core `BattleEvent` (`{"type": "created" | "updated" | "deleted", …}`), a
+//! core `BattleChange` (`{"type": "created" | "updated" | "deleted", …}`), a
 //! snapshot is the JSON of a core `ClustererSnapshot`.
 
 use std::sync::Arc;
 
 use battlescope_core as core;
 use chrono::{DateTime, Utc};
-use core::cluster::{ClusterConfig, ClustererSnapshot, PushOutcome, Pushed};
+use core::cluster::{ClusterConfig, ClustererSnapshot, Pushed};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
@@ -28,12 +28,10 @@ fn config(
     min_kills: u32,
     allowed_lateness: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<ClusterConfig> {
-    let mut config = ClusterConfig {
-        min_shared,
-        correlate_by: correlate_by.parse().into_py_result()?,
-        min_kills,
-        ..ClusterConfig::default()
-    };
+    let mut config = ClusterConfig::default()
+        .with_min_shared(min_shared)
+        .with_correlate_by(correlate_by.parse().into_py_result()?)
+        .with_min_kills(min_kills);
     if let Some(w) = correlation_window {
         config.correlation_window = duration("correlation_window", w)?;
     }
@@ -105,7 +103,7 @@ fn parse_duration(text: &str) -> PyResult<std::time::Duration> {
 /// `cluster()` on the same set.
 ///
 /// State is bounded: battles whose last kill is older than the newest kill
-/// minus `allowed_lateness` are sealed and evicted (see `push_detailed`).
+/// minus `allowed_lateness` are sealed and evicted (see `Pushed.sealed`).
 #[pyclass(module = "battlescope", name = "Clusterer")]
 #[derive(Debug)]
 pub struct PyClusterer(core::Clusterer);
@@ -145,23 +143,11 @@ impl PyClusterer {
             .map(|c| Self(c.keep_sealed(keep_sealed)))
     }
 
-    /// Cluster one killmail (a `Killmail`, dict or JSON text); returns the
-    /// battle events it caused, in order, as dicts.
-    fn push<'py>(
-        &mut self,
-        py: Python<'py>,
-        killmail: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let km = killmail_from_py(killmail, None)?;
-        let pushed = self.0.push(km);
-        warn_if_not_clustered(py, &pushed)?;
-        to_py(py, &pushed.events)
-    }
-
-    /// Cluster one killmail and return everything the push did: the
-    /// outcome (`"added"`, `"duplicate"` or `"late_beyond_horizon"`), the
-    /// events, and the battles sealed (final) by it.
-    fn push_detailed(&mut self, killmail: &Bound<'_, PyAny>) -> PyResult<PyPushed> {
+    /// Cluster one killmail (a `Killmail`, dict or JSON text) and return
+    /// everything the push did, the same shape as Node's `push`: the
+    /// `outcome`, the battle `events` (changes, as dicts) and the battles
+    /// it `sealed`.
+    fn push(&mut self, killmail: &Bound<'_, PyAny>) -> PyResult<PyPushed> {
         let km = killmail_from_py(killmail, None)?;
         Ok(PyPushed(self.0.push(km)))
     }
@@ -176,7 +162,7 @@ impl PyClusterer {
         let killmails = killmails_from_py(killmails)?;
         let inner = &mut self.0;
         let before = inner.counts();
-        let events: Vec<core::cluster::BattleEvent> = py.detach(|| {
+        let events: Vec<core::cluster::BattleChange> = py.detach(|| {
             killmails
                 .iter()
                 .flat_map(|km| inner.push(km.clone()).events)
@@ -310,20 +296,7 @@ fn warn(py: Python<'_>, message: &str) -> PyResult<()> {
     PyErr::warn(py, &category, &std::ffi::CString::new(message)?, 2)
 }
 
-fn warn_if_not_clustered(py: Python<'_>, pushed: &Pushed) -> PyResult<()> {
-    if pushed.outcome.needs_attention() {
-        warn(
-            py,
-            &format!(
-                "killmail not clustered: {} (see Clusterer.push_detailed)",
-                pushed.outcome.as_str()
-            ),
-        )?;
-    }
-    Ok(())
-}
-
-/// Everything one `Clusterer.push_detailed` did.
+/// Everything one `Clusterer.push` did (core's `Pushed`).
 #[pyclass(module = "battlescope", name = "Pushed", frozen)]
 #[derive(Debug)]
 pub struct PyPushed(Pushed);
@@ -344,15 +317,18 @@ impl PyPushed {
     /// For `"late_beyond_horizon"`: the sealed battles of that span.
     #[getter]
     fn late_battles(&self) -> Vec<String> {
-        match &self.0.outcome {
-            PushOutcome::LateBeyondHorizon { battles } => {
-                battles.iter().map(ToString::to_string).collect()
-            }
-            _ => Vec::new(),
-        }
+        let battles = self.0.outcome.late_battles();
+        battles.iter().map(ToString::to_string).collect()
     }
 
-    /// Battle events, in the order to apply them, as dicts.
+    /// For `"future_dated"`: the trusted time the kill was refused against.
+    #[getter]
+    fn trusted_time(&self) -> Option<DateTime<Utc>> {
+        self.0.outcome.trusted_time()
+    }
+
+    /// Battle events (the clusterer's changes), in the order to apply
+    /// them, as dicts.
     #[getter]
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.0.events)

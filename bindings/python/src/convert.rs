@@ -16,9 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use battlescope_core as core;
-use core::error::{Position, RecordLoc};
-use core::input::{parse_record, Record, Shape};
-use core::killmail::Limits;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -94,33 +91,7 @@ pub(crate) fn killmail_from_py(
         return Ok(km.get().0.clone());
     }
     let bytes = record_json(obj)?;
-    let position = index.map_or(Position::Whole, |i| Position::Element(i as u64));
-    let loc = RecordLoc::new(None, position);
-    let record = parse_record(&bytes, Shape::Auto, &Limits::default(), &loc).into_py_result()?;
-    match record {
-        Record::Killmail(km) => Ok(*km),
-        Record::Reference(r) => Err(not_a_killmail(
-            loc.with_killmail(r.killmail_id),
-            "a zKillboard API row: a reference whose killmail must still be fetched from ESI",
-        )),
-        Record::Empty => Err(not_a_killmail(
-            loc,
-            "RedisQ's empty package (`{\"package\": null}`): nothing new yet",
-        )),
-        _ => Err(not_a_killmail(loc, "not a killmail")),
-    }
-}
-
-fn not_a_killmail(record: RecordLoc, reason: &str) -> PyErr {
-    Python::attach(|py| {
-        crate::error::to_py_err(
-            py,
-            &core::Error::Shape {
-                record,
-                reason: reason.to_owned(),
-            },
-        )
-    })
+    core::input::parse_killmail(&bytes, index.map(|i| i as u64)).into_py_result()
 }
 
 /// Killmails from a `KillmailSet` (shared, no copy), a pandas `DataFrame`, or

@@ -15,7 +15,7 @@
 //! | `Config` | `ConfigError` | `BattleScopeError`, `ValueError` |
 //! | `Io` | `ReadError` | `BattleScopeError`, `OSError` |
 
-use battlescope_core::error::{Position, RecordLoc};
+use battlescope_core::error::{RecordLoc, RecordPosition};
 use battlescope_core::Error;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -87,9 +87,9 @@ fn set_record(kwargs: &Bound<'_, PyDict>, record: &RecordLoc) -> PyResult<()> {
     kwargs.set_item("source", record.source.as_deref())?;
     kwargs.set_item("killmail_id", record.killmail_id)?;
     match &record.position {
-        Position::Line(n) => kwargs.set_item("line", n)?,
-        Position::Element(n) => kwargs.set_item("index", n)?,
-        Position::Entry(name) => kwargs.set_item("entry", name)?,
+        RecordPosition::Line(n) => kwargs.set_item("line", n)?,
+        RecordPosition::Element(n) => kwargs.set_item("index", n)?,
+        RecordPosition::Entry(name) => kwargs.set_item("entry", name)?,
         _ => {}
     }
     Ok(())

@@ -210,10 +210,7 @@ impl KillmailIter {
 
 fn options(format: &str) -> PyResult<ReadOptions> {
     let format: Format = format.parse().into_py_result()?;
-    Ok(ReadOptions {
-        format,
-        ..ReadOptions::default()
-    })
+    Ok(ReadOptions::default().with_format(format))
 }
 
 /// Files as given; directories to the killmail files under them (core's

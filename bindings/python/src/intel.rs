@@ -80,7 +80,7 @@ fn analyze_intel<'py>(
             other => Err::<(), _>(other).into_py_result().unwrap_err(),
         });
     }
-    let config = IntelConfig { doctrine };
+    let config = IntelConfig::default().with_doctrine(doctrine);
     let killmails = killmails_from_py(killmails)?;
     let mut docs = Vec::new();
     for item in battles.try_iter()? {

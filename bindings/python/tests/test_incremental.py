@@ -52,7 +52,7 @@ def test_events(examples: bs.KillmailSet) -> None:
     ordered = sorted(examples, key=lambda k: (k.killmail_time, k.killmail_id))
     events = []
     for km in ordered:
-        events.extend(c.push(km))
+        events.extend(c.push(km).events)
     kinds = {e["type"] for e in events}
     assert kinds <= {"created", "updated", "deleted"}
     created = [e for e in events if e["type"] == "created"]
@@ -61,25 +61,25 @@ def test_events(examples: bs.KillmailSet) -> None:
     assert set(first) >= {"battle_id", "system_id", "killmail_ids", "start_time", "end_time"}
     updated = [e for e in events if e["type"] == "updated"]
     assert updated and updated[0]["reason"] in {"appended", "out_of_order", "late_arrival", "merge"}
-    assert c.push(ordered[0]) == []  # duplicate: nothing happens
+    again = c.push(ordered[0])  # duplicate: nothing happens
+    assert (again.outcome, again.events, again.sealed) == ("duplicate", [], [])
 
 
-def test_push_detailed_outcomes(examples: bs.KillmailSet) -> None:
+def test_push_outcomes(examples: bs.KillmailSet) -> None:
     ordered = sorted(examples, key=lambda k: (k.killmail_time, k.killmail_id))
     # 6 h lateness: fights days apart get sealed; nothing kept.
     c = bs.Clusterer(keep_sealed=False)
     sealed: list[bs.Battle] = []
     for km in ordered:
-        p = c.push_detailed(km)
+        p = c.push(km)
         assert p.outcome == "added"
         sealed.extend(p.sealed)
         assert {b.id for b in p.sealed} == {e["battle_id"] for e in p.events if e["type"] == "sealed"}
-    assert c.push_detailed(ordered[-1]).outcome == "duplicate"
-    late = c.push_detailed(ordered[0].to_dict() | {"killmail_id": 1})
+    assert c.push(ordered[-1]).outcome == "duplicate"
+    late = c.push(ordered[0].to_dict() | {"killmail_id": 1})
     assert late.outcome == "late_beyond_horizon"
-    assert isinstance(late.late_battles, list)
-    with pytest.warns(UserWarning, match="late_beyond_horizon"):
-        c.push(ordered[0].to_dict() | {"killmail_id": 2})
+    assert isinstance(late.late_battles, list) and late.trusted_time is None
+    assert c.push(ordered[0].to_dict() | {"killmail_id": 2}).outcome == "late_beyond_horizon"
     assert c.counts["late_beyond_horizon"] == 2 and c.counts["duplicates"] == 1
     # Sealed battles plus the open ones are the batch battles.
     every = sorted(sealed + c.open_battles(), key=lambda b: (b.start_time, b.killmail_ids[0]))
@@ -102,7 +102,9 @@ def test_future_dated_kills_are_refused(examples: bs.KillmailSet) -> None:
     km = min(examples, key=lambda k: k.killmail_time)
     c = bs.Clusterer()
     c.set_trusted_time(km.killmail_time - datetime.timedelta(hours=2))
-    assert c.push_detailed(km).outcome == "future_dated"
+    refused = c.push(km)
+    assert refused.outcome == "future_dated" and refused.late_battles == []
+    assert refused.trusted_time == km.killmail_time - datetime.timedelta(hours=2)
     assert c.live_killmails == 0 and c.watermark is None
 
 
@@ -151,7 +153,7 @@ def test_incremental_on_generated_fights(generated: Path) -> None:
     c = bs.Clusterer()
     sealed: list[bs.Battle] = []
     for km in kms:
-        sealed.extend(c.push_detailed(km).sealed)
+        sealed.extend(c.push(km).sealed)
     assert memberships(sealed + c.battles()) == memberships(bs.cluster(kms))
 
 

@@ -138,7 +138,7 @@ CELLS = [
         "clusterer = bs.Clusterer(allowed_lateness='3000d')\n"
         "events = []\n"
         "for km in killmails:\n"
-        "    events.extend(clusterer.push(km))\n"
+        "    events.extend(clusterer.push(km).events)\n"
         "print(pd.Series([e['type'] for e in events]).value_counts().to_dict())\n"
         "same = {tuple(b.killmail_ids) for b in clusterer.battles()} == "
         "{tuple(b.killmail_ids) for b in battles}\n"

@@ -6,29 +6,39 @@
 ///One attacker: a pilot, an NPC (no `character_id`) or a structure.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Attacker {
+    ///The attacker's alliance.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub alliance_id: ::std::option::Option<u64>,
+    ///The attacker's character; absent for NPCs and structures.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub character_id: ::std::option::Option<u64>,
+    ///The attacker's corporation.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub corporation_id: ::std::option::Option<u64>,
+    ///Damage the attacker did.
     pub damage_done: u64,
+    ///The attacker's faction (NPCs, faction warfare).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub faction_id: ::std::option::Option<u64>,
+    ///Whether this attacker landed the final blow.
     pub final_blow: bool,
     ///Always present in ESI; absent in some derived sources.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub security_status: ::std::option::Option<f64>,
+    ///The attacker's hull.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ship_type_id: ::std::option::Option<u32>,
+    ///The weapon (or module) the attacker used.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub weapon_type_id: ::std::option::Option<u32>,
 }
 ///A battle with everything a reader wants to know about it.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Battle {
+    ///`endTime - startTime`, in seconds.
     #[serde(rename = "durationSeconds")]
     pub duration_seconds: i64,
+    ///Time of the last kill.
     #[serde(rename = "endTime")]
     pub end_time: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Deterministic id (see `battle_id`).
@@ -36,16 +46,19 @@ pub struct Battle {
     ///Member killmails sorted by time, then id.
     #[serde(rename = "killmailIds")]
     pub killmail_ids: ::std::vec::Vec<u64>,
+    ///The system's region, from the embedded universe data.
     #[serde(
         rename = "regionId",
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub region_id: ::std::option::Option<u32>,
+    ///The region's name, from the embedded universe data.
     #[serde(
         rename = "regionName",
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub region_name: ::std::option::Option<::std::string::String>,
+    ///Class of space of the system (high-sec, wormhole, …); `null` for unknown systems.
     #[serde(
         rename = "securityClass",
         deserialize_with = "::std::option::Option::deserialize"
@@ -53,9 +66,12 @@ pub struct Battle {
     pub security_class: ::std::option::Option<SecurityClass>,
     ///Sides, largest first (see `assign_sides`).
     pub sides: ::std::vec::Vec<Side>,
+    ///Time of the first kill.
     #[serde(rename = "startTime")]
     pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///Kills, pilots, ships and ISK of the whole battle.
     pub stats: BattleStats,
+    ///Solar system of every kill.
     #[serde(rename = "systemId")]
     pub system_id: u32,
     ///From the embedded universe data; `null` for ids it does not know.
@@ -92,6 +108,7 @@ pub struct BattleCreatedEvent {
 ///`battle.deleted`: a battle was absorbed by a merge, or its kills no longer form a battle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleDeletedData {
+    ///The battle that is gone.
     #[serde(rename = "battleId")]
     pub battle_id: ::uuid::Uuid,
     ///The survivor, which now holds this battle's kills (redirect the old id there); `null` when the kills no longer form a battle (after a re-cluster or a replaced killmail copy).
@@ -100,6 +117,7 @@ pub struct BattleDeletedData {
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub merged_into: ::std::option::Option<::uuid::Uuid>,
+    ///Its solar system.
     #[serde(rename = "systemId")]
     pub system_id: u32,
 }
@@ -145,6 +163,7 @@ pub struct BattleStats {
     ///Sum of zKillboard `totalValue` over the kills that have one.
     #[serde(rename = "iskDestroyed")]
     pub isk_destroyed: f64,
+    ///Killmails in the battle.
     #[serde(rename = "killCount")]
     pub kill_count: u32,
     ///Kills in each minute from the first kill's minute to the last one's.
@@ -182,6 +201,7 @@ pub struct BattleUpdatedData {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub previous_id: ::std::option::Option<::uuid::Uuid>,
+    ///Why it changed.
     pub reason: UpdateReason,
     ///Killmails that left this battle (a replaced copy or a re-cluster), sorted by time then id.
     #[serde(
@@ -406,8 +426,11 @@ impl ::std::convert::TryFrom<::std::string::String> for CorrelateBy {
 ///A resolved name (ESI's `/universe/names/` item).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EntityName {
+    ///What it is.
     pub category: NameCategory,
+    ///The entity's id.
     pub id: u64,
+    ///Its name.
     pub name: ::std::string::String,
 }
 ///Where an event comes from and what chain it belongs to.
@@ -425,19 +448,26 @@ pub struct EventMetadata {
 ///A fitted or carried item; containers hold nested `items`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Item {
+    ///Where the item sat (ESI's inventory flag).
     pub flag: i32,
+    ///The item's type.
     pub item_type_id: u32,
+    ///Items inside a container item.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<::std::vec::Vec<Item>>,
+    ///How many were destroyed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quantity_destroyed: ::std::option::Option<u64>,
+    ///How many dropped to the wreck.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub quantity_dropped: ::std::option::Option<u64>,
+    ///ESI's singleton flag (2 for a blueprint copy).
     pub singleton: i32,
 }
 ///One kill as a battle document lists it.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct KillSummary {
+    ///Attackers on the killmail, NPCs included.
     #[serde(rename = "attackerCount")]
     pub attacker_count: u32,
     ///Character with the final blow, when a player had it.
@@ -446,13 +476,18 @@ pub struct KillSummary {
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub final_blow_character_id: ::std::option::Option<u64>,
+    ///The killmail.
     #[serde(rename = "killmailId")]
     pub killmail_id: u64,
+    ///Only NPCs attacked (no character among the attackers).
     pub npc: bool,
+    ///The hull's class, from its ship group.
     #[serde(rename = "shipClass")]
     pub ship_class: ShipClass,
+    ///The hull (or structure) lost.
     #[serde(rename = "shipTypeId")]
     pub ship_type_id: u32,
+    ///When it happened.
     pub time: ::chrono::DateTime<::chrono::offset::Utc>,
     ///zKillboard's value, when known.
     #[serde(
@@ -460,16 +495,19 @@ pub struct KillSummary {
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub total_value: ::std::option::Option<f64>,
+    ///The victim's alliance, when in one.
     #[serde(
         rename = "victimAllianceId",
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub victim_alliance_id: ::std::option::Option<u64>,
+    ///The victim's character, `null` for structures and NPCs.
     #[serde(
         rename = "victimCharacterId",
         deserialize_with = "::std::option::Option::deserialize"
     )]
     pub victim_character_id: ::std::option::Option<u64>,
+    ///The victim's corporation.
     #[serde(
         rename = "victimCorporationId",
         deserialize_with = "::std::option::Option::deserialize"
@@ -481,15 +519,23 @@ pub struct KillSummary {
 Serialising gives ESI's shape plus a `zkb` key when metadata is present, which is also how RedisQ and zKillboard's older API embed it.*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Killmail {
+    ///Who took part in the kill, NPCs included.
     pub attackers: ::std::vec::Vec<Attacker>,
+    ///ESI's killmail id.
     pub killmail_id: u64,
+    ///When the kill happened (UTC).
     pub killmail_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///The moon, for kills at a moon (structures).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub moon_id: ::std::option::Option<u64>,
+    ///Where it happened.
     pub solar_system_id: u32,
+    ///Who died.
     pub victim: Victim,
+    ///The war, for kills in a war.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub war_id: ::std::option::Option<u64>,
+    ///zKillboard's metadata, when the source carried it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub zkb: ::std::option::Option<ZkbMeta>,
 }
@@ -525,6 +571,7 @@ Ingest emits it once per killmail id it accepts. It holds what every source give
 pub struct KillmailIngestedData {
     ///ESI's hash of the killmail: `/killmails/{killmailId}/{hash}/`.
     pub hash: ::std::string::String,
+    ///The killmail's id.
     #[serde(rename = "killmailId")]
     pub killmail_id: u64,
     ///Known when the source carried the killmail; `null` otherwise.
@@ -674,22 +721,31 @@ impl ::std::convert::TryFrom<::std::string::String> for ListsSecurityClassesItem
     PartialOrd,
 )]
 pub enum NameCategory {
+    ///An alliance.
     #[serde(rename = "alliance")]
     Alliance,
+    ///A character.
     #[serde(rename = "character")]
     Character,
+    ///A constellation.
     #[serde(rename = "constellation")]
     Constellation,
+    ///A corporation.
     #[serde(rename = "corporation")]
     Corporation,
+    ///A type (ship, module, …).
     #[serde(rename = "inventory_type")]
     InventoryType,
+    ///A region.
     #[serde(rename = "region")]
     Region,
+    ///A solar system.
     #[serde(rename = "solar_system")]
     SolarSystem,
+    ///A station.
     #[serde(rename = "station")]
     Station,
+    ///A faction.
     #[serde(rename = "faction")]
     Faction,
 }
@@ -1022,8 +1078,11 @@ impl ::std::convert::From<::std::vec::Vec<u64>> for ParticipantListUint64 {
 ///Where the victim died, in metres from the system's star.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Position {
+    ///Metres along x.
     pub x: f64,
+    ///Metres along y.
     pub y: f64,
+    ///Metres along z.
     pub z: f64,
 }
 /**Which killmails enter: thresholds, flags, and include / exclude lists.
@@ -1370,6 +1429,7 @@ impl ::std::convert::TryFrom<::std::string::String> for ShipClass {
 ///One side of a battle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Side {
+    ///Alliances seen on this side.
     pub alliances: ::std::vec::Vec<u64>,
     ///Corporations seen on this side (with or without alliance).
     pub corporations: ::std::vec::Vec<u64>,
@@ -1378,12 +1438,15 @@ pub struct Side {
     pub efficiency: ::std::option::Option<f64>,
     ///0-based; sides are ordered by pilots (most first), then lowest group id.
     pub index: u32,
+    ///Value of this side's kills (the kills that have one).
     #[serde(rename = "iskKilled")]
     pub isk_killed: f64,
+    ///Value of this side's losses (the losses that have one).
     #[serde(rename = "iskLost")]
     pub isk_lost: f64,
     ///Kills credited to this side: the final blow's side, or else the side with most attacking pilots (never the victim's own side).
     pub kills: u32,
+    ///Kills of this side's members (victims on this side).
     pub losses: u32,
     ///Losses without a known value (not counted as zero ISK).
     #[serde(rename = "lossesWithoutValue")]
@@ -1522,20 +1585,27 @@ impl ::std::convert::TryFrom<::std::string::String> for UpdateReason {
 ///The victim of a killmail: a pilot in a ship, or a structure / deployable.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Victim {
+    ///The victim's alliance.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub alliance_id: ::std::option::Option<u64>,
+    ///The victim's character; absent for structures and deployables.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub character_id: ::std::option::Option<u64>,
+    ///The victim's corporation.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub corporation_id: ::std::option::Option<u64>,
+    ///Damage the victim took.
     pub damage_taken: u64,
+    ///The victim's faction (faction warfare).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub faction_id: ::std::option::Option<u64>,
     ///`null` when ESI sent no `items` key; `Some(vec![])` for `"items": []`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub items: ::std::option::Option<::std::vec::Vec<Item>>,
+    ///Where the victim died.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub position: ::std::option::Option<Position>,
+    ///The hull, structure or deployable lost.
     pub ship_type_id: u32,
 }
 /**zKillboard's metadata about a killmail (`zkb` object).
@@ -1543,18 +1613,22 @@ pub struct Victim {
 Every field is optional: R2Z2 keeps `hash` beside the `zkb` object, and derived sources may lack it. A killmail *reference* always has a hash.*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ZkbMeta {
+    ///Friendly fire: an attacker shares the victim's corporation or alliance.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub awox: ::std::option::Option<bool>,
+    ///Value of what was destroyed, in ISK.
     #[serde(
         rename = "destroyedValue",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub destroyed_value: ::std::option::Option<f64>,
+    ///Value of what dropped, in ISK.
     #[serde(
         rename = "droppedValue",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub dropped_value: ::std::option::Option<f64>,
+    ///Value of the fitted modules, in ISK.
     #[serde(
         rename = "fittedValue",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -1563,21 +1637,28 @@ pub struct ZkbMeta {
     ///What ESI needs, with the killmail id, to serve the killmail.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub hash: ::std::option::Option<::std::string::String>,
+    ///zKillboard's link to the kill.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub href: ::std::option::Option<::std::string::String>,
+    ///zKillboard's labels (`loc:w-space`, `pvp`, …).
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub labels: ::std::vec::Vec<::std::string::String>,
+    ///Where the kill happened (a celestial near it).
     #[serde(
         rename = "locationID",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub location_id: ::std::option::Option<u64>,
+    ///Only NPCs attacked.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub npc: ::std::option::Option<bool>,
+    ///zKillboard's points for the kill.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub points: ::std::option::Option<i64>,
+    ///One attacker only.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub solo: ::std::option::Option<bool>,
+    ///zKillboard's estimate of the whole loss, in ISK.
     #[serde(
         rename = "totalValue",
         skip_serializing_if = "::std::option::Option::is_none"

@@ -31,10 +31,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn latency() {
     // Many systems busy at once: a long allowed lateness keeps every battle
     // open, and the stream is built up until 10k battles are open.
-    let config = ClusterConfig {
-        allowed_lateness: Duration::from_secs(365 * 86_400),
-        ..ClusterConfig::default()
-    };
+    let config = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(365 * 86_400));
     let kms = generate(&ScenarioConfig::with_kills(300_000), 11);
     let stream = arrival_with_delay(&kms, 0.01, 600, 3);
     let mut c = Clusterer::new(config).unwrap();

@@ -11,16 +11,18 @@ use std::fmt;
 pub struct RecordLoc {
     /// File name, URL or other label of the input; `None` for in-memory input.
     pub source: Option<String>,
-    /// Position of the record inside the source.
-    pub position: Position,
+    /// Where the record is inside the source.
+    pub position: RecordPosition,
     /// The killmail id, when it could be read.
     pub killmail_id: Option<u64>,
 }
 
-/// Position of a record inside its source.
+/// Where a record sits inside its source (line, element, archive entry).
+/// Not to be confused with [`killmail::Position`](crate::killmail::Position),
+/// a place in space.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
-pub enum Position {
+pub enum RecordPosition {
     /// The source is one record.
     #[default]
     Whole,
@@ -35,7 +37,7 @@ pub enum Position {
 impl RecordLoc {
     /// A record in a named source.
     #[must_use]
-    pub fn new(source: Option<&str>, position: Position) -> Self {
+    pub fn new(source: Option<&str>, position: RecordPosition) -> Self {
         Self {
             source: source.map(str::to_owned),
             position,
@@ -59,10 +61,10 @@ impl fmt::Display for RecordLoc {
             wrote = true;
         }
         let place = match &self.position {
-            Position::Whole => None,
-            Position::Line(n) => Some(format!("line {n}")),
-            Position::Element(n) => Some(format!("element {n}")),
-            Position::Entry(name) => Some(format!("entry {name}")),
+            RecordPosition::Whole => None,
+            RecordPosition::Line(n) => Some(format!("line {n}")),
+            RecordPosition::Element(n) => Some(format!("element {n}")),
+            RecordPosition::Entry(name) => Some(format!("entry {name}")),
         };
         match (&self.source, place) {
             (Some(src), Some(place)) => {
@@ -121,42 +123,80 @@ pub enum Error {
     /// The bytes are not JSON, or JSON of the wrong shape/type at `path`.
     #[error("{record}: {path}: {message}")]
     Json {
+        /// Where the record is.
         record: RecordLoc,
         /// Field path such as `attackers[3].final_blow`, or `.` for the root.
         path: String,
+        /// What serde said.
         message: String,
     },
     /// Well-formed, but a value breaks a rule (id ≤ 0, absurd date, …).
     #[error("{record}: field `{field}` {reason}")]
     Invalid {
+        /// Where the record is.
         record: RecordLoc,
+        /// The field, as a path (`victim.ship_type_id`).
         field: String,
+        /// What is wrong with its value.
         reason: String,
     },
     /// The record is JSON but none of the known killmail shapes.
     #[error("{record}: not a killmail record: {reason}")]
-    Shape { record: RecordLoc, reason: String },
+    Shape {
+        /// Where the record is.
+        record: RecordLoc,
+        /// Why it is no killmail.
+        reason: String,
+    },
     /// A record larger than the reader's limit; it is skipped unread.
     #[error("{record}: record is {size} bytes, over the {limit}-byte limit")]
     TooLarge {
+        /// Where the record is.
         record: RecordLoc,
+        /// Its size in bytes.
         size: u64,
+        /// The reader's limit in bytes.
         limit: u64,
     },
     /// Reading the source failed.
     #[error("{source_name}: {context}: {source}")]
     Io {
+        /// The input (file name, URL, label).
         source_name: String,
+        /// What was being done (`opening`, `reading entry x`, …).
         context: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// A whole input could not be read as the chosen or detected format.
     #[error("{source_name}: {reason}")]
-    Format { source_name: String, reason: String },
+    Format {
+        /// The input (file name, URL, label).
+        source_name: String,
+        /// Why it cannot be read as its format.
+        reason: String,
+    },
     /// A configuration value is invalid.
     #[error("invalid configuration: `{field}` {reason}")]
-    Config { field: String, reason: String },
+    Config {
+        /// The setting, as the user wrote it.
+        field: String,
+        /// What is wrong with its value.
+        reason: String,
+    },
+    /// A bus event that cannot be built or read: an unknown `eventType` or
+    /// `version`, a battle document that does not match its clusterer
+    /// change, bytes that are not an event.
+    #[error("{event}: {reason}")]
+    Event {
+        /// Which event: `battle.created of battle <id>`, `event JSON`, …
+        event: String,
+        /// The offending field (`eventType`, `version`, `killmailIds`, …).
+        field: String,
+        /// What is wrong, naming the field.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -168,7 +208,9 @@ impl Error {
             | Self::Invalid { record, .. }
             | Self::Shape { record, .. }
             | Self::TooLarge { record, .. } => Some(record),
-            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } | Self::Event { .. } => {
+                None
+            }
         }
     }
 
@@ -179,7 +221,9 @@ impl Error {
             | Self::Invalid { record, .. }
             | Self::Shape { record, .. }
             | Self::TooLarge { record, .. } => Some(record),
-            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } => None,
+            Self::Io { .. } | Self::Format { .. } | Self::Config { .. } | Self::Event { .. } => {
+                None
+            }
         }
     }
 
@@ -196,7 +240,7 @@ impl Error {
     /// own exceptions or codes: `json` (not JSON, or the wrong type at a
     /// field), `invalid` (a value breaks a rule), `shape` (no killmail
     /// shape), `too_large`, `io`, `format` (a whole input unreadable as
-    /// its format), `config` (a setting).
+    /// its format), `config` (a setting), `event` (a bus event).
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -207,6 +251,7 @@ impl Error {
             Self::Io { .. } => "io",
             Self::Format { .. } => "format",
             Self::Config { .. } => "config",
+            Self::Event { .. } => "event",
         }
     }
 
@@ -215,7 +260,9 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Json { path, .. } => Some(path),
-            Self::Invalid { field, .. } | Self::Config { field, .. } => Some(field),
+            Self::Invalid { field, .. }
+            | Self::Config { field, .. }
+            | Self::Event { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -232,6 +279,37 @@ impl Error {
             Self::Io { .. } => "io".to_owned(),
             Self::Format { .. } => "format".to_owned(),
             Self::Config { .. } => "config".to_owned(),
+            Self::Event { .. } => "event".to_owned(),
+        }
+    }
+
+    /// An [`Error::Event`].
+    pub(crate) fn event(
+        event: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::Event {
+            event: event.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::Config`].
+    pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Config {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The message without its location prefix: what a serde error inside
+    /// a larger document repeats (serde adds the path itself).
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Self::Config { reason, .. } | Self::Event { reason, .. } => reason.clone(),
+            other => other.to_string(),
         }
     }
 }
@@ -245,7 +323,7 @@ mod tests {
 
     #[test]
     fn locations_read_naturally() {
-        let loc = RecordLoc::new(Some("a.jsonl"), Position::Line(4));
+        let loc = RecordLoc::new(Some("a.jsonl"), RecordPosition::Line(4));
         assert_eq!(loc.to_string(), "a.jsonl line 4");
         assert_eq!(
             loc.clone().with_killmail(7).to_string(),

@@ -55,9 +55,29 @@
 //!     events.extend(clusterer.push(km).events);
 //! }
 //! assert_eq!(clusterer.battles(), battles);
-//! assert!(matches!(events[0], battlescope_core::cluster::BattleEvent::Created(_)));
+//! assert!(matches!(events[0], battlescope_core::cluster::BattleChange::Created(_)));
 //! # Ok::<(), battlescope_core::Error>(())
 //! ```
+
+#![warn(missing_docs)]
+
+/// `with_<field>` setters for a `#[non_exhaustive]` config struct: other
+/// crates build it from `Default` and these, so adding a field is not a
+/// breaking change.
+macro_rules! with_setters {
+    ($ty:ty { $($(#[$doc:meta])* $setter:ident => $field:ident: $t:ty),* $(,)? }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub fn $setter(mut self, value: $t) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
 
 pub mod battle;
 pub mod cluster;
@@ -71,5 +91,5 @@ pub mod universe;
 
 pub use battle::{Battle, BattleStats, Side};
 pub use cluster::{cluster, ClusterConfig, Clusterer};
-pub use error::{Error, RecordLoc};
+pub use error::{Error, RecordLoc, RecordPosition};
 pub use killmail::{Attacker, Item, Killmail, Position, Victim, ZkbMeta};

@@ -84,10 +84,7 @@ fn systems_never_mix() {
 #[test]
 fn window_is_a_correlation_distance_not_a_length_cap() {
     // Shared pilot only 40 minutes apart, but bridged through a chain.
-    let cfg = ClusterConfig {
-        max_gap: Duration::from_secs(3600),
-        ..ClusterConfig::default()
-    };
+    let cfg = ClusterConfig::default().with_max_gap(Duration::from_secs(3600));
     let kms = vec![
         kill(1, JITA, 0, b(10), &[a(1)], None),
         kill(2, JITA, 40 * 60, b(11), &[a(1)], None),
@@ -106,10 +103,7 @@ fn window_is_a_correlation_distance_not_a_length_cap() {
 fn min_kills_drops_lonely_kills_and_can_be_one() {
     let kms = vec![kill(1, JITA, 0, b(10), &[a(1)], None)];
     assert!(ids(&kms, &ClusterConfig::default()).is_empty());
-    let one = ClusterConfig {
-        min_kills: 1,
-        ..ClusterConfig::default()
-    };
+    let one = ClusterConfig::default().with_min_kills(1);
     assert_eq!(ids(&kms, &one), vec![vec![1]]);
 }
 
@@ -120,19 +114,13 @@ fn min_shared_zero_links_on_place_and_time_alone() {
         kill(2, JITA, 60, pilot(20, 5, None), &[pilot(30, 6, None)], None),
     ];
     assert!(ids(&kms, &ClusterConfig::default()).is_empty());
-    let zero = ClusterConfig {
-        min_shared: 0,
-        ..ClusterConfig::default()
-    };
+    let zero = ClusterConfig::default().with_min_shared(0);
     assert_eq!(ids(&kms, &zero), vec![vec![1, 2]]);
 }
 
 #[test]
 fn min_shared_two_needs_two_common_pilots() {
-    let cfg = ClusterConfig {
-        min_shared: 2,
-        ..ClusterConfig::default()
-    };
+    let cfg = ClusterConfig::default().with_min_shared(2);
     let kms = vec![
         kill(1, JITA, 0, b(10), &[a(1), a(2)], None),
         kill(2, JITA, 60, b(11), &[a(1), a(3)], None),
@@ -155,19 +143,13 @@ fn correlate_by_alliance_links_different_pilots_of_one_alliance() {
         ids(&kms, &ClusterConfig::default()).is_empty(),
         "no pilot in common"
     );
-    let cfg = ClusterConfig {
-        correlate_by: CorrelateBy::Alliance,
-        ..ClusterConfig::default()
-    };
+    let cfg = ClusterConfig::default().with_correlate_by(CorrelateBy::Alliance);
     assert_eq!(ids(&kms, &cfg), vec![vec![1, 2]]);
 }
 
 #[test]
 fn correlate_by_corporation_ignores_npc_corporations() {
-    let cfg = ClusterConfig {
-        correlate_by: CorrelateBy::Corporation,
-        ..ClusterConfig::default()
-    };
+    let cfg = ClusterConfig::default().with_correlate_by(CorrelateBy::Corporation);
     let kms = vec![
         kill(
             1,
@@ -227,9 +209,6 @@ fn duplicates_count_once_and_ids_name_the_earliest_kill() {
 
 #[test]
 fn invalid_config_is_an_error() {
-    let cfg = ClusterConfig {
-        min_kills: 0,
-        ..ClusterConfig::default()
-    };
+    let cfg = ClusterConfig::default().with_min_kills(0);
     assert!(cluster(&[], &cfg).is_err());
 }

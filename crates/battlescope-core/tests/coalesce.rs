@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use battlescope_core::cluster::{BattleEvent, ClusterConfig, Clusterer, Coalescer};
+use battlescope_core::cluster::{BattleChange, ClusterConfig, Clusterer, Coalescer};
 use battlescope_core::events::{Event, EventMetadata};
 use battlescope_core::{Battle, Killmail};
 use battlescope_synth::{generate, ScenarioConfig};
@@ -58,10 +58,7 @@ fn setup(feed: Feed, seed: u64, order: u64) -> (Vec<Killmail>, Clusterer) {
         seed,
     );
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(order);
-    let short = ClusterConfig {
-        allowed_lateness: Duration::from_secs(1800),
-        ..ClusterConfig::default()
-    };
+    let short = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(1800));
     match feed {
         Feed::InOrderSealing => {
             let mut kms = kms;
@@ -92,10 +89,8 @@ fn setup(feed: Feed, seed: u64, order: u64) -> (Vec<Killmail>, Clusterer) {
                 out.push(copy);
             }
             out.shuffle(&mut rng);
-            let forever = ClusterConfig {
-                allowed_lateness: Duration::from_secs(10 * 365 * 86_400),
-                ..ClusterConfig::default()
-            };
+            let forever = ClusterConfig::default()
+                .with_allowed_lateness(Duration::from_secs(10 * 365 * 86_400));
             (out, Clusterer::new(forever).unwrap())
         }
     }
@@ -104,12 +99,12 @@ fn setup(feed: Feed, seed: u64, order: u64) -> (Vec<Killmail>, Clusterer) {
 /// Battle id → the last document published for it, from a stream of
 /// events with their documents.
 fn last_documents<'a>(
-    stream: impl IntoIterator<Item = (&'a BattleEvent, Option<&'a Battle>)>,
+    stream: impl IntoIterator<Item = (&'a BattleChange, Option<&'a Battle>)>,
 ) -> BTreeMap<Uuid, Battle> {
     let mut docs = BTreeMap::new();
     for (event, battle) in stream {
         match event {
-            BattleEvent::Updated(u) => {
+            BattleChange::Updated(u) => {
                 if let Some(previous) = u.previous_id {
                     docs.remove(&previous);
                 }
@@ -118,11 +113,11 @@ fn last_documents<'a>(
                     battle.expect("an update has a document").clone(),
                 );
             }
-            BattleEvent::Created(_) | BattleEvent::Sealed(_) => {
+            BattleChange::Created(_) | BattleChange::Sealed(_) => {
                 let b = battle.expect("created and sealed events have a document");
                 docs.insert(b.id, b.clone());
             }
-            BattleEvent::Deleted(d) => {
+            BattleChange::Deleted(d) => {
                 docs.remove(&d.battle_id);
             }
             _ => unreachable!(),
@@ -153,9 +148,9 @@ proptest! {
 
         // Every push's events with the documents of that moment (what a
         // consumer gets without coalescing)…
-        let mut raw: Vec<(BattleEvent, Option<Battle>)> = Vec::new();
+        let mut raw: Vec<(BattleChange, Option<Battle>)> = Vec::new();
         // …and the same pushes coalesced batch by batch.
-        let mut coalesced: Vec<(BattleEvent, Option<Battle>, usize)> = Vec::new();
+        let mut coalesced: Vec<(BattleChange, Option<Battle>, usize)> = Vec::new();
         let mut batch = Coalescer::new();
         let mut in_batch = 0;
         let mut sizes = batch_sizes.iter().cycle();
@@ -164,7 +159,7 @@ proptest! {
             let pushed = clusterer.push(km.clone());
             for event in &pushed.events {
                 let doc = match event {
-                    BattleEvent::Deleted(_) => None,
+                    BattleChange::Deleted(_) => None,
                     e => pushed.sealed.iter().find(|b| b.id == e.battle_id()).cloned()
                         .or_else(|| clusterer.battle(e.battle_id())),
                 };
@@ -175,7 +170,7 @@ proptest! {
             if in_batch == size || i + 1 == kms.len() {
                 for item in batch.finish(&clusterer) {
                     prop_assert!(item.tag <= i);
-                    coalesced.push((item.event, item.battle, item.tag));
+                    coalesced.push((item.change, item.battle, item.tag));
                 }
                 prop_assert!(batch.is_empty());
                 in_batch = 0;
@@ -184,8 +179,8 @@ proptest! {
         }
 
         // The coalesced stream applies cleanly and gives the same battles.
-        let raw_events: Vec<BattleEvent> = raw.iter().map(|(e, _)| e.clone()).collect();
-        let coalesced_events: Vec<BattleEvent> = coalesced.iter().map(|(e, ..)| e.clone()).collect();
+        let raw_events: Vec<BattleChange> = raw.iter().map(|(e, _)| e.clone()).collect();
+        let coalesced_events: Vec<BattleChange> = coalesced.iter().map(|(e, ..)| e.clone()).collect();
         let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
         apply(&raw_events, &mut a);
         apply(&coalesced_events, &mut b);
@@ -194,7 +189,7 @@ proptest! {
 
         // Each event matches the document it carries…
         for (event, battle, _) in &coalesced {
-            let built = Event::from_battle_event(event, battle.as_ref(), chrono::Utc::now(), metadata());
+            let built = Event::from_battle_change(event, battle.as_ref(), chrono::Utc::now(), metadata());
             prop_assert!(built.is_ok(), "{:?}: {:?}", event, built.err());
         }
         // …and the last document published per battle is its current one:

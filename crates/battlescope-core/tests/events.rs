@@ -5,11 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use battlescope_core::cluster::{BattleEvent, ClusterConfig, Clusterer};
+use battlescope_core::cluster::{BattleChange, ClusterConfig, Clusterer};
 use battlescope_core::events::schema::{schema_files, SchemaKind};
 use battlescope_core::events::{
-    Envelope, Event, EventError, EventMetadata, EventType, KillmailEnrichedData,
-    KillmailIngestedData,
+    Envelope, Event, EventMetadata, EventType, KillmailEnrichedData, KillmailIngestedData,
 };
 use battlescope_core::{Battle, Killmail};
 use battlescope_synth::{arrival_order, generate, ScenarioConfig};
@@ -62,7 +61,7 @@ fn meta(source: &str) -> EventMetadata {
 fn run(
     stream: &[Killmail],
     config: ClusterConfig,
-) -> (Vec<BattleEvent>, Vec<Event>, Clusterer, Vec<Battle>) {
+) -> (Vec<BattleChange>, Vec<Event>, Clusterer, Vec<Battle>) {
     let mut clusterer = Clusterer::new(config).unwrap();
     let mut raw = Vec::new();
     let mut bus = Vec::new();
@@ -117,7 +116,7 @@ fn check_stream(stream: &[Killmail], config: ClusterConfig) {
     // survives JSON.
     assert_eq!(raw.len(), bus.len());
     for (r, e) in raw.iter().zip(&bus) {
-        assert_eq!(e.to_battle_event().as_ref(), Some(r));
+        assert_eq!(e.to_battle_change().as_ref(), Some(r));
         assert_eq!(&Event::from_json(&e.to_json()).unwrap(), e);
     }
     // Self-contained: the documents in the events are the final battles.
@@ -146,10 +145,8 @@ fn realistic_streams_convert_without_loss() {
 #[test]
 fn sealed_battles_still_get_their_documents() {
     // A short lateness seals battles while the stream goes on.
-    let config = ClusterConfig {
-        allowed_lateness: std::time::Duration::from_secs(600),
-        ..ClusterConfig::default()
-    };
+    let config =
+        ClusterConfig::default().with_allowed_lateness(std::time::Duration::from_secs(600));
     let kms = generate(&ScenarioConfig::small(), 11);
     check_stream(&kms, config);
 }
@@ -174,44 +171,37 @@ fn a_document_that_does_not_fit_is_refused() {
         for e in &pushed.events {
             let doc = clusterer.battle(e.battle_id());
             match e {
-                BattleEvent::Created(_) | BattleEvent::Updated(_) => {
-                    let missing = Event::from_battle_event(e, None, at(0), meta("t"));
-                    assert_eq!(
-                        missing,
-                        Err(EventError::MissingBattle {
-                            battle_id: e.battle_id()
-                        })
+                BattleChange::Created(_) | BattleChange::Updated(_) => {
+                    let missing = Event::from_battle_change(e, None, at(0), meta("t")).unwrap_err();
+                    assert_eq!((missing.kind(), missing.field()), ("event", Some("battle")));
+                    assert!(
+                        missing
+                            .to_string()
+                            .starts_with(&format!("battle {}: no document", e.battle_id())),
+                        "{missing}"
                     );
                     let Some(mut doc) = doc else { continue };
                     doc.system_id += 1;
-                    let err = Event::from_battle_event(e, Some(&doc), at(0), meta("t"));
-                    assert!(
-                        matches!(
-                            err,
-                            Err(EventError::Mismatch {
-                                field: "systemId",
-                                ..
-                            })
-                        ),
-                        "{err:?}"
+                    let err = Event::from_battle_change(e, Some(&doc), at(0), meta("t"));
+                    let err = err.unwrap_err();
+                    assert_eq!(
+                        (err.kind(), err.field()),
+                        ("event", Some("systemId")),
+                        "{err}"
                     );
                     doc.system_id -= 1;
                     doc.killmail_ids.retain(|_| false);
-                    let err = Event::from_battle_event(e, Some(&doc), at(0), meta("t"));
-                    assert!(
-                        matches!(
-                            err,
-                            Err(EventError::Mismatch {
-                                field: "killmailIds",
-                                ..
-                            })
-                        ),
-                        "{err:?}"
+                    let err = Event::from_battle_change(e, Some(&doc), at(0), meta("t"));
+                    let err = err.unwrap_err();
+                    assert_eq!(
+                        (err.kind(), err.field()),
+                        ("event", Some("killmailIds")),
+                        "{err}"
                     );
                     checked += 1;
                 }
-                BattleEvent::Deleted(_) => {
-                    assert!(Event::from_battle_event(e, None, at(0), meta("t")).is_ok());
+                BattleChange::Deleted(_) => {
+                    assert!(Event::from_battle_change(e, None, at(0), meta("t")).is_ok());
                 }
                 _ => {}
             }
@@ -271,7 +261,7 @@ fn decoding_names_unknown_types_and_versions() {
     let mut v = example;
     v["data"]["mergedInto"] = json!(5);
     let err = decode(&v).unwrap_err().to_string();
-    assert!(err.starts_with("battle.deleted: "), "{err}");
+    assert!(err.starts_with("event JSON: battle.deleted: "), "{err}");
     // An envelope of one type does not read as another.
     let created = read_json("examples/battle.created.json");
     let err =

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use battlescope_core::cluster::{
-    cluster, recluster, BattleEvent, ClusterConfig, Clusterer, PushOutcome, StoredBattle,
+    cluster, recluster, BattleChange, ClusterConfig, Clusterer, PushOutcome, StoredBattle,
 };
 use battlescope_core::input::{read_killmails, ReadOptions};
 use battlescope_core::Killmail;
@@ -27,10 +27,7 @@ fn case_count() -> u32 {
 }
 
 fn forever() -> ClusterConfig {
-    ClusterConfig {
-        allowed_lateness: Duration::from_secs(10 * 365 * 86_400),
-        ..ClusterConfig::default()
-    }
+    ClusterConfig::default().with_allowed_lateness(Duration::from_secs(10 * 365 * 86_400))
 }
 
 /// Conflicting copies of some kills: without zKillboard data, with one more
@@ -68,7 +65,7 @@ fn shuffled(records: &[Killmail], seed: u64) -> Vec<Killmail> {
     out
 }
 
-fn run(records: &[Killmail], clusterer: &mut Clusterer) -> Vec<BattleEvent> {
+fn run(records: &[Killmail], clusterer: &mut Clusterer) -> Vec<BattleChange> {
     records
         .iter()
         .flat_map(|km| {
@@ -128,8 +125,10 @@ proptest! {
         let config = ClusterConfig::default();
         let stored_config = match other {
             0 => config.clone(),
-            1 => ClusterConfig { min_shared: 0, ..config.clone() },
-            _ => ClusterConfig { max_gap: Duration::from_secs(300), min_kills: 3, ..config.clone() },
+            1 => config.clone().with_min_shared(0),
+            _ => config.clone()
+                .with_max_gap(Duration::from_secs(300))
+                .with_min_kills(3),
         };
         let part = shuffled(&kms, seed ^ 3)[..(kms.len() as f64 * cut) as usize].to_vec();
         let stored_battles = cluster(&part, &stored_config).unwrap();
@@ -150,10 +149,7 @@ proptest! {
     /// re-clusters them on the spot and ends with the batch battles.
     #[test]
     fn a_keep_sealed_clusterer_equals_batch_in_any_order(seed in any::<u64>(), order in any::<u64>()) {
-        let config = ClusterConfig {
-            allowed_lateness: Duration::from_secs(1800),
-            ..ClusterConfig::default()
-        };
+        let config = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(1800));
         let kms = generate(&ScenarioConfig { kills: 400, ..ScenarioConfig::small() }, seed);
         let stream = shuffled(&kms, order);
         let mut c = Clusterer::new(config.clone()).unwrap().keep_sealed(true);
@@ -176,7 +172,7 @@ proptest! {
     /// it is refused, the watermark does not move, nothing is evicted.
     #[test]
     fn a_future_dated_kill_changes_nothing(seed in any::<u64>(), at in 0.0_f64..1.0) {
-        let config = ClusterConfig { allowed_lateness: Duration::from_secs(3600), ..ClusterConfig::default() };
+        let config = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(3600));
         let kms = generate(&ScenarioConfig { kills: 300, ..ScenarioConfig::small() }, seed);
         let mut sorted = kms.clone();
         sorted.sort_by_key(|k| (k.killmail_time, k.killmail_id));
@@ -235,10 +231,7 @@ fn without_a_trusted_time_a_far_future_kill_would_evict_everything() {
 
 #[test]
 fn a_redelivered_copy_of_a_sealed_kill_is_a_duplicate() {
-    let config = ClusterConfig {
-        allowed_lateness: Duration::from_secs(3600),
-        ..ClusterConfig::default()
-    };
+    let config = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(3600));
     let mut c = Clusterer::new(config).unwrap();
     let a = |n| pilot(n, 98_000_001, Some(99_000_001));
     let first = kill(1, JITA, 0, a(10), &[a(1)], None);
@@ -249,7 +242,7 @@ fn a_redelivered_copy_of_a_sealed_kill_is_a_duplicate() {
     assert!(pushed
         .events
         .iter()
-        .any(|e| matches!(e, BattleEvent::Sealed(s) if s.battle_id == pushed.sealed[0].id)));
+        .any(|e| matches!(e, BattleChange::Sealed(s) if s.battle_id == pushed.sealed[0].id)));
     assert_eq!(c.push(first.clone()).outcome, PushOutcome::Duplicate);
     // A different copy of it is not a duplicate: it needs a re-cluster.
     let mut other = first;
@@ -278,7 +271,7 @@ fn a_better_copy_replaces_the_kept_one_and_updates_its_battle() {
     let better = kill(3, JITA, 120, b(12), &[a(2), a(1)], None);
     let pushed = c.push(better);
     assert_eq!(pushed.outcome, PushOutcome::Replaced);
-    let [BattleEvent::Updated(u)] = &pushed.events[..] else {
+    let [BattleChange::Updated(u)] = &pushed.events[..] else {
         panic!("{:?}", pushed.events)
     };
     assert_eq!(u.added_killmail_ids, vec![3]);
@@ -308,10 +301,7 @@ fn steady_feed(days: i64) -> impl Iterator<Item = Killmail> {
 
 #[test]
 fn state_and_snapshots_stay_bounded_over_a_month_of_feed() {
-    let config = ClusterConfig {
-        allowed_lateness: Duration::from_secs(3600),
-        ..ClusterConfig::default()
-    };
+    let config = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(3600));
     let mut c = Clusterer::new(config).unwrap();
     let mut sizes = Vec::new();
     for (i, km) in steady_feed(30).enumerate() {

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use battlescope_core::cluster::{
-    battle_id, cluster, BattleEvent, ClusterConfig, Clusterer, CorrelateBy, PushOutcome,
+    battle_id, cluster, BattleChange, ClusterConfig, Clusterer, CorrelateBy, PushOutcome,
     UpdateReason,
 };
 use battlescope_core::Killmail;
 use common::*;
 use proptest::prelude::*;
 
-fn run_stream(stream: &[Killmail], config: &ClusterConfig) -> (Clusterer, Vec<BattleEvent>) {
+fn run_stream(stream: &[Killmail], config: &ClusterConfig) -> (Clusterer, Vec<BattleChange>) {
     let mut c = Clusterer::new(config.clone()).unwrap();
     let mut events = Vec::new();
     for km in stream {
@@ -47,7 +47,7 @@ fn events_tell_the_story_of_a_merge() {
         .is_empty());
     let e = c.push(kill(2, JITA, 60, b(11), &[a(1)], None)).events;
     assert_eq!(e.len(), 1);
-    let BattleEvent::Created(created) = &e[0] else {
+    let BattleChange::Created(created) = &e[0] else {
         panic!("{e:?}")
     };
     assert_eq!(created.battle_id, battle_id(JITA, 1));
@@ -70,30 +70,30 @@ fn events_tell_the_story_of_a_merge() {
             None,
         ))
         .events;
-    assert!(matches!(&e[0], BattleEvent::Created(c) if c.battle_id == battle_id(JITA, 3)));
+    assert!(matches!(&e[0], BattleChange::Created(c) if c.battle_id == battle_id(JITA, 3)));
     // …an appended kill…
     let e = c.push(kill(5, JITA, 120, b(12), &[a(1)], None)).events;
     assert!(
-        matches!(&e[..], [BattleEvent::Updated(u)] if u.reason == UpdateReason::Appended && u.added_killmail_ids == vec![5])
+        matches!(&e[..], [BattleChange::Updated(u)] if u.reason == UpdateReason::Appended && u.added_killmail_ids == vec![5])
     );
     // …an out-of-order one…
     let e = c.push(kill(6, JITA, 10, b(13), &[a(1)], None)).events;
     assert!(
-        matches!(&e[..], [BattleEvent::Updated(u)] if u.reason == UpdateReason::OutOfOrder && u.added_killmail_ids == vec![6])
+        matches!(&e[..], [BattleChange::Updated(u)] if u.reason == UpdateReason::OutOfOrder && u.added_killmail_ids == vec![6])
     );
     // …then a kill that links both: the earliest battle survives.
     let e = c
         .push(kill(7, JITA, 100, pilot(20, 5, None), &[a(1)], None))
         .events;
     assert_eq!(e.len(), 2, "{e:?}");
-    let BattleEvent::Updated(u) = &e[0] else {
+    let BattleChange::Updated(u) = &e[0] else {
         panic!("{e:?}")
     };
     assert_eq!(u.battle_id, battle_id(JITA, 1));
     assert_eq!(u.reason, UpdateReason::Merge);
     assert_eq!(u.added_killmail_ids, vec![3, 4, 7]);
     assert_eq!(u.absorbed, vec![battle_id(JITA, 3)]);
-    let BattleEvent::Deleted(d) = &e[1] else {
+    let BattleChange::Deleted(d) = &e[1] else {
         panic!("{e:?}")
     };
     assert_eq!(
@@ -112,7 +112,7 @@ fn a_battle_is_renamed_when_an_earlier_kill_joins_like_batch_names_it() {
     c.push(kill(10, JITA, 600, b(10), &[a(1)], None));
     c.push(kill(11, JITA, 660, b(11), &[a(1)], None));
     let e = c.push(kill(5, JITA, 300, b(12), &[a(1)], None)).events;
-    let [BattleEvent::Updated(u)] = &e[..] else {
+    let [BattleChange::Updated(u)] = &e[..] else {
         panic!("{e:?}")
     };
     assert_eq!(u.battle_id, battle_id(JITA, 5));
@@ -158,7 +158,7 @@ fn a_better_copy_that_moves_no_member_still_announces_the_new_document() {
         .events
         .iter()
         .find_map(|e| match e {
-            BattleEvent::Updated(u) if u.battle_id == id => Some(u),
+            BattleChange::Updated(u) if u.battle_id == id => Some(u),
             _ => None,
         })
         .unwrap_or_else(|| panic!("{:?}", pushed.events));
@@ -184,7 +184,7 @@ fn a_merge_that_does_not_hold_the_pushed_kill_says_merge() {
     let early = e
         .iter()
         .find_map(|e| match e {
-            BattleEvent::Updated(u) if u.added_killmail_ids.contains(&3) => Some(u),
+            BattleChange::Updated(u) if u.added_killmail_ids.contains(&3) => Some(u),
             _ => None,
         })
         .unwrap_or_else(|| panic!("{e:?}"));
@@ -194,10 +194,7 @@ fn a_merge_that_does_not_hold_the_pushed_kill_says_merge() {
 
 #[test]
 fn old_battles_are_sealed_and_late_kills_beyond_the_horizon_are_flagged() {
-    let cfg = ClusterConfig {
-        allowed_lateness: Duration::from_secs(3600),
-        ..ClusterConfig::default()
-    };
+    let cfg = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(3600));
     let mut c = Clusterer::new(cfg.clone()).unwrap();
     c.push(kill(1, JITA, 0, b(10), &[a(1)], None));
     c.push(kill(2, JITA, 60, b(11), &[a(1)], None));
@@ -357,11 +354,20 @@ fn arrival(kms: &[Killmail], order: &[usize], dups: &[usize]) -> Vec<Killmail> {
 fn configs() -> impl Strategy<Value = ClusterConfig> {
     let long = Duration::from_secs(10 * 365 * 86_400);
     prop_oneof![
-        4 => Just(ClusterConfig { allowed_lateness: long, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, min_shared: 0, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, min_shared: 2, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, correlate_by: CorrelateBy::Corporation, min_kills: 1, ..ClusterConfig::default() }),
-        1 => Just(ClusterConfig { allowed_lateness: long, max_gap: Duration::from_secs(2400), ..ClusterConfig::default() }),
+        4 => Just(ClusterConfig::default().with_allowed_lateness(long)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_min_shared(0)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_min_shared(2)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_correlate_by(CorrelateBy::Corporation)
+            .with_min_kills(1)),
+        1 => Just(ClusterConfig::default()
+            .with_allowed_lateness(long)
+            .with_max_gap(Duration::from_secs(2400))),
     ]
 }
 
@@ -448,10 +454,8 @@ proptest! {
     /// arriving in any order with duplicates.
     #[test]
     fn realistic_fights_in_any_arrival_order(seed in any::<u64>(), order_seed in any::<u64>()) {
-        let config = ClusterConfig {
-            allowed_lateness: Duration::from_secs(10 * 365 * 86_400),
-            ..ClusterConfig::default()
-        };
+        let config = ClusterConfig::default()
+            .with_allowed_lateness(Duration::from_secs(10 * 365 * 86_400));
         let kms = battlescope_synth::generate(&battlescope_synth::ScenarioConfig::small(), seed);
         let stream = battlescope_synth::arrival_order(&kms, 0.1, order_seed);
         prop_assert!(stream.len() > kms.len(), "the stream repeats some kills");
@@ -472,10 +476,7 @@ proptest! {
     /// Sealed plus open battles are exactly the batch battles.
     #[test]
     fn a_live_feed_with_sealing_equals_batch(seed in any::<u64>()) {
-        let config = ClusterConfig {
-            allowed_lateness: Duration::from_secs(3600),
-            ..ClusterConfig::default()
-        };
+        let config = ClusterConfig::default().with_allowed_lateness(Duration::from_secs(3600));
         let scenario = battlescope_synth::ScenarioConfig {
             kills: 900,
             ..battlescope_synth::ScenarioConfig::small()

@@ -456,12 +456,12 @@ fn two_hand_built_doctrines_with_their_figures() {
     assert_eq!(muninn.first_flown, common::t0());
 
     // Fewer battles make a doctrine when asked; a higher bar drops the Muninns.
-    let config = |min_battles, min_fleet| IntelConfig {
-        doctrine: DoctrineConfig {
-            min_battles,
-            min_fleet,
-            ..DoctrineConfig::default()
-        },
+    let config = |min_battles, min_fleet| {
+        IntelConfig::default().with_doctrine(
+            DoctrineConfig::default()
+                .with_min_battles(min_battles)
+                .with_min_fleet(min_fleet),
+        )
     };
     let r1 = analyze(Entity::Alliance(A), &battles, &kills, &config(1, 5));
     assert_eq!(r1.doctrines.len(), 3);
@@ -501,12 +501,8 @@ fn entity_scope_counts_only_the_entitys_pilots() {
     );
     assert_eq!(side.doctrines.len(), 1);
     assert_eq!(side.doctrines[0].name, "Ferox / Muninn");
-    let own = IntelConfig {
-        doctrine: DoctrineConfig {
-            scope: DoctrineScope::Entity,
-            ..DoctrineConfig::default()
-        },
-    };
+    let own = IntelConfig::default()
+        .with_doctrine(DoctrineConfig::default().with_scope(DoctrineScope::Entity));
     let own = analyze(Entity::Alliance(A), &battles, &kills, &own);
     assert_eq!(own.doctrines.len(), 1);
     assert_eq!(own.doctrines[0].name, "Muninn");

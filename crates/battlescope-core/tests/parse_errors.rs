@@ -1,7 +1,7 @@
 //! Bad inputs: every one gets an error naming the record and the field, none
 //! panics, and a bad record never costs the good ones around it.
 
-use battlescope_core::error::Position;
+use battlescope_core::error::RecordPosition;
 use battlescope_core::input::{
     parse_record, read_killmails, Container, Format, ReadOptions, Record, Shape,
 };
@@ -196,7 +196,7 @@ fn bad_array_elements_are_skipped_and_broken_arrays_stop_with_a_format_error() {
     let out = read_killmails(input.as_bytes(), Some("a.json"), &ReadOptions::default()).unwrap();
     assert_eq!(out.killmails.len(), 2);
     let rec = out.errors[0].record().unwrap();
-    assert_eq!(rec.position, Position::Element(1));
+    assert_eq!(rec.position, RecordPosition::Element(1));
 
     let truncated = format!("[{}, {{\"killmail_id\": 3", esi(1, "2024-05-01T12:00:00Z"));
     let mut outcome = battlescope_core::input::ReadOutcome::default();
@@ -225,13 +225,10 @@ fn explicit_container_overrides_detection() {
         esi(1, "2024-05-01T12:00:00Z"),
         esi(2, "2024-05-01T12:00:00Z")
     );
-    let opts = ReadOptions {
-        format: Format {
-            container: Container::Json,
-            shape: Shape::Auto,
-        },
-        ..ReadOptions::default()
-    };
+    let opts = ReadOptions::default().with_format(Format {
+        container: Container::Json,
+        shape: Shape::Auto,
+    });
     // Read as one JSON document, two concatenated objects are invalid JSON.
     let out = read_killmails(input.as_bytes(), None, &opts).unwrap();
     assert_eq!(out.killmails.len(), 0);

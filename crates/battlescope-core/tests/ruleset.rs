@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use battlescope_core::killmail::{Attacker, Killmail};
 use battlescope_core::ruleset::{
-    CompiledRuleset, Decision, FilterStats, ParticipantList, Ruleset, RulesetFormat, Side,
+    CompiledRuleset, Decision, FilterStats, MatchOn, ParticipantList, Ruleset, RulesetFormat,
     UnknownValue, RULE_NAMES,
 };
 use battlescope_core::universe::{self, SecurityClass, ShipClass};
@@ -677,7 +677,7 @@ fn the_same_ruleset_in_json_yaml_and_toml_decides_the_same() {
     assert_eq!(json.min_isk, Some(1_000_000.0));
     assert_eq!(
         json.include.ship_classes.side,
-        Some(Side::Victim),
+        Some(MatchOn::Victim),
         "the {{side, values}} form is read"
     );
     assert_eq!(
@@ -729,7 +729,7 @@ fn rulesets_round_trip_through_json() {
     assert_eq!(Ruleset::from_json(&text).unwrap(), yaml);
     let mut r = Ruleset::default();
     r.exclude.alliances = ParticipantList::new(vec![1, 2]);
-    r.include.ship_classes = ParticipantList::on(Side::Attackers, vec![ShipClass::Frigate]);
+    r.include.ship_classes = ParticipantList::on(MatchOn::Attackers, vec![ShipClass::Frigate]);
     let text = serde_json::to_string(&r).unwrap();
     assert_eq!(Ruleset::from_json(&text).unwrap(), r);
 }

@@ -64,14 +64,9 @@ fn main() -> ExitCode {
     };
 
     let began = Instant::now();
-    let options = ReadOptions {
-        limits: Limits {
-            // Generated scenarios may lie in the future.
-            max_future: chrono::TimeDelta::days(365 * 100),
-            ..Limits::default()
-        },
-        ..ReadOptions::default()
-    };
+    // Generated scenarios may lie in the future.
+    let options = ReadOptions::default()
+        .with_limits(Limits::default().with_max_future(chrono::TimeDelta::days(365 * 100)));
     let outcome = match read_path(&input, &options) {
         Ok(o) => o,
         Err(e) => {

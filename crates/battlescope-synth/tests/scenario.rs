@@ -26,10 +26,7 @@ fn small() -> &'static [Killmail] {
 }
 
 fn limits() -> Limits {
-    Limits {
-        now: Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).single(),
-        ..Limits::default()
-    }
+    Limits::default().with_now(Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).single())
 }
 
 fn t(km: &Killmail) -> i64 {
@@ -418,10 +415,7 @@ fn long_fights_overlapping_gangs_and_third_parties_exist() {
 fn json_lines_read_back_identically() {
     let text = to_jsonl(small());
     assert_eq!(text.lines().count(), small().len());
-    let options = ReadOptions {
-        limits: limits(),
-        ..ReadOptions::default()
-    };
+    let options = ReadOptions::default().with_limits(limits());
     let outcome = read_killmails(text.as_bytes(), Some("synth.jsonl"), &options).unwrap();
     assert_eq!(outcome.report.skipped_total(), 0, "{:?}", outcome.errors);
     assert_eq!(outcome.killmails, small());

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use battlescope_core::error::Position;
+use battlescope_core::error::RecordPosition;
 use battlescope_core::input::{parse_r2z2_sequence, parse_record, Shape};
 use battlescope_core::killmail::Limits;
 use battlescope_core::RecordLoc;
@@ -176,7 +176,7 @@ impl R2z2Source {
         let url = self.url(&format!("{sequence}.json"));
         self.pace().await;
         let position = format!("r2z2 sequence {sequence}");
-        let loc = RecordLoc::new(Some(&position), Position::Whole);
+        let loc = RecordLoc::new(Some(&position), RecordPosition::Whole);
         let (bytes, parsed) = match self.fetcher.get(&url).await? {
             Fetched::NotFound => return Ok(None),
             Fetched::Body(bytes) => {
@@ -219,7 +219,7 @@ impl R2z2Source {
             Fetched::TooLarge { size, limit } => Err(SourceError::Sequence {
                 url: url.to_string(),
                 source: Box::new(battlescope_core::Error::TooLarge {
-                    record: RecordLoc::new(Some("sequence.json"), Position::Whole),
+                    record: RecordLoc::new(Some("sequence.json"), RecordPosition::Whole),
                     size,
                     limit,
                 }),

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use battlescope_core::error::Position;
+use battlescope_core::error::RecordPosition;
 use battlescope_core::input::{parse_record, Record, Shape};
 use battlescope_core::killmail::Limits;
 use battlescope_core::RecordLoc;
@@ -146,7 +146,7 @@ impl RedisqSource {
             self.queue_id,
             self.received + 1
         );
-        let loc = RecordLoc::new(Some(&position), Position::Whole);
+        let loc = RecordLoc::new(Some(&position), RecordPosition::Whole);
         let (bytes, parsed) = match fetched {
             Fetched::Body(bytes) => {
                 let parsed = parse_record(&bytes, Shape::RedisQ, &self.limits, &loc);

@@ -88,26 +88,21 @@ fn duration(flag: &'static str) -> impl Fn(&str) -> Result<Duration, String> + C
 
 pub fn run(args: &ClusterArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let config = ClusterConfig {
-        correlation_window: args.correlation_window,
-        max_gap: args.max_gap,
-        min_shared: args.min_shared,
-        correlate_by: match args.correlate_by {
+    let config = ClusterConfig::default()
+        .with_correlation_window(args.correlation_window)
+        .with_max_gap(args.max_gap)
+        .with_min_shared(args.min_shared)
+        .with_correlate_by(match args.correlate_by {
             Correlate::Character => CorrelateBy::Character,
             Correlate::Corporation => CorrelateBy::Corporation,
             Correlate::Alliance => CorrelateBy::Alliance,
-        },
-        min_kills: args.min_kills,
-        allowed_lateness: args.allowed_lateness,
-        ..ClusterConfig::default()
-    };
+        })
+        .with_min_kills(args.min_kills)
+        .with_allowed_lateness(args.allowed_lateness);
     config.validate()?;
     let rules = args.ruleset.as_deref().map(rules::load).transpose()?;
     let files = expand(&args.files)?;
-    let options = ReadOptions {
-        format: args.input_format,
-        ..ReadOptions::default()
-    };
+    let options = ReadOptions::default().with_format(args.input_format);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let mut outcome = read_all(&files, &options, show_progress)?;
     let filtered = rules

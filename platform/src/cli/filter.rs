@@ -67,10 +67,7 @@ struct RejectedLine<'a> {
 pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
     let rules = rules::load(&args.ruleset)?;
     let files = expand(&args.files)?;
-    let options = ReadOptions {
-        format: args.input_format,
-        ..ReadOptions::default()
-    };
+    let options = ReadOptions::default().with_format(args.input_format);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let outcome = read_all(&files, &options, show_progress)?;
     let (accepted, rejected, stats) = rules::split(&rules, &outcome.killmails);

@@ -118,33 +118,26 @@ pub fn run(args: &IntelArgs) -> anyhow::Result<ExitCode> {
         _ => anyhow::bail!("one of --alliance, --corporation or --character is required"),
     };
     let rules = args.ruleset.as_deref().map(rules::load).transpose()?;
-    let cluster_config = ClusterConfig {
-        min_kills: args.min_kills,
-        ..ClusterConfig::default()
-    };
+    let cluster_config = ClusterConfig::default().with_min_kills(args.min_kills);
     cluster_config.validate()?;
     let files = expand(&args.files)?;
-    let options = ReadOptions {
-        format: args.input_format,
-        ..ReadOptions::default()
-    };
+    let options = ReadOptions::default().with_format(args.input_format);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let mut outcome = read_all(&files, &options, show_progress)?;
     let stats = rules
         .as_ref()
         .map(|r| rules::retain(r, &mut outcome.killmails));
     let battles = cluster(&outcome.killmails, &cluster_config)?;
-    let config = IntelConfig {
-        doctrine: DoctrineConfig {
-            scope: match args.doctrine_scope {
+    let config = IntelConfig::default().with_doctrine(
+        DoctrineConfig::default()
+            .with_scope(match args.doctrine_scope {
                 Scope::Side => DoctrineScope::Side,
                 Scope::Entity => DoctrineScope::Entity,
-            },
-            similarity: args.doctrine_similarity,
-            min_fleet: args.doctrine_min_fleet,
-            min_battles: args.doctrine_min_battles,
-        },
-    };
+            })
+            .with_similarity(args.doctrine_similarity)
+            .with_min_fleet(args.doctrine_min_fleet)
+            .with_min_battles(args.doctrine_min_battles),
+    );
     let report = analyze(entity, &battles, &outcome.killmails, &config);
 
     let text = match args.format {

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use battlescope_core::cluster::{
     ClusterConfig, Clusterer, ClustererSnapshot, Coalescer, PushOutcome,
 };
-use battlescope_core::events::{Envelope, Event, EventMetadata, KillmailEnrichedData};
+use battlescope_core::events::{Envelope, Event, KillmailEnrichedData};
 
 use super::{
     commit, dead_letter, finished, poll, publish_dead_letters, retry, PipelineStats, ServiceError,
@@ -61,7 +61,7 @@ struct PartitionState {
     clusterer: Clusterer,
     /// This poll's events, one per battle (see [`Coalescer`]), tagged with
     /// the metadata of the last message that changed the battle.
-    events: Coalescer<EventMetadata>,
+    events: Coalescer<battlescope_core::events::EventMetadata>,
     /// Next offset to read, once a message of the partition was processed.
     next_offset: Option<u64>,
     dirty: bool,
@@ -114,7 +114,7 @@ impl ClustererService {
                     pending.push(m.position());
                 }
                 for state in partitions.values_mut() {
-                    self.publishable(state, &mut out, &mut letters);
+                    Self::publishable(state, &mut out, &mut letters);
                 }
                 let events = out.len();
                 if !out.is_empty() {
@@ -260,6 +260,7 @@ impl ClustererService {
             }
         };
         let killmail_id = enriched.data.killmail.killmail_id;
+        let metadata = enriched.caused(EVENT_SOURCE);
         let pushed = state.clusterer.push(enriched.data.killmail.clone());
         PipelineStats::add(&self.stats.sealed, pushed.sealed.len());
         match &pushed.outcome {
@@ -300,43 +301,41 @@ impl ClustererService {
                 return;
             }
         }
-        let metadata = EventMetadata {
-            correlation_id: enriched.metadata.correlation_id,
-            causation_id: enriched.event_id,
-            source: EVENT_SOURCE.to_owned(),
-        };
         state.events.add(pushed, &state.clusterer, metadata);
     }
 
     /// The partition's batch of events as bus messages, each with the
     /// battle's document as it stands now.
     fn publishable(
-        &self,
         state: &mut PartitionState,
         out: &mut Vec<OutgoingMessage>,
         letters: &mut Vec<DeadLetter>,
     ) {
         let now = chrono::Utc::now();
         for item in state.events.finish(&state.clusterer) {
-            let battle_id = item.event.battle_id();
-            let event =
-                match Event::from_battle_event(&item.event, item.battle.as_ref(), now, item.tag) {
-                    Ok(event) => event,
-                    Err(e) => {
-                        // A document that does not match its event is a bug in
-                        // core: kept as a dead letter, never published wrong.
-                        let error = format!("battle event not built: {e}");
-                        tracing::error!(%battle_id, error = %error, "battle event dead-lettered");
-                        let event = format!("{:?}", item.event);
-                        letters.push(dead_letter(
-                            SERVICE,
-                            &format!("battle {battle_id}"),
-                            &error,
-                            event.as_bytes(),
-                        ));
-                        continue;
-                    }
-                };
+            let battle_id = item.change.battle_id();
+            let event = match Event::from_battle_change(
+                &item.change,
+                item.battle.as_ref(),
+                now,
+                item.tag,
+            ) {
+                Ok(event) => event,
+                Err(e) => {
+                    // A document that does not match its event is a bug in
+                    // core: kept as a dead letter, never published wrong.
+                    let error = format!("battle event not built: {e}");
+                    tracing::error!(%battle_id, error = %error, "battle event dead-lettered");
+                    let event = format!("{:?}", item.change);
+                    letters.push(dead_letter(
+                        SERVICE,
+                        &format!("battle {battle_id}"),
+                        &error,
+                        event.as_bytes(),
+                    ));
+                    continue;
+                }
+            };
             match serde_json::to_vec(&event) {
                 Ok(payload) => {
                     out.push(OutgoingMessage::new(event.partition_key(), payload).attach(event));

@@ -9,9 +9,7 @@
 
 use std::sync::Arc;
 
-use battlescope_core::events::{
-    Envelope, EventMetadata, KillmailEnrichedData, KillmailIngestedData,
-};
+use battlescope_core::events::{Envelope, KillmailEnrichedData, KillmailIngestedData};
 use battlescope_core::Killmail;
 
 use super::ingest::IngestedKillmail;
@@ -118,11 +116,7 @@ impl Enrich {
             Vec::new()
         };
         let key = killmail.solar_system_id.to_string();
-        let metadata = EventMetadata {
-            correlation_id: ingested.metadata.correlation_id,
-            causation_id: ingested.event_id,
-            source: EVENT_SOURCE.to_owned(),
-        };
+        let metadata = ingested.caused(EVENT_SOURCE);
         let envelope = Envelope::new(
             KillmailEnrichedData::new(killmail, names),
             chrono::Utc::now(),

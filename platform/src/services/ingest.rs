@@ -131,10 +131,7 @@ impl Ingest {
         };
         PipelineStats::add(&self.stats.records, records.len());
         // Read the clock once per batch for the future-date check.
-        let limits = Limits {
-            now: Some(chrono::Utc::now()),
-            ..limits.clone()
-        };
+        let limits = limits.clone().with_now(Some(chrono::Utc::now()));
         let limits = &limits;
         let mut accepted: Vec<Accepted> = Vec::with_capacity(records.len());
         let mut letters: Vec<DeadLetter> = Vec::new();
@@ -259,7 +256,7 @@ fn parse(record: &SourceRecord, limits: &Limits) -> Result<Option<Parsed>, Strin
     };
     let loc = RecordLoc::new(
         Some(&record.position),
-        battlescope_core::error::Position::Whole,
+        battlescope_core::error::RecordPosition::Whole,
     );
     match parse_record(bytes, Shape::Auto, limits, &loc) {
         Ok(Record::Killmail(km)) => Ok(Some(Parsed::Killmail(km))),

@@ -4,6 +4,7 @@
 import * as bs from '@battlescope/core'
 import type {
   Battle,
+  BattleChange,
   BattleEvent,
   BattleScopeError,
   ClusterConfig,
@@ -13,7 +14,7 @@ import type {
   IntelReport,
   Killmail,
   KillmailRef,
-  PushResult,
+  Pushed,
   ReadProgress,
   ReadReport,
   RulesetDocument,
@@ -45,14 +46,20 @@ export async function usage(files: string[]): Promise<void> {
   const seconds: number = bs.parseDuration('1h 30m')
 
   const clusterer = new bs.Clusterer({ allowedLateness: '6h' })
-  const events: BattleEvent[] = clusterer.push(all[0], { timestamp: new Date(), source: 'me' })
+  const events: BattleEvent[] = clusterer.pushEvents(all[0], { timestamp: new Date(), source: 'me' })
   for (const e of events) {
     if (e.eventType === 'battle.deleted') console.log(e.data.mergedInto)
     else console.log(e.data.battle.stats.killCount)
   }
-  const detailed: PushResult = clusterer.pushDetailed(all[1])
-  if (detailed.outcome === 'late_beyond_horizon') console.log(detailed.battles.length)
-  clusterer.pushMany(set)
+  const pushed: Pushed = clusterer.push(all[1])
+  if (pushed.outcome === 'late_beyond_horizon') console.log(pushed.lateBattles.length)
+  for (const c of pushed.events) {
+    if (c.type === 'deleted') console.log(c.merged_into)
+    else if (c.type !== 'sealed') console.log(c.start_time)
+  }
+  const changes: BattleChange[] = clusterer.pushMany(set)
+  console.log(changes.filter((c) => c.type === 'created').length)
+  clusterer.pushManyEvents(set, { source: 'me' })
   const open: Battle[] = clusterer.battles()
   const one: Battle | null = clusterer.battle(open[0].id)
   const config: ClusterConfig = clusterer.config

@@ -25,7 +25,8 @@ The attributes name the input so it can be found and fixed:
 ``kind``
     The engine's kind of error, the same word in every language BattleScope
     speaks (Rust ``Error::kind``, Node's ``error.kind``): ``json``,
-    ``invalid``, ``shape``, ``too_large``, ``io``, ``format``, ``config``.
+    ``invalid``, ``shape``, ``too_large``, ``io``, ``format``, ``config``,
+    ``event`` (a bus event).
 """
 
 from __future__ import annotations

@@ -23,17 +23,25 @@ use crate::universe::{self, SecurityClass};
 pub struct Battle {
     /// Deterministic id (see [`crate::cluster::battle_id`]).
     pub id: Uuid,
+    /// Solar system of every kill.
     pub system_id: SystemId,
     /// From the embedded universe data; `None` for ids it does not know.
     pub system_name: Option<String>,
+    /// The system's region, from the embedded universe data.
     pub region_id: Option<u32>,
+    /// The region's name, from the embedded universe data.
     pub region_name: Option<String>,
+    /// Class of space of the system (high-sec, wormhole, …); `None` for unknown systems.
     pub security_class: Option<SecurityClass>,
+    /// Time of the first kill.
     pub start_time: DateTime<Utc>,
+    /// Time of the last kill.
     pub end_time: DateTime<Utc>,
+    /// `endTime - startTime`, in seconds.
     pub duration_seconds: i64,
     /// Member killmails sorted by time, then id.
     pub killmail_ids: Vec<u64>,
+    /// Kills, pilots, ships and ISK of the whole battle.
     pub stats: BattleStats,
     /// Sides, largest first (see [`assign_sides`]).
     pub sides: Vec<Side>,

@@ -12,7 +12,9 @@ use crate::universe::ShipClass;
 /// Figures of one battle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct BattleStats {
+    /// Killmails in the battle.
     pub kill_count: u32,
     /// Sum of zKillboard `totalValue` over the kills that have one.
     pub isk_destroyed: f64,

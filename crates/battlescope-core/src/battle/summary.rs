@@ -11,18 +11,27 @@ use crate::universe::ShipClass;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KillSummary {
+    /// The killmail.
     pub killmail_id: u64,
+    /// When it happened.
     pub time: DateTime<Utc>,
+    /// The victim's character, `None` for structures and NPCs.
     pub victim_character_id: Option<EntityId>,
+    /// The victim's corporation.
     pub victim_corporation_id: Option<EntityId>,
+    /// The victim's alliance, when in one.
     pub victim_alliance_id: Option<EntityId>,
+    /// The hull (or structure) lost.
     pub ship_type_id: TypeId,
+    /// The hull's class, from its ship group.
     pub ship_class: ShipClass,
+    /// Attackers on the killmail, NPCs included.
     pub attacker_count: u32,
     /// Character with the final blow, when a player had it.
     pub final_blow_character_id: Option<EntityId>,
     /// zKillboard's value, when known.
     pub total_value: Option<f64>,
+    /// Only NPCs attacked (no character among the attackers).
     pub npc: bool,
 }
 

@@ -18,7 +18,9 @@ use crate::killmail::{Killmail, SystemId};
 /// One battle's membership: indices into the input, sorted by time then id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
+    /// Solar system of every kill of the group.
     pub system_id: SystemId,
+    /// Indices into the input, sorted by time then killmail id.
     pub kills: Vec<usize>,
 }
 

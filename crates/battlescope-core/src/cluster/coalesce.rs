@@ -8,7 +8,7 @@
 //! statistics) built per push. [`Coalescer`] folds them into one event
 //! built from the battle's state at the end of the batch, and the stream
 //! stays one a consumer can apply in order (the rules of
-//! [`BattleEvent`]): applying the coalesced events gives the same battles
+//! [`BattleChange`]): applying the coalesced events gives the same battles
 //! as applying every push's events.
 //!
 //! How: a push whose events only create battles, add kills to them or seal
@@ -30,7 +30,7 @@
 //!     batch.add(pushed, &clusterer, ());
 //! }
 //! for item in batch.finish(&clusterer) {
-//!     // item.event, with item.battle its document (None for a deletion)
+//!     // item.change, with item.battle its document (None for a deletion)
 //! }
 //! # Ok::<(), battlescope_core::Error>(())
 //! ```
@@ -40,7 +40,7 @@ use std::collections::BTreeSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 use uuid::Uuid;
 
-use super::event::{BattleCreated, BattleEvent, BattleSealed, BattleUpdated, UpdateReason};
+use super::event::{BattleChange, BattleCreated, BattleSealed, BattleUpdated, UpdateReason};
 use super::{Clusterer, Pushed};
 use crate::battle::Battle;
 use crate::killmail::SystemId;
@@ -49,8 +49,12 @@ use crate::killmail::SystemId;
 /// the tag of the last push that contributed to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coalesced<T> {
-    pub event: BattleEvent,
+    /// What changed, in the order to apply.
+    pub change: BattleChange,
+    /// The battle's document as it stands at the end of the batch (as it
+    /// was sealed, for a sealed battle).
     pub battle: Option<Battle>,
+    /// The tag of the last push that contributed.
     pub tag: T,
 }
 
@@ -133,12 +137,12 @@ impl<T: Clone> Coalescer<T> {
         std::mem::take(&mut self.ready)
     }
 
-    fn add_simple(&mut self, event: BattleEvent, sealed: &[Battle], tag: &T) {
+    fn add_simple(&mut self, event: BattleChange, sealed: &[Battle], tag: &T) {
         match event {
-            BattleEvent::Created(e) => {
+            BattleChange::Created(e) => {
                 self.open_entry(e.battle_id, e.system_id, Kind::Created, tag);
             }
-            BattleEvent::Updated(e) => match self.open.get(&e.battle_id) {
+            BattleChange::Updated(e) => match self.open.get(&e.battle_id) {
                 Some(&i) => {
                     let entry = self.pending[i].as_mut().expect("open entries are pending");
                     entry.tag = tag.clone();
@@ -155,7 +159,7 @@ impl<T: Clone> Coalescer<T> {
                     self.open_entry(e.battle_id, e.system_id, kind, tag);
                 }
             },
-            BattleEvent::Sealed(e) => {
+            BattleChange::Sealed(e) => {
                 let document = sealed.iter().find(|b| b.id == e.battle_id).cloned();
                 let i = match self.open.remove(&e.battle_id) {
                     Some(i) => i,
@@ -175,7 +179,7 @@ impl<T: Clone> Coalescer<T> {
                 entry.sealed = document;
             }
             // `is_simple` lets nothing else through.
-            BattleEvent::Deleted(_) => unreachable!("a deletion is structural"),
+            BattleChange::Deleted(_) => unreachable!("a deletion is structural"),
         }
     }
 
@@ -196,7 +200,7 @@ impl<T: Clone> Coalescer<T> {
     /// battle it names.
     fn add_structural(
         &mut self,
-        events: Vec<BattleEvent>,
+        events: Vec<BattleChange>,
         sealed: &[Battle],
         clusterer: &Clusterer,
         tag: &T,
@@ -204,7 +208,7 @@ impl<T: Clone> Coalescer<T> {
         let named: FxHashSet<Uuid> = events
             .iter()
             .flat_map(|e| match e {
-                BattleEvent::Updated(u) => vec![u.battle_id, u.previous_id.unwrap_or(u.battle_id)],
+                BattleChange::Updated(u) => vec![u.battle_id, u.previous_id.unwrap_or(u.battle_id)],
                 other => vec![other.battle_id()],
             })
             .collect();
@@ -219,7 +223,7 @@ impl<T: Clone> Coalescer<T> {
         let unpublished: FxHashSet<Uuid> = events
             .iter()
             .filter_map(|e| match e {
-                BattleEvent::Deleted(d)
+                BattleChange::Deleted(d)
                     if mine
                         .get(&d.battle_id)
                         .is_some_and(|m| matches!(m.kind, Kind::Created)) =>
@@ -238,14 +242,14 @@ impl<T: Clone> Coalescer<T> {
         };
         for event in events {
             match event {
-                BattleEvent::Updated(mut e) => {
+                BattleChange::Updated(mut e) => {
                     let known = e.previous_id.unwrap_or(e.battle_id);
                     e.absorbed.retain(|a| !unpublished.contains(a));
                     let battle = document(e.battle_id);
                     let event = match mine.remove(&known).map(|m| m.kind) {
                         Some(Kind::Created) => match &battle {
                             Some(b) => created_from(b),
-                            None => BattleEvent::Updated(e),
+                            None => BattleChange::Updated(e),
                         },
                         Some(Kind::Updated { added, reason }) => {
                             let removed: BTreeSet<u64> =
@@ -260,41 +264,41 @@ impl<T: Clone> Coalescer<T> {
                                 e.added_killmail_ids.iter().copied().collect();
                             e.removed_killmail_ids.retain(|k| !earlier.contains(k));
                             e.reason = stronger(reason, e.reason);
-                            BattleEvent::Updated(e)
+                            BattleChange::Updated(e)
                         }
-                        Some(Kind::Sealed) | None => BattleEvent::Updated(e),
+                        Some(Kind::Sealed) | None => BattleChange::Updated(e),
                     };
                     self.ready.push(Coalesced {
-                        event,
+                        change: event,
                         battle,
                         tag: tag.clone(),
                     });
                 }
-                BattleEvent::Deleted(d) => {
+                BattleChange::Deleted(d) => {
                     mine.remove(&d.battle_id);
                     if !unpublished.contains(&d.battle_id) {
                         self.ready.push(Coalesced {
-                            event: BattleEvent::Deleted(d),
+                            change: BattleChange::Deleted(d),
                             battle: None,
                             tag: tag.clone(),
                         });
                     }
                 }
-                BattleEvent::Created(c) => {
+                BattleChange::Created(c) => {
                     self.ready.push(Coalesced {
                         battle: document(c.battle_id),
-                        event: BattleEvent::Created(c),
+                        change: BattleChange::Created(c),
                         tag: tag.clone(),
                     });
                 }
-                BattleEvent::Sealed(s) => {
+                BattleChange::Sealed(s) => {
                     // A battle grown earlier in the batch: its growth first.
                     if let Some(entry) = mine.remove(&s.battle_id) {
                         self.emit(entry, clusterer, sealed);
                     }
                     self.ready.push(Coalesced {
                         battle: document(s.battle_id),
-                        event: BattleEvent::Sealed(s),
+                        change: BattleChange::Sealed(s),
                         tag: tag.clone(),
                     });
                 }
@@ -347,7 +351,7 @@ impl<T: Clone> Coalescer<T> {
         };
         let upsert = match kind {
             Kind::Created => Some(created_from(&battle)),
-            Kind::Updated { added, reason } => Some(BattleEvent::Updated(BattleUpdated {
+            Kind::Updated { added, reason } => Some(BattleChange::Updated(BattleUpdated {
                 battle_id,
                 previous_id: None,
                 system_id,
@@ -362,14 +366,14 @@ impl<T: Clone> Coalescer<T> {
         };
         if let Some(event) = upsert {
             self.ready.push(Coalesced {
-                event,
+                change: event,
                 battle: Some(battle.clone()),
                 tag: tag.clone(),
             });
         }
         if document.is_some() {
             self.ready.push(Coalesced {
-                event: BattleEvent::Sealed(BattleSealed {
+                change: BattleChange::Sealed(BattleSealed {
                     battle_id,
                     system_id,
                     killmail_count: battle.killmail_ids.len(),
@@ -383,13 +387,13 @@ impl<T: Clone> Coalescer<T> {
 }
 
 /// Events that only create, grow or seal a battle.
-fn is_simple(event: &BattleEvent) -> bool {
+fn is_simple(event: &BattleChange) -> bool {
     match event {
-        BattleEvent::Created(_) | BattleEvent::Sealed(_) => true,
-        BattleEvent::Updated(u) => {
+        BattleChange::Created(_) | BattleChange::Sealed(_) => true,
+        BattleChange::Updated(u) => {
             u.previous_id.is_none() && u.removed_killmail_ids.is_empty() && u.absorbed.is_empty()
         }
-        BattleEvent::Deleted(_) => false,
+        BattleChange::Deleted(_) => false,
     }
 }
 
@@ -410,8 +414,8 @@ fn stronger(a: UpdateReason, b: UpdateReason) -> UpdateReason {
     }
 }
 
-fn created_from(b: &Battle) -> BattleEvent {
-    BattleEvent::Created(BattleCreated {
+fn created_from(b: &Battle) -> BattleChange {
+    BattleChange::Created(BattleCreated {
         battle_id: b.id,
         system_id: b.system_id,
         killmail_ids: b.killmail_ids.clone(),

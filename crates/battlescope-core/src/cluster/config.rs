@@ -60,6 +60,7 @@ impl fmt::Display for CorrelateBy {
 /// Parameters of clustering (DESIGN.md "Clustering").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ClusterConfig {
     /// Two kills further apart than this are never linked directly.
     #[serde(with = "human_duration")]
@@ -220,6 +221,23 @@ mod human_duration {
         }
     }
 }
+
+with_setters!(ClusterConfig {
+    /// Sets [`ClusterConfig::correlation_window`].
+    with_correlation_window => correlation_window: Duration,
+    /// Sets [`ClusterConfig::max_gap`].
+    with_max_gap => max_gap: Duration,
+    /// Sets [`ClusterConfig::min_shared`].
+    with_min_shared => min_shared: u32,
+    /// Sets [`ClusterConfig::correlate_by`].
+    with_correlate_by => correlate_by: CorrelateBy,
+    /// Sets [`ClusterConfig::min_kills`].
+    with_min_kills => min_kills: u32,
+    /// Sets [`ClusterConfig::allowed_lateness`].
+    with_allowed_lateness => allowed_lateness: Duration,
+    /// Sets [`ClusterConfig::max_future_skew`].
+    with_max_future_skew => max_future_skew: Duration,
+});
 
 #[cfg(test)]
 mod tests {

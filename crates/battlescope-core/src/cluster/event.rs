@@ -3,16 +3,16 @@
 //!
 //! Applying a stream of events in order to a map *battle id → members*
 //! always yields the current battles:
-//! - [`BattleEvent::Created`]: insert the battle.
-//! - [`BattleEvent::Updated`]: if `previous_id` is set, the battle was known
+//! - [`BattleChange::Created`]: insert the battle.
+//! - [`BattleChange::Updated`]: if `previous_id` is set, the battle was known
 //!   under that id until now (a battle is always named by its earliest kill,
 //!   and an earlier kill joined or the earliest left): move it, and redirect
 //!   the old id here. Then add `added_killmail_ids`, remove
 //!   `removed_killmail_ids`.
-//! - [`BattleEvent::Deleted`]: remove the battle; `merged_into` names the
+//! - [`BattleChange::Deleted`]: remove the battle; `merged_into` names the
 //!   battle that now holds its kills (redirect the old id there), or is
 //!   `None` when its kills no longer form a battle.
-//! - [`BattleEvent::Sealed`]: nothing changes; the battle is final as far
+//! - [`BattleChange::Sealed`]: nothing changes; the battle is final as far
 //!   as this clusterer goes (only a re-cluster of its range can change it).
 
 use chrono::{DateTime, Utc};
@@ -47,11 +47,15 @@ pub enum UpdateReason {
 /// A group of kills became a battle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BattleCreated {
+    /// The new battle's id (named by its earliest kill).
     pub battle_id: Uuid,
+    /// Its solar system.
     pub system_id: SystemId,
     /// All member killmails, sorted by time then id.
     pub killmail_ids: Vec<u64>,
+    /// Time of its first kill.
     pub start_time: DateTime<Utc>,
+    /// Time of its last kill.
     pub end_time: DateTime<Utc>,
 }
 
@@ -64,6 +68,7 @@ pub struct BattleUpdated {
     /// The id it had before, when that differs (its earliest kill changed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_id: Option<Uuid>,
+    /// Its solar system.
     pub system_id: SystemId,
     /// Killmails new to this battle, sorted by time then id: the pushed
     /// kill, and the kills of absorbed battles and pending groups.
@@ -72,8 +77,11 @@ pub struct BattleUpdated {
     /// kills), sorted by time then id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed_killmail_ids: Vec<u64>,
+    /// Time of its first kill after the change.
     pub start_time: DateTime<Utc>,
+    /// Time of its last kill after the change.
     pub end_time: DateTime<Utc>,
+    /// Why it changed.
     pub reason: UpdateReason,
     /// Battles merged into this one by this update.
     pub absorbed: Vec<Uuid>,
@@ -82,7 +90,9 @@ pub struct BattleUpdated {
 /// A battle is gone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BattleDeleted {
+    /// The battle that is gone.
     pub battle_id: Uuid,
+    /// Its solar system.
     pub system_id: SystemId,
     /// The battle that now holds its kills; `None` when they no longer form
     /// a battle (after a re-cluster or a replaced copy).
@@ -93,9 +103,13 @@ pub struct BattleDeleted {
 /// any more, and the clusterer let go of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BattleSealed {
+    /// The sealed battle.
     pub battle_id: Uuid,
+    /// Its solar system.
     pub system_id: SystemId,
+    /// Killmails it ends with.
     pub killmail_count: usize,
+    /// Time of its last kill.
     pub end_time: DateTime<Utc>,
 }
 
@@ -103,14 +117,18 @@ pub struct BattleSealed {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum BattleEvent {
+pub enum BattleChange {
+    /// A group of kills became a battle.
     Created(BattleCreated),
+    /// A battle gained (or lost) kills or absorbed others.
     Updated(BattleUpdated),
+    /// A battle is gone: merged into another, or no longer a battle.
     Deleted(BattleDeleted),
+    /// A battle is final: the clusterer let go of it.
     Sealed(BattleSealed),
 }
 
-impl BattleEvent {
+impl BattleChange {
     /// The battle the event is about (events are ordered per battle id).
     #[must_use]
     pub fn battle_id(&self) -> Uuid {

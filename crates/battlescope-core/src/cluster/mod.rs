@@ -8,7 +8,7 @@
 //!
 //! The partition is a pure function of the *set* of killmails: [`cluster`]
 //! computes it in one batch, [`Clusterer`] maintains it one killmail at a
-//! time and emits [`BattleEvent`]s; both end with the same battles (ids and
+//! time and emits [`BattleChange`]s; both end with the same battles (ids and
 //! members) for every arrival order (property-tested; the exact conditions
 //! are in the [`Clusterer`] docs). [`recluster`] turns stored battles into
 //! the batch result of their kills, for kills that arrive too late.
@@ -26,7 +26,7 @@ pub use batch::{cluster, partition, Group};
 pub use coalesce::{Coalesced, Coalescer};
 pub use config::{parse_duration, ClusterConfig, CorrelateBy};
 pub use event::{
-    BattleCreated, BattleDeleted, BattleEvent, BattleSealed, BattleUpdated, UpdateReason,
+    BattleChange, BattleCreated, BattleDeleted, BattleSealed, BattleUpdated, UpdateReason,
 };
 pub use ids::{battle_id, BATTLE_NAMESPACE};
 pub use incremental::{

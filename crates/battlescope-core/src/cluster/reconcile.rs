@@ -27,7 +27,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use uuid::Uuid;
 
-use super::event::{time_of, BattleCreated, BattleDeleted, BattleEvent, BattleUpdated};
+use super::event::{time_of, BattleChange, BattleCreated, BattleDeleted, BattleUpdated};
 use super::{battle_id, key_of, partition, ClusterConfig, Key, UpdateReason};
 use crate::battle::Battle;
 use crate::error::Error;
@@ -36,8 +36,11 @@ use crate::killmail::{Killmail, SystemId};
 /// A battle as a store holds it: enough to re-cluster it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBattle {
+    /// Its id, kept when the re-cluster leaves it a battle.
     pub id: Uuid,
+    /// Its solar system.
     pub system_id: SystemId,
+    /// Its member killmails.
     pub killmail_ids: Vec<u64>,
 }
 
@@ -53,9 +56,10 @@ impl From<&Battle> for StoredBattle {
 
 /// The result of [`recluster`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Reclustered {
     /// Events that turn the stored battles into `battles`, in order.
-    pub events: Vec<BattleEvent>,
+    pub events: Vec<BattleChange>,
     /// The batch result on the kills, sorted by first kill.
     pub battles: Vec<Battle>,
 }
@@ -152,7 +156,7 @@ pub(crate) fn reconcile(
     mut old: Vec<OldBattle>,
     runs: &[Vec<Key>],
     reason: UpdateReason,
-) -> Vec<BattleEvent> {
+) -> Vec<BattleChange> {
     old.sort_by_key(OldBattle::first);
     let mut run_of: FxHashMap<u64, usize> = FxHashMap::default();
     for (r, run) in runs.iter().enumerate() {
@@ -175,7 +179,7 @@ pub(crate) fn reconcile(
     for (r, run) in runs.iter().enumerate() {
         let (start, end) = (time_of(run[0].0), time_of(run[run.len() - 1].0));
         let Some((&base, others)) = heirs[r].split_first() else {
-            created.push(BattleEvent::Created(BattleCreated {
+            created.push(BattleChange::Created(BattleCreated {
                 battle_id: ids[r],
                 system_id,
                 killmail_ids: run.iter().map(|k| k.1).collect(),
@@ -203,7 +207,7 @@ pub(crate) fn reconcile(
         if added.is_empty() && removed.is_empty() && absorbed.is_empty() && previous_id.is_none() {
             continue;
         }
-        events.push(BattleEvent::Updated(BattleUpdated {
+        events.push(BattleChange::Updated(BattleUpdated {
             battle_id: ids[r],
             previous_id,
             system_id,
@@ -215,7 +219,7 @@ pub(crate) fn reconcile(
             absorbed: absorbed.clone(),
         }));
         events.extend(absorbed.into_iter().map(|gone| {
-            BattleEvent::Deleted(BattleDeleted {
+            BattleChange::Deleted(BattleDeleted {
                 battle_id: gone,
                 system_id,
                 merged_into: Some(ids[r]),
@@ -223,7 +227,7 @@ pub(crate) fn reconcile(
         }));
     }
     events.extend(dissolved.into_iter().map(|o| {
-        BattleEvent::Deleted(BattleDeleted {
+        BattleChange::Deleted(BattleDeleted {
             battle_id: old[o].id,
             system_id,
             merged_into: None,

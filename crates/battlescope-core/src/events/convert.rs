@@ -1,10 +1,10 @@
 //! Clusterer events ⇄ bus events, without loss.
 //!
-//! A [`BattleEvent`] names what changed; the bus event also carries the
+//! A [`BattleChange`] names what changed; the bus event also carries the
 //! battle's whole document, so consumers need nothing else. Building one
 //! checks that the document describes the event (same battle, same
 //! members or a superset of the added ones, same span), which is what makes
-//! [`Event::to_battle_event`] give the clusterer event back exactly.
+//! [`Event::to_battle_change`] give the clusterer event back exactly.
 
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashSet;
@@ -12,30 +12,39 @@ use uuid::Uuid;
 
 use super::{
     BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, Envelope, Event,
-    EventError, EventMetadata, EventType,
+    EventMetadata, EventType,
 };
 use crate::battle::Battle;
 use crate::cluster::{
-    BattleCreated, BattleDeleted, BattleEvent, BattleSealed, BattleUpdated, Clusterer, Pushed,
+    BattleChange, BattleCreated, BattleDeleted, BattleSealed, BattleUpdated, Clusterer, Pushed,
 };
+use crate::error::Error;
 
 impl Event {
     /// The bus event of one clusterer event. `battle` is the battle's
     /// document right after the event (not needed for `Deleted`).
     ///
     /// # Errors
-    /// [`EventError::MissingBattle`] when a created/updated event comes
-    /// without a document, [`EventError::Mismatch`] when the document does
-    /// not describe the event.
-    pub fn from_battle_event(
-        event: &BattleEvent,
+    /// [`Error::Event`] on `battle` when a created/updated change comes
+    /// without a document, on the differing field when the document does
+    /// not describe the change.
+    pub fn from_battle_change(
+        event: &BattleChange,
         battle: Option<&Battle>,
         timestamp: DateTime<Utc>,
         metadata: EventMetadata,
-    ) -> Result<Self, EventError> {
-        let document = |id: Uuid| battle.ok_or(EventError::MissingBattle { battle_id: id });
+    ) -> Result<Self, Error> {
+        let document = |id: Uuid| {
+            battle.ok_or_else(|| {
+                Error::event(
+                    format!("battle {id}"),
+                    "battle",
+                    "no document for the battle: build events right after the push that made them",
+                )
+            })
+        };
         Ok(match event {
-            BattleEvent::Created(e) => {
+            BattleChange::Created(e) => {
                 let battle = document(e.battle_id)?;
                 check_created(e, battle)?;
                 let data = BattleCreatedData {
@@ -43,7 +52,7 @@ impl Event {
                 };
                 Envelope::new(data, timestamp, metadata).into()
             }
-            BattleEvent::Updated(e) => {
+            BattleChange::Updated(e) => {
                 let battle = document(e.battle_id)?;
                 check_updated(e, battle)?;
                 let data = BattleUpdatedData {
@@ -56,7 +65,7 @@ impl Event {
                 };
                 Envelope::new(data, timestamp, metadata).into()
             }
-            BattleEvent::Deleted(e) => {
+            BattleChange::Deleted(e) => {
                 let data = BattleDeletedData {
                     battle_id: e.battle_id,
                     system_id: e.system_id,
@@ -64,7 +73,7 @@ impl Event {
                 };
                 Envelope::new(data, timestamp, metadata).into()
             }
-            BattleEvent::Sealed(e) => {
+            BattleChange::Sealed(e) => {
                 let battle = document(e.battle_id)?;
                 check_sealed(e, battle)?;
                 let data = BattleSealedData {
@@ -80,19 +89,19 @@ impl Event {
     /// the battles the push sealed), and must be the state the push left.
     ///
     /// # Errors
-    /// As [`Event::from_battle_event`].
+    /// As [`Event::from_battle_change`].
     pub fn from_push(
         pushed: &Pushed,
         clusterer: &Clusterer,
         timestamp: DateTime<Utc>,
         metadata: &EventMetadata,
-    ) -> Result<Vec<Self>, EventError> {
+    ) -> Result<Vec<Self>, Error> {
         pushed
             .events
             .iter()
             .map(|event| {
                 let battle = match event {
-                    BattleEvent::Deleted(_) => None,
+                    BattleChange::Deleted(_) => None,
                     _ => {
                         let id = event.battle_id();
                         clusterer
@@ -100,20 +109,20 @@ impl Event {
                             .or_else(|| pushed.sealed.iter().find(|b| b.id == id).cloned())
                     }
                 };
-                Self::from_battle_event(event, battle.as_ref(), timestamp, metadata.clone())
+                Self::from_battle_change(event, battle.as_ref(), timestamp, metadata.clone())
             })
             .collect()
     }
 
     /// The clusterer event a battle event carries (`None` for killmail
-    /// events). For an event built by [`Event::from_battle_event`] this is
+    /// events). For an event built by [`Event::from_battle_change`] this is
     /// the event it was built from.
     #[must_use]
-    pub fn to_battle_event(&self) -> Option<BattleEvent> {
+    pub fn to_battle_change(&self) -> Option<BattleChange> {
         match self {
             Self::BattleCreated(e) => {
                 let b = &e.data.battle;
-                Some(BattleEvent::Created(BattleCreated {
+                Some(BattleChange::Created(BattleCreated {
                     battle_id: b.id,
                     system_id: b.system_id,
                     killmail_ids: b.killmail_ids.clone(),
@@ -123,7 +132,7 @@ impl Event {
             }
             Self::BattleUpdated(e) => {
                 let b = &e.data.battle;
-                Some(BattleEvent::Updated(BattleUpdated {
+                Some(BattleChange::Updated(BattleUpdated {
                     battle_id: b.id,
                     system_id: b.system_id,
                     previous_id: e.data.previous_id,
@@ -135,14 +144,14 @@ impl Event {
                     absorbed: e.data.absorbed.clone(),
                 }))
             }
-            Self::BattleDeleted(e) => Some(BattleEvent::Deleted(BattleDeleted {
+            Self::BattleDeleted(e) => Some(BattleChange::Deleted(BattleDeleted {
                 battle_id: e.data.battle_id,
                 system_id: e.data.system_id,
                 merged_into: e.data.merged_into,
             })),
             Self::BattleSealed(e) => {
                 let b = &e.data.battle;
-                Some(BattleEvent::Sealed(BattleSealed {
+                Some(BattleChange::Sealed(BattleSealed {
                     battle_id: b.id,
                     system_id: b.system_id,
                     killmail_count: b.killmail_ids.len(),
@@ -159,12 +168,8 @@ fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
 
-fn check_created(e: &BattleCreated, b: &Battle) -> Result<(), EventError> {
-    let mismatch = |field| EventError::Mismatch {
-        battle_id: e.battle_id,
-        event_type: EventType::BattleCreated,
-        field,
-    };
+fn check_created(e: &BattleCreated, b: &Battle) -> Result<(), Error> {
+    let mismatch = |field| mismatch(EventType::BattleCreated, e.battle_id, field);
     check_common(e.battle_id, e.system_id, e.start_time, e.end_time, b).map_err(mismatch)?;
     if b.killmail_ids != e.killmail_ids {
         return Err(mismatch("killmailIds"));
@@ -172,12 +177,8 @@ fn check_created(e: &BattleCreated, b: &Battle) -> Result<(), EventError> {
     Ok(())
 }
 
-fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), EventError> {
-    let mismatch = |field| EventError::Mismatch {
-        battle_id: e.battle_id,
-        event_type: EventType::BattleUpdated,
-        field,
-    };
+fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), Error> {
+    let mismatch = |field| mismatch(EventType::BattleUpdated, e.battle_id, field);
     check_common(e.battle_id, e.system_id, e.start_time, e.end_time, b).map_err(mismatch)?;
     // A scan is cheapest for the usual one or two added kills; a set for merges.
     let all_members = if e.added_killmail_ids.len() <= 8 {
@@ -198,12 +199,8 @@ fn check_updated(e: &BattleUpdated, b: &Battle) -> Result<(), EventError> {
     Ok(())
 }
 
-fn check_sealed(e: &BattleSealed, b: &Battle) -> Result<(), EventError> {
-    let mismatch = |field| EventError::Mismatch {
-        battle_id: e.battle_id,
-        event_type: EventType::BattleSealed,
-        field,
-    };
+fn check_sealed(e: &BattleSealed, b: &Battle) -> Result<(), Error> {
+    let mismatch = |field| mismatch(EventType::BattleSealed, e.battle_id, field);
     if b.id != e.battle_id {
         return Err(mismatch("id"));
     }
@@ -239,4 +236,14 @@ fn check_common(
         return Err("endTime");
     }
     Ok(())
+}
+
+/// The document does not describe the change: the envelope would not carry
+/// it without loss.
+fn mismatch(event_type: EventType, battle_id: Uuid, field: &'static str) -> Error {
+    Error::event(
+        format!("{event_type} of battle {battle_id}"),
+        field,
+        format!("the battle document does not match its change: `{field}` differs"),
+    )
 }

@@ -8,7 +8,7 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use super::{EventError, EventType, VERSION};
+use super::{unsupported_version, EventType, VERSION};
 
 /// Namespace of event ids (fixed forever: changing it renames every event).
 pub const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x0c5e_72a4_9b1d_4f63_8e2a_5d7c_3b9f_1a64);
@@ -50,6 +50,28 @@ pub struct EventMetadata {
     pub source: String,
 }
 
+impl EventMetadata {
+    /// The producer named in battle events unless told otherwise.
+    pub const CLUSTER_SOURCE: &'static str = "battlescope-cluster";
+
+    /// The default chain of the battle events of a clustered killmail, for
+    /// a caller that does not hold the killmail's upstream events (a
+    /// library user, a binding): correlated with its `killmail.ingested`
+    /// event, caused by its `killmail.enriched` event (both ids are
+    /// deterministic, [`event_id`] of the killmail id, so they equal the
+    /// ids the platform gives those events), produced by `source`
+    /// ([`EventMetadata::CLUSTER_SOURCE`] when `None`).
+    #[must_use]
+    pub fn clustered(killmail_id: u64, source: Option<&str>) -> Self {
+        let id = killmail_id.to_string();
+        Self {
+            correlation_id: event_id(EventType::KillmailIngested, &id),
+            causation_id: event_id(EventType::KillmailEnriched, &id),
+            source: source.unwrap_or(Self::CLUSTER_SOURCE).to_owned(),
+        }
+    }
+}
+
 /// One event: `data` of type `T` with the envelope's fields.
 ///
 /// `eventType` and `version` are not fields: they follow from `T`
@@ -61,7 +83,9 @@ pub struct Envelope<T> {
     pub event_id: Uuid,
     /// When the event was produced.
     pub timestamp: DateTime<Utc>,
+    /// The payload.
     pub data: T,
+    /// Chain and producer (see [`EventMetadata`]).
     pub metadata: EventMetadata,
 }
 
@@ -98,6 +122,19 @@ impl<T: EventData> Envelope<T> {
     #[must_use]
     pub fn event_type(&self) -> EventType {
         T::EVENT_TYPE
+    }
+}
+
+impl<T> Envelope<T> {
+    /// Metadata for an event this one causes: same correlation id, this
+    /// event's id as causation id, produced by `source`.
+    #[must_use]
+    pub fn caused(&self, source: impl Into<String>) -> EventMetadata {
+        EventMetadata {
+            correlation_id: self.metadata.correlation_id,
+            causation_id: self.event_id,
+            source: source.into(),
+        }
     }
 }
 
@@ -150,10 +187,9 @@ impl<'de, T: EventData> Deserialize<'de> for Envelope<T> {
             )));
         }
         if wire.version != VERSION {
-            return Err(D::Error::custom(EventError::UnsupportedVersion {
-                event_type: T::EVENT_TYPE,
-                version: wire.version,
-            }));
+            return Err(D::Error::custom(
+                unsupported_version(T::EVENT_TYPE, &wire.version).reason(),
+            ));
         }
         let data = T::deserialize(wire.data).map_err(|e| D::Error::custom(format!("data: {e}")))?;
         Ok(Self {

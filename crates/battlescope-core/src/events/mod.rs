@@ -18,8 +18,8 @@
 //! | `battle.sealed` | [`BattleSealedData`]: the final document | the clusterer sealed the battle: no kill within the allowed lateness can change it |
 //!
 //! Guarantees:
-//! - **Lossless**: [`Event::from_battle_event`] carries everything a
-//!   [`BattleEvent`] holds, and [`Event::to_battle_event`] gives it back
+//! - **Lossless**: [`Event::from_battle_change`] carries everything a
+//!   [`BattleChange`] holds, and [`Event::to_battle_change`] gives it back
 //!   exactly (tested for every event of realistic streams).
 //! - **Self-contained**: battle events carry the whole current document, so
 //!   a consumer (store, search index, WebSocket) upserts it by battle id
@@ -59,6 +59,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
+use crate::error::Error;
+
 pub use envelope::{event_id, Envelope, EventData, EventMetadata, EVENT_NAMESPACE};
 pub use payload::{
     BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, EntityName,
@@ -66,7 +68,7 @@ pub use payload::{
 };
 
 #[cfg(doc)]
-use crate::{battle::KillSummary, cluster::BattleEvent, Battle};
+use crate::{battle::KillSummary, cluster::BattleChange, Battle};
 
 /// The version every event type is at (the envelope's `version`).
 pub const VERSION: &str = "1";
@@ -171,60 +173,50 @@ impl fmt::Display for EventType {
 }
 
 impl FromStr for EventType {
-    type Err = EventError;
-    fn from_str(s: &str) -> Result<Self, EventError> {
+    type Err = Error;
+    /// # Errors
+    /// [`Error::Event`] on `eventType`, listing the known types.
+    fn from_str(s: &str) -> Result<Self, Error> {
         Self::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| EventError::UnknownEventType(s.to_owned()))
+            .ok_or_else(|| {
+                Error::event(
+                    "event",
+                    "eventType",
+                    format!(
+                        "unknown eventType `{s}` (known: killmail.ingested, killmail.enriched, \
+                         battle.created, battle.updated, battle.deleted, battle.sealed)"
+                    ),
+                )
+            })
     }
 }
 
-/// What building or reading an event can go wrong with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum EventError {
-    /// A battle event needs the battle's document and none was found.
-    #[error(
-        "no document for battle {battle_id}: build events right after the push that made them"
-    )]
-    MissingBattle { battle_id: Uuid },
-    /// The document handed in does not describe the battle event (another
-    /// battle, or a later state): the envelope would not carry the event
-    /// without loss.
-    #[error(
-        "the document of battle {battle_id} does not match its {event_type} event: {field} differs"
-    )]
-    Mismatch {
-        battle_id: Uuid,
-        event_type: EventType,
-        field: &'static str,
-    },
-    /// An `eventType` this build does not know.
-    #[error(
-        "unknown eventType `{0}` (known: killmail.ingested, killmail.enriched, battle.created, \
-         battle.updated, battle.deleted, battle.sealed)"
-    )]
-    UnknownEventType(String),
-    /// A `version` this build does not read.
-    #[error(
-        "{event_type} version `{version}` is not supported (this build reads version {VERSION})"
-    )]
-    UnsupportedVersion {
-        event_type: EventType,
-        version: String,
-    },
+/// The error of an envelope whose `version` this build does not read.
+pub(crate) fn unsupported_version(event_type: EventType, version: &str) -> Error {
+    Error::event(
+        format!("{event_type} event"),
+        "version",
+        format!("version `{version}` is not supported (this build reads version {VERSION})"),
+    )
 }
 
 /// Any event of the bus.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
+    /// `killmail.ingested`
     KillmailIngested(Envelope<KillmailIngestedData>),
+    /// `killmail.enriched`
     KillmailEnriched(Envelope<KillmailEnrichedData>),
+    /// `battle.created`
     BattleCreated(Envelope<BattleCreatedData>),
+    /// `battle.updated`
     BattleUpdated(Envelope<BattleUpdatedData>),
+    /// `battle.deleted`
     BattleDeleted(Envelope<BattleDeletedData>),
+    /// `battle.sealed`
     BattleSealed(Envelope<BattleSealedData>),
 }
 
@@ -278,11 +270,7 @@ impl Event {
     /// event's id as causation id.
     #[must_use]
     pub fn caused(&self, source: impl Into<String>) -> EventMetadata {
-        EventMetadata {
-            correlation_id: self.metadata().correlation_id,
-            causation_id: self.event_id(),
-            source: source.into(),
-        }
+        with_envelope!(self, e => e.caused(source))
     }
 
     /// The battle a battle event is about.
@@ -322,10 +310,15 @@ impl Event {
     /// Read an event from JSON.
     ///
     /// # Errors
-    /// When the bytes are not an event of a known type and version, or its
-    /// data does not fit the type (the message names the field).
-    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+    /// [`Error::Event`] when the bytes are not an event of a known type and
+    /// version, or its data does not fit the type (the message names the
+    /// field).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            Error::event("event JSON", field, e.into_inner().to_string())
+        })
     }
 
     /// The event as compact JSON.
@@ -389,10 +382,9 @@ impl<'de> Deserialize<'de> for Event {
             Some(serde_json::Value::String(v)) if v == VERSION => {}
             Some(v) => {
                 let version = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                return Err(D::Error::custom(EventError::UnsupportedVersion {
-                    event_type,
-                    version,
-                }));
+                return Err(D::Error::custom(
+                    unsupported_version(event_type, &version).reason(),
+                ));
             }
             None => return Err(D::Error::missing_field("version")),
         }
@@ -448,14 +440,33 @@ mod tests {
             assert_eq!(t.to_string(), t.as_str());
             assert!(t.schema_name().ends_with("Event"));
         }
-        assert_eq!(
-            "battle.renamed".parse::<EventType>(),
-            Err(EventError::UnknownEventType("battle.renamed".to_owned()))
+        let err = "battle.renamed".parse::<EventType>().unwrap_err();
+        assert_eq!((err.kind(), err.field()), ("event", Some("eventType")));
+        assert!(
+            err.to_string().starts_with(
+                "event: unknown eventType `battle.renamed` (known: killmail.ingested,"
+            ),
+            "{err}"
         );
         assert_eq!(
-            "battle.sealed".parse::<EventType>(),
-            Ok(EventType::BattleSealed)
+            "battle.sealed".parse::<EventType>().unwrap(),
+            EventType::BattleSealed
         );
+    }
+
+    #[test]
+    fn clustered_metadata_chains_to_the_kills_upstream_events() {
+        let m = EventMetadata::clustered(128_000_001, None);
+        assert_eq!(
+            m.correlation_id,
+            event_id(EventType::KillmailIngested, "128000001")
+        );
+        assert_eq!(
+            m.causation_id,
+            event_id(EventType::KillmailEnriched, "128000001")
+        );
+        assert_eq!(m.source, EventMetadata::CLUSTER_SOURCE);
+        assert_eq!(EventMetadata::clustered(1, Some("me")).source, "me");
     }
 
     #[test]

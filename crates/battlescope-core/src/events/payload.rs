@@ -22,6 +22,7 @@ use crate::killmail::{EntityId, Killmail, SystemId, ZkbMeta};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KillmailIngestedData {
+    /// The killmail's id.
     pub killmail_id: EntityId,
     /// ESI's hash of the killmail: `/killmails/{killmailId}/{hash}/`.
     pub hash: String,
@@ -105,8 +106,11 @@ impl EventData for KillmailEnrichedData {
 /// A resolved name (ESI's `/universe/names/` item).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct EntityName {
+    /// The entity's id.
     pub id: u64,
+    /// Its name.
     pub name: String,
+    /// What it is.
     pub category: NameCategory,
 }
 
@@ -117,14 +121,23 @@ pub struct EntityName {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NameCategory {
+    /// An alliance.
     Alliance,
+    /// A character.
     Character,
+    /// A constellation.
     Constellation,
+    /// A corporation.
     Corporation,
+    /// A type (ship, module, …).
     InventoryType,
+    /// A region.
     Region,
+    /// A solar system.
     SolarSystem,
+    /// A station.
     Station,
+    /// A faction.
     Faction,
 }
 
@@ -162,6 +175,7 @@ pub struct BattleUpdatedData {
     /// sorted by time then id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed_killmail_ids: Vec<EntityId>,
+    /// Why it changed.
     pub reason: UpdateReason,
     /// Battles merged into this one by this change; each gets a
     /// `battle.deleted` right after this event.
@@ -186,7 +200,9 @@ impl EventData for BattleUpdatedData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BattleDeletedData {
+    /// The battle that is gone.
     pub battle_id: Uuid,
+    /// Its solar system.
     pub system_id: SystemId,
     /// The survivor, which now holds this battle's kills (redirect the old
     /// id there); `null` when the kills no longer form a battle (after a

@@ -5,7 +5,7 @@ use std::io::{BufRead, Read};
 
 use super::reader::ReadOptions;
 use super::record::{parse_record, Record};
-use crate::error::{Error, Position, RecordLoc};
+use crate::error::{Error, RecordLoc, RecordPosition};
 
 /// Hand every `.json` member of the archive to `sink` as a record; members
 /// that are not JSON files (directories, READMEs) are passed over.
@@ -38,7 +38,7 @@ pub(crate) fn read_archive(
         if !member.to_ascii_lowercase().ends_with(".json") {
             continue;
         }
-        let loc = RecordLoc::new(Some(name), Position::Entry(member.clone()));
+        let loc = RecordLoc::new(Some(name), RecordPosition::Entry(member.clone()));
         let size = entry.header().size().unwrap_or(0);
         if size > limit {
             sink(Err(Error::TooLarge {

@@ -47,7 +47,9 @@ pub enum Shape {
 /// `jsonl+r2z2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Format {
+    /// How records are laid out (one document, an array, lines, an archive).
     pub container: Container,
+    /// What one record is (ESI killmail, R2Z2 item, …).
     pub shape: Shape,
 }
 

@@ -25,7 +25,7 @@ mod split;
 mod archive;
 
 pub use format::{Container, Format, Shape};
-pub use memory::read_records;
+pub use memory::{parse_killmail, read_records};
 pub use paths::{expand_paths, is_killmail_file, read_paths, ReadProgress, KILLMAIL_EXTENSIONS};
 pub use reader::{
     for_each_record, read_killmails, read_path, ReadOptions, ReadOutcome, ReadReport,

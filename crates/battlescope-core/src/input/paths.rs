@@ -99,6 +99,7 @@ pub struct ReadProgress {
     pub total_bytes: u64,
     /// Files finished (read, or failed).
     pub files_done: usize,
+    /// Files in the read.
     pub files: usize,
     /// The file being read, or `None` when all are done.
     pub current: Option<String>,

@@ -9,11 +9,12 @@ use std::path::Path;
 use super::format::{Container, Format};
 use super::record::{parse_record, KillmailRef, Record};
 use super::split::{is_complete_value, ArrayElements, ArrayItem, Chunk, Lines};
-use crate::error::{Error, Position, RecordLoc};
+use crate::error::{Error, RecordLoc, RecordPosition};
 use crate::killmail::{Killmail, Limits};
 
 /// How to read an input.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// Container and record shape, each explicit or detected.
     pub format: Format,
@@ -39,6 +40,7 @@ impl Default for ReadOptions {
 
 /// Counts of what an input held.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReadReport {
     /// Inputs (files, streams) read.
     pub sources: u64,
@@ -66,12 +68,14 @@ impl ReadReport {
 
 /// Everything read from one or more inputs.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct ReadOutcome {
     /// Distinct killmails, in input order of first appearance; of copies
     /// with one id, the one [`Killmail::compare_copies`] keeps.
     pub killmails: Vec<Killmail>,
     /// Distinct references (zKillboard API rows) that need an ESI fetch.
     pub references: Vec<KillmailRef>,
+    /// What was read and skipped, by reason.
     pub report: ReadReport,
     /// The first [`ReadOptions::max_errors_kept`] record errors.
     pub errors: Vec<Error>,
@@ -277,7 +281,7 @@ pub fn for_each_record(
             while let Some(item) = elements.next_item().map_err(|e| io_err("cannot read", e))? {
                 match item {
                     ArrayItem::Element(i, chunk) => {
-                        let loc = RecordLoc::new(source, Position::Element(i));
+                        let loc = RecordLoc::new(source, RecordPosition::Element(i));
                         sink(match chunk {
                             Chunk::Bytes(b) => parse(&b, loc),
                             Chunk::TooLarge(size) => Err(too_large(loc, size)),
@@ -312,7 +316,7 @@ pub fn for_each_record(
                     .take(limit + 1)
                     .read_to_end(&mut doc)
                     .map_err(|e| io_err("cannot read", e))?;
-                let loc = RecordLoc::new(source, Position::Whole);
+                let loc = RecordLoc::new(source, RecordPosition::Whole);
                 if doc.len() as u64 > limit {
                     sink(Err(too_large(loc, doc.len() as u64)));
                 } else {
@@ -320,7 +324,7 @@ pub fn for_each_record(
                 }
                 return Ok(());
             }
-            let loc = RecordLoc::new(source, Position::Line(n));
+            let loc = RecordLoc::new(source, RecordPosition::Line(n));
             sink(match chunk {
                 Chunk::Bytes(b) => parse(&b, loc),
                 Chunk::TooLarge(size) => Err(too_large(loc, size)),
@@ -328,7 +332,7 @@ pub fn for_each_record(
             // The rest without copying lines that sit whole in the buffer.
             lines
                 .for_each_line(|n, line| {
-                    let loc = RecordLoc::new(source, Position::Line(n));
+                    let loc = RecordLoc::new(source, RecordPosition::Line(n));
                     sink(match line {
                         Ok(bytes) => parse(bytes, loc),
                         Err(size) => Err(too_large(loc, size)),
@@ -364,3 +368,14 @@ fn read_archive(
             .to_owned(),
     })
 }
+
+with_setters!(ReadOptions {
+    /// Sets [`ReadOptions::format`].
+    with_format => format: Format,
+    /// Sets [`ReadOptions::limits`].
+    with_limits => limits: Limits,
+    /// Sets [`ReadOptions::max_record_bytes`].
+    with_max_record_bytes => max_record_bytes: usize,
+    /// Sets [`ReadOptions::max_errors_kept`].
+    with_max_errors_kept => max_errors_kept: usize,
+});

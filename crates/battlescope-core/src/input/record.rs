@@ -32,8 +32,11 @@ pub enum Record {
 /// to serve the full killmail at `/killmails/{killmail_id}/{hash}/`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KillmailRef {
+    /// The killmail's id.
     pub killmail_id: u64,
+    /// ESI's hash of the killmail.
     pub hash: String,
+    /// zKillboard's metadata.
     pub zkb: ZkbMeta,
 }
 
@@ -145,7 +148,7 @@ pub fn parse_r2z2_sequence(bytes: &[u8]) -> Result<u64, Error> {
     struct Sequence {
         sequence: u64,
     }
-    let loc = RecordLoc::new(Some("sequence.json"), crate::error::Position::Whole);
+    let loc = RecordLoc::new(Some("sequence.json"), crate::error::RecordPosition::Whole);
     from_slice::<Sequence>(bytes, &loc).map(|s| s.sequence)
 }
 

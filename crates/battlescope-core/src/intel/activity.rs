@@ -23,6 +23,7 @@ use crate::universe::{self, ShipClass};
 /// Where and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Activity {
     /// By solar system, most kills and losses first.
     pub systems: Vec<PlaceActivity>,
@@ -38,6 +39,7 @@ pub struct Activity {
 /// Activity in one system or region.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PlaceActivity {
     /// System or region id.
     pub id: u32,
@@ -45,25 +47,35 @@ pub struct PlaceActivity {
     pub name: Option<String>,
     /// The entity's battles there.
     pub battles: u32,
+    /// Killmails there with the entity among the attackers.
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
+    /// Killmails there with the entity as the victim.
     pub losses: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
 }
 
 /// Activity in one hour of the day (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct HourActivity {
+    /// Hour of the day, 0 to 23 (UTC).
     pub hour: u32,
+    /// Killmails in that hour with the entity among the attackers.
     pub kills: u32,
+    /// Killmails in that hour with the entity as the victim.
     pub losses: u32,
 }
 
 /// One pilot of the entity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PilotHistory {
+    /// The pilot.
     pub character_id: EntityId,
     /// Battles the pilot was seen in.
     pub battles: u32,
@@ -71,7 +83,9 @@ pub struct PilotHistory {
     pub kills: u32,
     /// Killmails the pilot was the victim of.
     pub losses: u32,
+    /// Time of the first killmail the pilot was seen on.
     pub first_seen: DateTime<Utc>,
+    /// Time of the last killmail the pilot was seen on.
     pub last_seen: DateTime<Utc>,
     /// Hulls flown, in the order first seen.
     pub hulls: Vec<PilotHull>,
@@ -80,13 +94,19 @@ pub struct PilotHistory {
 /// One hull of a pilot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PilotHull {
+    /// The hull's ship type.
     pub type_id: TypeId,
+    /// The type's name; `None` for types the universe table does not know.
     pub name: Option<String>,
+    /// The hull's class.
     pub class: ShipClass,
     /// Battles the pilot flew it in.
     pub battles: u32,
+    /// Time of the first killmail the pilot flew it on.
     pub first_seen: DateTime<Utc>,
+    /// Time of the last killmail the pilot flew it on.
     pub last_seen: DateTime<Utc>,
 }
 

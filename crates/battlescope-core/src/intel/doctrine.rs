@@ -48,6 +48,7 @@ impl std::str::FromStr for DoctrineScope {
 
 /// Knobs of doctrine detection.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DoctrineConfig {
     /// Whose ships count.
     pub scope: DoctrineScope,
@@ -109,6 +110,7 @@ impl Default for DoctrineConfig {
 /// A fleet composition fielded repeatedly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Doctrine {
     /// The dominant hulls' names, `"Muninn / Scimitar"`.
     pub name: String,
@@ -118,7 +120,9 @@ pub struct Doctrine {
     pub times_flown: u32,
     /// Mean pilots of the mix per battle.
     pub average_fleet: f64,
+    /// Value of the kills of its battles' sides (the kills that have one).
     pub isk_killed: f64,
+    /// Value of the losses of its battles' sides (the losses that have one).
     pub isk_lost: f64,
     /// `iskKilled / (iskKilled + iskLost)`.
     pub efficiency: Option<f64>,
@@ -126,7 +130,9 @@ pub struct Doctrine {
     pub wins: u32,
     /// `wins / timesFlown`.
     pub win_rate: f64,
+    /// Start of the first battle it was flown in.
     pub first_flown: DateTime<Utc>,
+    /// Start of the last battle it was flown in.
     pub last_flown: DateTime<Utc>,
     /// The battles, in time order.
     pub battles: Vec<Uuid>,
@@ -135,9 +141,13 @@ pub struct Doctrine {
 /// One hull of a doctrine.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DoctrineHull {
+    /// The hull's ship type.
     pub type_id: TypeId,
+    /// The type's name; `None` for types the universe table does not know.
     pub name: Option<String>,
+    /// The hull's class.
     pub class: ShipClass,
     /// Pilots in this hull, summed over the doctrine's battles.
     pub pilots: u32,
@@ -415,6 +425,17 @@ fn report(fleets: &[&Fleet<'_, '_>]) -> Doctrine {
         battles: fleets.iter().map(|f| f.view.battle.id).collect(),
     }
 }
+
+with_setters!(DoctrineConfig {
+    /// Sets [`DoctrineConfig::scope`].
+    with_scope => scope: DoctrineScope,
+    /// Sets [`DoctrineConfig::similarity`] (checked by [`DoctrineConfig::validate`]).
+    with_similarity => similarity: f64,
+    /// Sets [`DoctrineConfig::min_fleet`].
+    with_min_fleet => min_fleet: u32,
+    /// Sets [`DoctrineConfig::min_battles`].
+    with_min_battles => min_battles: u32,
+});
 
 #[cfg(test)]
 mod tests {

@@ -175,6 +175,7 @@ impl fmt::Display for Entity {
 
 /// Knobs of a report.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct IntelConfig {
     /// Doctrine detection.
     pub doctrine: DoctrineConfig,
@@ -183,16 +184,21 @@ pub struct IntelConfig {
 /// Everything the battles say about one entity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct IntelReport {
+    /// The entity the report is about.
     pub entity: Entity,
+    /// Battles, kills, losses and efficiency in figures.
     pub summary: Summary,
     /// Groups fought against, most engaged first.
     pub opponents: Vec<Opponent>,
     /// Groups fought beside, most battles first.
     pub allies: Vec<Ally>,
+    /// Hulls and classes flown and lost.
     pub ships: Ships,
     /// Fleet compositions fielded repeatedly, most flown first.
     pub doctrines: Vec<Doctrine>,
+    /// Where and when the entity fights.
     pub activity: Activity,
     /// The entity's pilots and the hulls they flew, most battles first.
     pub pilots: Vec<PilotHistory>,
@@ -231,3 +237,8 @@ fn efficiency(killed: f64, lost: f64) -> Option<f64> {
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+with_setters!(IntelConfig {
+    /// Sets [`IntelConfig::doctrine`].
+    with_doctrine => doctrine: DoctrineConfig,
+});

@@ -17,6 +17,7 @@ use super::Entity;
 /// A group the entity fought against.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Opponent {
     /// An alliance, or a corporation without alliance.
     pub group: Entity,
@@ -25,18 +26,23 @@ pub struct Opponent {
     /// Killmails of those battles where the entity attacked a member of the
     /// group (the group's losses to the entity).
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
+    /// Those kills without a value (not counted as zero ISK).
     pub kills_without_value: u32,
     /// Killmails of those battles where the entity lost a ship with a
     /// member of the group among the attackers (the entity's losses to it).
     pub losses: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub losses_without_value: u32,
 }
 
 /// A group the entity fought beside.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Ally {
     /// An alliance, or a corporation without alliance.
     pub group: Entity,
@@ -45,10 +51,13 @@ pub struct Ally {
     /// Killmails of those battles where the entity and a member of the
     /// group were both among the attackers.
     pub kills_together: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed_together: f64,
     /// The group's own losses in those battles.
     pub losses: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub losses_without_value: u32,
 }
 

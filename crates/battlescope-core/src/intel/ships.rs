@@ -21,6 +21,7 @@ use crate::universe::{self, ShipClass};
 /// Hulls and classes of the entity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Ships {
     /// By hull, most flown first (then most lost, then type id).
     pub hulls: Vec<HullStats>,
@@ -31,9 +32,13 @@ pub struct Ships {
 /// One hull.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct HullStats {
+    /// The hull's ship type.
     pub type_id: TypeId,
+    /// The type's name; `None` for types the universe table does not know.
     pub name: Option<String>,
+    /// The hull's class.
     pub class: ShipClass,
     /// Pilot-battles in this hull.
     pub flown: u32,
@@ -41,27 +46,35 @@ pub struct HullStats {
     pub pilots: u32,
     /// Killmails on which one of the entity's pilots in this hull attacked.
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
     /// The entity's losses of this hull.
     pub lost: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub lost_without_value: u32,
 }
 
 /// One hull class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ClassStats {
+    /// The class.
     pub class: ShipClass,
     /// Pilot-battles in a hull of this class.
     pub flown: u32,
     /// Killmails on which one of the entity's pilots in a hull of this
     /// class attacked.
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
     /// The entity's losses of hulls of this class.
     pub lost: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub lost_without_value: u32,
 }
 

@@ -16,6 +16,7 @@ use crate::killmail::EntityId;
 /// The entity's figures over its battles.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Summary {
     /// Battles the entity was on a side of.
     pub battles: u32,
@@ -24,11 +25,15 @@ pub struct Summary {
     pub battles_won: u32,
     /// Killmails with the entity among the attackers.
     pub kills: u32,
+    /// Value of those kills (the kills that have one).
     pub isk_killed: f64,
+    /// Those kills without a value (not counted as zero ISK).
     pub kills_without_value: u32,
     /// Killmails with the entity as the victim.
     pub losses: u32,
+    /// Value of those losses (the losses that have one).
     pub isk_lost: f64,
+    /// Those losses without a value (not counted as zero ISK).
     pub losses_without_value: u32,
     /// `iskKilled / (iskKilled + iskLost)`, `None` when both are zero.
     pub efficiency: Option<f64>,

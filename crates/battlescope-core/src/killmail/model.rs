@@ -32,15 +32,23 @@ pub const fn is_npc_corporation(id: EntityId) -> bool {
 /// which is also how RedisQ and zKillboard's older API embed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Killmail {
+    /// ESI's killmail id.
     pub killmail_id: EntityId,
+    /// When the kill happened (UTC).
     pub killmail_time: DateTime<Utc>,
+    /// Where it happened.
     pub solar_system_id: SystemId,
+    /// The moon, for kills at a moon (structures).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moon_id: Option<u64>,
+    /// The war, for kills in a war.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub war_id: Option<u64>,
+    /// Who died.
     pub victim: Victim,
+    /// Who took part in the kill, NPCs included.
     pub attackers: Vec<Attacker>,
+    /// zKillboard's metadata, when the source carried it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zkb: Option<ZkbMeta>,
 }
@@ -48,19 +56,26 @@ pub struct Killmail {
 /// The victim of a killmail: a pilot in a ship, or a structure / deployable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Victim {
+    /// The victim's alliance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alliance_id: Option<EntityId>,
+    /// The victim's character; absent for structures and deployables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub character_id: Option<EntityId>,
+    /// The victim's corporation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corporation_id: Option<EntityId>,
+    /// The victim's faction (faction warfare).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faction_id: Option<EntityId>,
+    /// Damage the victim took.
     pub damage_taken: u64,
+    /// The hull, structure or deployable lost.
     pub ship_type_id: TypeId,
     /// `None` when ESI sent no `items` key; `Some(vec![])` for `"items": []`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Item>>,
+    /// Where the victim died.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<Position>,
 }
@@ -68,21 +83,29 @@ pub struct Victim {
 /// One attacker: a pilot, an NPC (no `character_id`) or a structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attacker {
+    /// The attacker's alliance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alliance_id: Option<EntityId>,
+    /// The attacker's character; absent for NPCs and structures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub character_id: Option<EntityId>,
+    /// The attacker's corporation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corporation_id: Option<EntityId>,
+    /// The attacker's faction (NPCs, faction warfare).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faction_id: Option<EntityId>,
+    /// Damage the attacker did.
     pub damage_done: u64,
+    /// Whether this attacker landed the final blow.
     pub final_blow: bool,
     /// Always present in ESI; absent in some derived sources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_status: Option<f64>,
+    /// The attacker's hull.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship_type_id: Option<TypeId>,
+    /// The weapon (or module) the attacker used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weapon_type_id: Option<TypeId>,
 }
@@ -90,21 +113,30 @@ pub struct Attacker {
 /// Where the victim died, in metres from the system's star.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Position {
+    /// Metres along x.
     pub x: f64,
+    /// Metres along y.
     pub y: f64,
+    /// Metres along z.
     pub z: f64,
 }
 
 /// A fitted or carried item; containers hold nested `items`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Item {
+    /// Where the item sat (ESI's inventory flag).
     pub flag: i32,
+    /// The item's type.
     pub item_type_id: TypeId,
+    /// How many were destroyed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity_destroyed: Option<u64>,
+    /// How many dropped to the wreck.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity_dropped: Option<u64>,
+    /// ESI's singleton flag (2 for a blueprint copy).
     pub singleton: i32,
+    /// Items inside a container item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Item>>,
 }
@@ -115,6 +147,7 @@ pub struct Item {
 /// derived sources may lack it. A killmail *reference* always has a hash.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ZkbMeta {
+    /// Where the kill happened (a celestial near it).
     #[serde(
         rename = "locationID",
         default,
@@ -124,40 +157,50 @@ pub struct ZkbMeta {
     /// What ESI needs, with the killmail id, to serve the killmail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
+    /// Value of the fitted modules, in ISK.
     #[serde(
         rename = "fittedValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub fitted_value: Option<f64>,
+    /// Value of what dropped, in ISK.
     #[serde(
         rename = "droppedValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub dropped_value: Option<f64>,
+    /// Value of what was destroyed, in ISK.
     #[serde(
         rename = "destroyedValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub destroyed_value: Option<f64>,
+    /// zKillboard's estimate of the whole loss, in ISK.
     #[serde(
         rename = "totalValue",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub total_value: Option<f64>,
+    /// zKillboard's points for the kill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<i64>,
+    /// Only NPCs attacked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub npc: Option<bool>,
+    /// One attacker only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub solo: Option<bool>,
+    /// Friendly fire: an attacker shares the victim's corporation or alliance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awox: Option<bool>,
+    /// zKillboard's labels (`loc:w-space`, `pvp`, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
+    /// zKillboard's link to the kill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
 }

@@ -10,6 +10,7 @@ pub const EARLIEST_KILLMAIL: &str = "2003-05-06T00:00:00Z";
 
 /// Limits applied by [`validate`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Limits {
     /// Most attackers a killmail may list (the largest real fights stay far below).
     pub max_attackers: usize,
@@ -96,3 +97,12 @@ pub fn validate(km: &Killmail, limits: &Limits, record: &RecordLoc) -> Result<()
     }
     Ok(())
 }
+
+with_setters!(Limits {
+    /// Sets [`Limits::max_attackers`].
+    with_max_attackers => max_attackers: usize,
+    /// Sets [`Limits::max_future`].
+    with_max_future => max_future: TimeDelta,
+    /// Sets [`Limits::now`] (`None` reads the system clock).
+    with_now => now: Option<DateTime<Utc>>,
+});

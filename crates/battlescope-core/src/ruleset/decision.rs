@@ -105,6 +105,7 @@ impl fmt::Display for Decision {
 /// Counts of decisions: accepted, and rejected by rule.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct FilterStats {
     /// Killmails accepted.
     pub accepted: u64,

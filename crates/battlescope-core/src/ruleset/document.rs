@@ -43,7 +43,7 @@ pub struct Ruleset {
     /// What `min_isk` / `max_isk` do with a killmail without a value.
     pub unknown_value: UnknownValue,
     /// Default side of every participant list.
-    pub side: Side,
+    pub side: MatchOn,
     /// Drop NPC kills.
     pub drop_npc: bool,
     /// Drop solo kills.
@@ -76,7 +76,9 @@ pub enum UnknownValue {
 /// Which participants of a killmail a list looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Side {
+// The schema keeps its published name (`$defs/Side`, TypeScript `RulesetSide`).
+#[schemars(rename = "Side")]
+pub enum MatchOn {
     /// The victim only.
     Victim,
     /// The attackers only (NPCs included).
@@ -86,7 +88,7 @@ pub enum Side {
     Any,
 }
 
-impl Side {
+impl MatchOn {
     /// The `snake_case` name.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -192,7 +194,7 @@ pub struct ParticipantList<T> {
     /// The values; an empty list places no constraint.
     pub values: Vec<T>,
     /// This list's side; `None` takes the ruleset's.
-    pub side: Option<Side>,
+    pub side: Option<MatchOn>,
 }
 
 impl<T> Default for ParticipantList<T> {
@@ -213,7 +215,7 @@ impl<T> ParticipantList<T> {
 
     /// A list on a side of its own.
     #[must_use]
-    pub fn on(side: Side, values: Vec<T>) -> Self {
+    pub fn on(side: MatchOn, values: Vec<T>) -> Self {
         Self {
             values,
             side: Some(side),
@@ -284,7 +286,7 @@ impl<T: ListItem> JsonSchema for ParticipantList<T> {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let item = T::item_schema(generator);
-        let side = generator.subschema_for::<Side>();
+        let side = generator.subschema_for::<MatchOn>();
         json_schema!({
             "description": "A plain list of values (on the ruleset's side), or the values with a side of their own.",
             "anyOf": [
@@ -307,7 +309,7 @@ impl<T: Serialize> Serialize for ParticipantList<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct WithSide<'a, T> {
-            side: Side,
+            side: MatchOn,
             values: &'a [T],
         }
         match self.side {
@@ -332,7 +334,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ParticipantList<T> {
 #[serde(deny_unknown_fields)]
 struct WithSide<T> {
     #[serde(default)]
-    side: Option<Side>,
+    side: Option<MatchOn>,
     values: Vec<T>,
 }
 

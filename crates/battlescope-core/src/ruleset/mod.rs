@@ -108,6 +108,6 @@ mod validate;
 
 pub use compiled::CompiledRuleset;
 pub use decision::{Decision, FilterStats, Rejection, RULE_NAMES};
-pub use document::{ListItem, Lists, ParticipantList, Ruleset, Side, UnknownValue};
+pub use document::{ListItem, Lists, MatchOn, ParticipantList, Ruleset, UnknownValue};
 pub use load::RulesetFormat;
 pub use names::parse_security_class;

@@ -12,6 +12,7 @@ use schemars::{json_schema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use crate::error::Error;
 use crate::universe::SecurityClass;
 
 /// Extra spellings, after normalising (lower case, no `-`, `_` or space).
@@ -39,8 +40,9 @@ fn normalise(name: &str) -> String {
 /// `wh`, `jspace` and `wspace`.
 ///
 /// # Errors
-/// A message that names the rejected value and lists the valid names.
-pub fn parse_security_class(name: &str) -> Result<SecurityClass, String> {
+/// [`Error::Config`] on `security_classes`, naming the rejected value and
+/// listing the valid names.
+pub fn parse_security_class(name: &str) -> Result<SecurityClass, Error> {
     let key = normalise(name);
     SecurityClass::ALL
         .into_iter()
@@ -53,9 +55,12 @@ pub fn parse_security_class(name: &str) -> Result<SecurityClass, String> {
         })
         .ok_or_else(|| {
             let names: Vec<&str> = SecurityClass::ALL.iter().map(|c| c.as_str()).collect();
-            format!(
-                "unknown security class {name:?}, expected one of: {} (or highsec, lowsec, nullsec, wh, ...)",
-                names.join(", ")
+            Error::config(
+                "security_classes",
+                format!(
+                    "unknown security class {name:?}, expected one of: {} (or highsec, lowsec, nullsec, wh, ...)",
+                    names.join(", ")
+                ),
             )
         })
 }
@@ -72,7 +77,9 @@ impl<'de> Deserialize<'de> for ClassName {
                 f.write_str("a security class name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ClassName, E> {
-                parse_security_class(v).map(ClassName).map_err(E::custom)
+                parse_security_class(v)
+                    .map(ClassName)
+                    .map_err(|e| E::custom(e.reason()))
             }
         }
         deserializer.deserialize_str(NameVisitor)
@@ -125,7 +132,7 @@ mod tests {
     #[test]
     fn canonical_names_and_spellings_parse() {
         for class in SecurityClass::ALL {
-            assert_eq!(parse_security_class(class.as_str()), Ok(class));
+            assert_eq!(parse_security_class(class.as_str()).unwrap(), class);
         }
         for (name, class) in [
             ("highsec", SecurityClass::HighSec),
@@ -138,13 +145,18 @@ mod tests {
             ("WH", SecurityClass::Wormhole),
             ("Pochven", SecurityClass::Pochven),
         ] {
-            assert_eq!(parse_security_class(name), Ok(class), "{name}");
+            assert_eq!(parse_security_class(name).unwrap(), class, "{name}");
         }
     }
 
     #[test]
     fn unknown_names_list_the_valid_ones() {
         let err = parse_security_class("lawless").unwrap_err();
+        assert_eq!(
+            (err.kind(), err.field()),
+            ("config", Some("security_classes"))
+        );
+        let err = err.reason();
         assert!(err.starts_with("unknown security class \"lawless\", expected one of: high_sec, low_sec, null_sec, wormhole, pochven, abyssal"), "{err}");
         assert!(parse_security_class("").is_err());
     }

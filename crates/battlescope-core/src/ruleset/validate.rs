@@ -141,7 +141,7 @@ fn tables() -> &'static Tables {
 
 #[cfg(test)]
 mod tests {
-    use super::super::document::{ParticipantList, Side};
+    use super::super::document::{MatchOn, ParticipantList};
     use super::*;
 
     fn field_of(r: &Ruleset) -> String {
@@ -190,7 +190,7 @@ mod tests {
         r.exclude.constellations = vec![20_000_020, 7];
         assert_eq!(field_of(&r), "exclude.constellations[1]");
         let mut r = Ruleset::default();
-        r.include.ship_groups = ParticipantList::on(Side::Victim, vec![831, 99_999]);
+        r.include.ship_groups = ParticipantList::on(MatchOn::Victim, vec![831, 99_999]);
         assert_eq!(field_of(&r), "include.ship_groups.values[1]");
         let mut r = Ruleset::default();
         r.include.ship_types = ParticipantList::new(vec![3]);

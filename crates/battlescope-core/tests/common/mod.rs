@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use battlescope_core::cluster::BattleEvent;
+use battlescope_core::cluster::BattleChange;
 use battlescope_core::killmail::{Attacker, Killmail, Victim, ZkbMeta};
 use battlescope_core::Battle;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -104,13 +104,13 @@ pub fn npc_kill(id: u64, system: u32, secs: i64, victim: Pilot) -> Killmail {
 }
 
 /// Apply battle events to battle id → members, checking each makes sense.
-pub fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
+pub fn apply(events: &[BattleChange], map: &mut BTreeMap<Uuid, Vec<u64>>) {
     for e in events {
         match e {
-            BattleEvent::Created(c) => {
+            BattleChange::Created(c) => {
                 assert!(map.insert(c.battle_id, c.killmail_ids.clone()).is_none());
             }
-            BattleEvent::Updated(u) => {
+            BattleChange::Updated(u) => {
                 let known = u.previous_id.unwrap_or(u.battle_id);
                 let mut members = map.remove(&known).expect("update of a known battle");
                 assert!(!map.contains_key(&u.battle_id), "renamed onto a live id");
@@ -118,7 +118,7 @@ pub fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
                 members.retain(|m| !u.removed_killmail_ids.contains(m));
                 map.insert(u.battle_id, members);
             }
-            BattleEvent::Deleted(d) => {
+            BattleChange::Deleted(d) => {
                 assert!(
                     map.remove(&d.battle_id).is_some(),
                     "delete of a known battle"
@@ -127,7 +127,7 @@ pub fn apply(events: &[BattleEvent], map: &mut BTreeMap<Uuid, Vec<u64>>) {
                     assert!(map.contains_key(&into));
                 }
             }
-            BattleEvent::Sealed(s) => assert!(map.contains_key(&s.battle_id)),
+            BattleChange::Sealed(s) => assert!(map.contains_key(&s.battle_id)),
             _ => unreachable!(),
         }
     }

@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use battlescope_core::cluster::{
-    cluster, recluster, BattleEvent, ClusterConfig, Clusterer, PushOutcome, StoredBattle,
+    cluster, recluster, BattleChange, ClusterConfig, Clusterer, PushOutcome, StoredBattle,
 };
 use battlescope_core::input::{expand_paths, read_paths, ReadOptions};
 use battlescope_core::{Battle, Killmail};
@@ -88,14 +88,14 @@ fn run() -> Result<(), battlescope_core::Error> {
     Ok(())
 }
 
-fn describe(event: &BattleEvent) {
+fn describe(event: &BattleChange) {
     match event {
-        BattleEvent::Created(e) => println!(
+        BattleChange::Created(e) => println!(
             "created {} with {} kills",
             e.battle_id,
             e.killmail_ids.len()
         ),
-        BattleEvent::Updated(e) => match e.previous_id {
+        BattleChange::Updated(e) => match e.previous_id {
             Some(prev) => println!(
                 "renamed {prev} -> {} (+{} kills)",
                 e.battle_id,
@@ -108,11 +108,11 @@ fn describe(event: &BattleEvent) {
                 e.reason
             ),
         },
-        BattleEvent::Deleted(e) => match e.merged_into {
+        BattleChange::Deleted(e) => match e.merged_into {
             Some(into) => println!("deleted {} (merged into {into})", e.battle_id),
             None => println!("deleted {} (no longer a battle)", e.battle_id),
         },
-        BattleEvent::Sealed(e) => println!("sealed {} ({} kills)", e.battle_id, e.killmail_count),
+        BattleChange::Sealed(e) => println!("sealed {} ({} kills)", e.battle_id, e.killmail_count),
         _ => println!("{event:?}"),
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backon::Retryable;
-use battlescope_core::error::Position;
+use battlescope_core::error::RecordPosition;
 use battlescope_core::input::{parse_record, Record, Shape};
 use battlescope_core::killmail::Limits;
 use battlescope_core::{Killmail, RecordLoc};
@@ -421,7 +421,7 @@ impl EsiClient {
     }
 
     fn parse_killmail(&self, id: u64, what: &str, body: &[u8]) -> Result<Killmail, EsiError> {
-        let loc = RecordLoc::new(Some(what), Position::Whole);
+        let loc = RecordLoc::new(Some(what), RecordPosition::Whole);
         let bad = |source| EsiError::BadKillmail {
             what: what.to_owned(),
             source: Box::new(source),

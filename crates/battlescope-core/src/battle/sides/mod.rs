@@ -88,6 +88,7 @@ use crate::universe::ShipClass;
 pub struct Side {
     /// 0-based; sides are ordered by pilots (most first), then lowest group id.
     pub index: u32,
+    /// Alliances seen on this side.
     pub alliances: Vec<EntityId>,
     /// Corporations seen on this side (with or without alliance).
     pub corporations: Vec<EntityId>,
@@ -99,8 +100,11 @@ pub struct Side {
     /// Kills credited to this side: the final blow's side, or else the side
     /// with most attacking pilots (never the victim's own side).
     pub kills: u32,
+    /// Kills of this side's members (victims on this side).
     pub losses: u32,
+    /// Value of this side's kills (the kills that have one).
     pub isk_killed: f64,
+    /// Value of this side's losses (the losses that have one).
     pub isk_lost: f64,
     /// Losses without a known value (not counted as zero ISK).
     pub losses_without_value: u32,

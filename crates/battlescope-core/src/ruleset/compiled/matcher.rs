@@ -1,324 +1,17 @@
-//! The evaluator: a validated ruleset with its lists turned into hash sets
-//! and bit masks once, at compile time.
-//!
-//! Guarantees: [`CompiledRuleset::evaluate`] is a pure function of the
-//! killmail; it allocates only to describe a rejection (and, when a pilot
-//! bound is set, to count distinct characters); rules are tried in the order
-//! of [`RULE_NAMES`](super::RULE_NAMES) and the first failing one is
-//! reported.
+//! The include / exclude lists, compiled into hash sets and bit masks:
+//! which value of a killmail each list is matched against, on which side
+//! (victim, attackers, place), and how a hit or a miss is described.
 
 use rustc_hash::FxHashSet;
 
-use super::decision::{Decision, FilterStats, Rejection};
-use super::document::{Lists, ParticipantList, Ruleset, Side, UnknownValue};
-use crate::error::Error;
-use crate::killmail::{is_npc_corporation, EntityId, Killmail, SystemId, TypeId};
+use super::super::decision::Rejection;
+use super::super::document::{Lists, MatchOn, ParticipantList};
+use crate::killmail::{EntityId, Killmail, SystemId, TypeId};
 use crate::universe::{self, SecurityClass, ShipClass, SolarSystem};
-
-/// A ruleset ready to decide killmails.
-#[derive(Debug, Clone)]
-pub struct CompiledRuleset {
-    ruleset: Ruleset,
-    exclude: Vec<Matcher>,
-    include: Vec<Matcher>,
-}
-
-impl Ruleset {
-    /// Validate the ruleset and build its evaluator.
-    ///
-    /// # Errors
-    /// [`Error::Config`] naming the first offending field (see
-    /// [`Ruleset::validate`]).
-    pub fn compile(&self) -> Result<CompiledRuleset, Error> {
-        self.validate()?;
-        Ok(CompiledRuleset {
-            exclude: matchers("exclude", &self.exclude, self.side),
-            include: matchers("include", &self.include, self.side),
-            ruleset: self.clone(),
-        })
-    }
-}
-
-impl Default for CompiledRuleset {
-    /// The empty ruleset: accepts everything.
-    fn default() -> Self {
-        Self {
-            ruleset: Ruleset::default(),
-            exclude: Vec::new(),
-            include: Vec::new(),
-        }
-    }
-}
-
-impl CompiledRuleset {
-    /// The ruleset this was compiled from.
-    #[must_use]
-    pub fn ruleset(&self) -> &Ruleset {
-        &self.ruleset
-    }
-
-    /// The killmails the ruleset accepts, in input order, and the tally of
-    /// every decision — the one filter the CLI and the bindings share.
-    #[must_use]
-    pub fn filter(&self, killmails: &[Killmail]) -> (Vec<Killmail>, FilterStats) {
-        let mut stats = FilterStats::default();
-        let kept = killmails
-            .iter()
-            .filter(|km| {
-                let decision = self.evaluate(km);
-                stats.record(&decision);
-                decision.is_accept()
-            })
-            .cloned()
-            .collect();
-        (kept, stats)
-    }
-
-    /// [`CompiledRuleset::filter`] in place: keep the accepted killmails.
-    pub fn retain(&self, killmails: &mut Vec<Killmail>) -> FilterStats {
-        let mut stats = FilterStats::default();
-        killmails.retain(|km| {
-            let decision = self.evaluate(km);
-            stats.record(&decision);
-            decision.is_accept()
-        });
-        stats
-    }
-
-    /// True when the killmail passes every rule.
-    #[must_use]
-    pub fn accepts(&self, km: &Killmail) -> bool {
-        self.evaluate(km).is_accept()
-    }
-
-    /// Decide one killmail (see the [module documentation](super) for the
-    /// semantics).
-    #[must_use]
-    pub fn evaluate(&self, km: &Killmail) -> Decision {
-        match self.first_failure(km) {
-            None => Decision::Accept,
-            Some(rejection) => Decision::Reject(rejection),
-        }
-    }
-
-    fn first_failure(&self, km: &Killmail) -> Option<Rejection> {
-        let r = &self.ruleset;
-        if r.drop_npc {
-            if let Some(rej) = npc(km) {
-                return Some(rej);
-            }
-        }
-        if r.drop_solo {
-            if let Some(rej) = solo(km) {
-                return Some(rej);
-            }
-        }
-        if r.drop_awox {
-            if let Some(rej) = awox(km) {
-                return Some(rej);
-            }
-        }
-        if r.require_npc && npc(km).is_none() {
-            return reject(
-                "require_npc",
-                "npc".to_owned(),
-                "not an NPC kill: a character is among the attackers".to_owned(),
-            );
-        }
-        if r.require_solo && solo(km).is_none() {
-            let pilots = distinct_attacking_pilots(km);
-            return reject(
-                "require_solo",
-                pilots.to_string(),
-                format!("not a solo kill: {pilots} attacking pilots"),
-            );
-        }
-        if r.require_awox && awox(km).is_none() {
-            return reject(
-                "require_awox",
-                "awox".to_owned(),
-                "not an awox kill: no attacker shares the victim's corporation or alliance"
-                    .to_owned(),
-            );
-        }
-        if r.min_pilots.is_some() || r.max_pilots.is_some() {
-            if let Some(rej) = pilots(km, r.min_pilots, r.max_pilots) {
-                return Some(rej);
-            }
-        }
-        if r.min_isk.is_some() || r.max_isk.is_some() {
-            if let Some(rej) = isk(km, r.min_isk, r.max_isk, r.unknown_value) {
-                return Some(rej);
-            }
-        }
-        let mut place = None;
-        for m in &self.exclude {
-            if let Some(hit) = m.find(km, &mut place) {
-                return Some(Rejection {
-                    rule: m.rule,
-                    value: hit.value.to_string(),
-                    reason: format!("{} is excluded", hit.describe(m.kind)),
-                });
-            }
-        }
-        for m in &self.include {
-            if m.find(km, &mut place).is_none() {
-                return Some(m.miss(km, &mut place));
-            }
-        }
-        None
-    }
-}
-
-fn reject(rule: &'static str, value: String, reason: String) -> Option<Rejection> {
-    Some(Rejection {
-        rule,
-        value,
-        reason,
-    })
-}
-
-fn npc(km: &Killmail) -> Option<Rejection> {
-    if !km.is_npc_kill() {
-        return None;
-    }
-    let reason = match km.zkb.as_ref().and_then(|z| z.npc) {
-        Some(true) => "zKillboard flags it as an NPC kill",
-        _ => "no attacker is a character",
-    };
-    reject("drop_npc", "npc".to_owned(), reason.to_owned())
-}
-
-fn distinct_attacking_pilots(km: &Killmail) -> usize {
-    let mut ids: Vec<u64> = km.attackers.iter().filter_map(|a| a.character_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.len()
-}
-
-fn solo(km: &Killmail) -> Option<Rejection> {
-    let mut characters = km.attackers.iter().filter_map(|a| a.character_id);
-    let first = characters.next();
-    let one_pilot = first.is_some() && characters.all(|c| Some(c) == first);
-    let flagged = km.zkb.as_ref().and_then(|z| z.solo) == Some(true);
-    if !one_pilot && !flagged {
-        return None;
-    }
-    match first.filter(|_| one_pilot) {
-        Some(c) => reject(
-            "drop_solo",
-            c.to_string(),
-            format!("solo kill: character {c} is the only attacking pilot"),
-        ),
-        None => reject(
-            "drop_solo",
-            "zkb.solo".to_owned(),
-            "zKillboard flags it as a solo kill".to_owned(),
-        ),
-    }
-}
-
-fn awox(km: &Killmail) -> Option<Rejection> {
-    let v = &km.victim;
-    if v.character_id.is_some() {
-        for a in km.attackers.iter().filter(|a| a.character_id.is_some()) {
-            let who = a.character_id.unwrap_or_default();
-            if let (Some(va), Some(aa)) = (v.alliance_id, a.alliance_id) {
-                if va == aa {
-                    return reject(
-                        "drop_awox",
-                        format!("alliance {va}"),
-                        format!("attacker character {who} is in the victim's alliance {va}"),
-                    );
-                }
-            }
-            if let (Some(vc), Some(ac)) = (v.corporation_id, a.corporation_id) {
-                if vc == ac && !is_npc_corporation(vc) {
-                    return reject(
-                        "drop_awox",
-                        format!("corporation {vc}"),
-                        format!("attacker character {who} is in the victim's corporation {vc}"),
-                    );
-                }
-            }
-        }
-    }
-    if km.zkb.as_ref().and_then(|z| z.awox) == Some(true) {
-        return reject(
-            "drop_awox",
-            "zkb.awox".to_owned(),
-            "zKillboard flags it as an awox kill".to_owned(),
-        );
-    }
-    None
-}
-
-fn pilots(km: &Killmail, min: Option<u32>, max: Option<u32>) -> Option<Rejection> {
-    let mut ids: Vec<EntityId> = km.characters().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let n = ids.len();
-    if let Some(min) = min {
-        if n < min as usize {
-            return reject(
-                "min_pilots",
-                n.to_string(),
-                format!("{n} pilots, fewer than {min}"),
-            );
-        }
-    }
-    if let Some(max) = max {
-        if n > max as usize {
-            return reject(
-                "max_pilots",
-                n.to_string(),
-                format!("{n} pilots, more than {max}"),
-            );
-        }
-    }
-    None
-}
-
-fn isk(
-    km: &Killmail,
-    min: Option<f64>,
-    max: Option<f64>,
-    unknown: UnknownValue,
-) -> Option<Rejection> {
-    let Some(value) = km.total_value() else {
-        return match unknown {
-            UnknownValue::Accept => None,
-            UnknownValue::Reject => reject(
-                "unknown_value",
-                "unknown".to_owned(),
-                "no zKillboard totalValue to check the ISK bounds against".to_owned(),
-            ),
-        };
-    };
-    if let Some(min) = min {
-        if value < min {
-            return reject(
-                "min_isk",
-                value.to_string(),
-                format!("worth {value} ISK, less than {min}"),
-            );
-        }
-    }
-    if let Some(max) = max {
-        if value > max {
-            return reject(
-                "max_isk",
-                value.to_string(),
-                format!("worth {value} ISK, more than {max}"),
-            );
-        }
-    }
-    None
-}
 
 /// What a list is matched against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Alliance,
     Corporation,
     Character,
@@ -391,16 +84,16 @@ fn security_bit(class: SecurityClass) -> u32 {
 
 /// One compiled non-empty list.
 #[derive(Debug, Clone)]
-struct Matcher {
-    rule: &'static str,
-    kind: Kind,
-    side: Side,
+pub(super) struct Matcher {
+    pub(super) rule: &'static str,
+    pub(super) kind: Kind,
+    side: MatchOn,
     set: Set,
 }
 
 /// A value of a killmail a list can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Value {
+pub(super) enum Value {
     Id(u64),
     Ship(ShipClass),
     Security(SecurityClass),
@@ -426,13 +119,13 @@ enum Role {
 
 /// A list entry found on the killmail.
 #[derive(Debug, Clone, Copy)]
-struct Hit {
+pub(super) struct Hit {
     role: Role,
-    value: Value,
+    pub(super) value: Value,
 }
 
 impl Hit {
-    fn describe(self, kind: Kind) -> String {
+    pub(super) fn describe(self, kind: Kind) -> String {
         let who = match self.role {
             Role::Victim => "victim ",
             Role::Attacker => "attacker ",
@@ -469,7 +162,7 @@ struct Person {
     ship: Option<TypeId>,
 }
 
-fn people(km: &Killmail, side: Side) -> impl Iterator<Item = Person> + '_ {
+fn people(km: &Killmail, side: MatchOn) -> impl Iterator<Item = Person> + '_ {
     let v = &km.victim;
     let victim = side.victim().then_some(Person {
         role: Role::Victim,
@@ -494,7 +187,7 @@ fn people(km: &Killmail, side: Side) -> impl Iterator<Item = Person> + '_ {
 
 /// Where the killmail happened, looked up once per killmail.
 #[derive(Debug, Clone, Copy)]
-struct Place {
+pub(super) struct Place {
     system: SystemId,
     info: Option<&'static SolarSystem>,
     security: Option<SecurityClass>,
@@ -544,7 +237,7 @@ impl Person {
 const SHOWN_VALUES: usize = 5;
 
 impl Matcher {
-    fn find(&self, km: &Killmail, place: &mut Option<Place>) -> Option<Hit> {
+    pub(super) fn find(&self, km: &Killmail, place: &mut Option<Place>) -> Option<Hit> {
         if self.kind.is_location() {
             let place = place.get_or_insert_with(|| Place::of(km));
             let value = place.value(self.kind)?;
@@ -564,7 +257,7 @@ impl Matcher {
 
     /// The rejection of an include list nothing matched: what the killmail
     /// had instead.
-    fn miss(&self, km: &Killmail, place: &mut Option<Place>) -> Rejection {
+    pub(super) fn miss(&self, km: &Killmail, place: &mut Option<Place>) -> Rejection {
         let noun = self.kind.noun();
         if self.kind.is_location() {
             let place = place.get_or_insert_with(|| Place::of(km));
@@ -601,9 +294,9 @@ impl Matcher {
             }
         }
         let who = match self.side {
-            Side::Victim => "victim ",
-            Side::Attackers => "attacker ",
-            Side::Any => "",
+            MatchOn::Victim => "victim ",
+            MatchOn::Attackers => "attacker ",
+            MatchOn::Any => "",
         };
         let value = if seen.is_empty() {
             "none".to_owned()
@@ -626,10 +319,10 @@ impl Matcher {
     }
 }
 
-fn matchers(prefix: &'static str, lists: &Lists, default_side: Side) -> Vec<Matcher> {
+pub(super) fn matchers(prefix: &'static str, lists: &Lists, default_side: MatchOn) -> Vec<Matcher> {
     let rule = |name: &str| -> &'static str {
         let full = format!("{prefix}.{name}");
-        super::decision::RULE_NAMES
+        super::super::decision::RULE_NAMES
             .iter()
             .find(|r| **r == full)
             .copied()
@@ -637,9 +330,9 @@ fn matchers(prefix: &'static str, lists: &Lists, default_side: Side) -> Vec<Matc
     };
     let ids = |values: &[u64]| Set::Ids(values.iter().copied().collect());
     let ids32 = |values: &[u32]| Set::Ids(values.iter().map(|&v| u64::from(v)).collect());
-    let side_of = |list_side: Option<Side>| list_side.unwrap_or(default_side);
+    let side_of = |list_side: Option<MatchOn>| list_side.unwrap_or(default_side);
     let mut out = Vec::new();
-    let mut push = |name: &str, kind: Kind, side: Side, empty: bool, set: &dyn Fn() -> Set| {
+    let mut push = |name: &str, kind: Kind, side: MatchOn, empty: bool, set: &dyn Fn() -> Set| {
         if !empty {
             out.push(Matcher {
                 rule: rule(name),
@@ -665,28 +358,28 @@ fn matchers(prefix: &'static str, lists: &Lists, default_side: Side) -> Vec<Matc
     push(
         "systems",
         Kind::System,
-        Side::Any,
+        MatchOn::Any,
         lists.systems.is_empty(),
         &|| ids32(&lists.systems),
     );
     push(
         "constellations",
         Kind::Constellation,
-        Side::Any,
+        MatchOn::Any,
         lists.constellations.is_empty(),
         &|| ids32(&lists.constellations),
     );
     push(
         "regions",
         Kind::Region,
-        Side::Any,
+        MatchOn::Any,
         lists.regions.is_empty(),
         &|| ids32(&lists.regions),
     );
     push(
         "security_classes",
         Kind::Security,
-        Side::Any,
+        MatchOn::Any,
         lists.security_classes.is_empty(),
         &|| {
             Set::Mask(
