@@ -1,6 +1,9 @@
-//! Smoke test of the real database (`PostgreSQL`): sqlx connects with `DATABASE_URL`, runs the
-//! migrations in `platform/migrations/smoke/` inside a schema of its own,
-//! writes idempotently and reads back. Needs `deploy/local/services up`.
+//! Tests against the real database (`PostgreSQL`): sqlx connects with
+//! `DATABASE_URL`; each test works in a schema of its own. The smoke test
+//! runs the migrations in `platform/migrations/smoke/`, writes idempotently
+//! and reads back; the store test runs the store's migrations — the same
+//! files the SQLite store runs — and the statements the store relies on.
+//! Needs `deploy/local/services up`.
 
 mod common;
 
@@ -12,22 +15,45 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Row};
 
 static SMOKE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/smoke");
+/// The store's migrations, shared with the SQLite store.
+static STORE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/store");
 
 const LIMIT: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn postgres_migrates_and_round_trips() {
-    within(LIMIT, "PostgreSQL smoke test", run()).await;
+    within(
+        LIMIT,
+        "PostgreSQL smoke test",
+        in_own_schema("smoke", Test::Smoke),
+    )
+    .await;
 }
 
-async fn run() {
+#[tokio::test]
+async fn the_store_migrations_shared_with_sqlite_run_on_postgres() {
+    within(
+        LIMIT,
+        "PostgreSQL store migrations",
+        in_own_schema("store", Test::Store),
+    )
+    .await;
+}
+
+#[derive(Clone, Copy)]
+enum Test {
+    Smoke,
+    Store,
+}
+
+async fn in_own_schema(prefix: &str, test: Test) {
     let url = require_env("DATABASE_URL");
     let base: PgConnectOptions = url
         .parse()
         .unwrap_or_else(|e| panic!("DATABASE_URL={url} is not a PostgreSQL URL: {e}"));
 
     // A schema per run keeps the test re-runnable and away from real tables.
-    let schema = unique_name("smoke");
+    let schema = unique_name(prefix);
     let mut admin = PgConnection::connect_with(&base).await.unwrap_or_else(|e| {
         panic!("cannot connect to PostgreSQL at DATABASE_URL={url} (is `deploy/local/services up` running?): {e}")
     });
@@ -36,7 +62,10 @@ async fn run() {
         .await
         .expect("create schema");
 
-    let result = exercise(&base, &schema).await;
+    let result = match test {
+        Test::Smoke => exercise(&base, &schema).await,
+        Test::Store => store_schema(&base, &schema).await,
+    };
 
     sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(&mut admin)
@@ -144,6 +173,97 @@ async fn exercise(base: &PgConnectOptions, schema: &str) -> Result<(), String> {
         return Err(format!("smoke_killmail not found in schema {schema}"));
     }
 
+    pool.close().await;
+    Ok(())
+}
+
+/// The store's tables, view and indexes on PostgreSQL: every table takes
+/// the idempotent upserts the store issues, and the reads it makes work.
+async fn store_schema(base: &PgConnectOptions, schema: &str) -> Result<(), String> {
+    let options = base.clone().options([("search_path", schema)]);
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| format!("pool connect: {e}"))?;
+    STORE_MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(|e| format!("store migrations: {e}"))?;
+    STORE_MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(|e| format!("store migrations, second run: {e}"))?;
+
+    // The writes of a writer batch, twice (redelivery): stored once.
+    let statements: [&str; 8] = [
+        "INSERT INTO rulesets (name, format, body, active, updated_at) VALUES ('default', 'toml', '', TRUE, 1) \
+         ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+        "INSERT INTO ingested_killmails (killmail_id) VALUES (130000001) ON CONFLICT (killmail_id) DO NOTHING",
+        "INSERT INTO clusterer_checkpoints (consumer_group, topic, partition_id, log_id, next_offset, snapshot, saved_at) \
+         VALUES ('clusterer', 'killmail.enriched', 0, 'log', 42, '{}', 1) \
+         ON CONFLICT (consumer_group, topic, partition_id) DO UPDATE SET next_offset = excluded.next_offset",
+        "INSERT INTO killmails (killmail_id, killmail_time, solar_system_id, total_value, body, summary, names) \
+         VALUES (130000001, 1750000000, 30000142, 1.5e6, '{}', '{}', '[]') ON CONFLICT (killmail_id) DO NOTHING",
+        "INSERT INTO participants (killmail_id, slot, killmail_time, character_id, corporation_id, alliance_id, ship_type_id, is_victim) \
+         VALUES (130000001, 0, 1750000000, 90000001, 98000001, NULL, 587, TRUE), \
+                (130000001, 1, 1750000000, 90000002, 98000002, 99000002, 24698, FALSE) \
+         ON CONFLICT (killmail_id, slot) DO NOTHING",
+        "INSERT INTO battles (id, system_id, region_id, security_class, start_time, end_time, kill_count, isk_destroyed, document, merged_into) \
+         VALUES ('b1', 30000142, 10000002, 'high_sec', 1750000000, 1750000060, 1, 1.5e6, '{}', NULL) \
+         ON CONFLICT (id) DO UPDATE SET kill_count = excluded.kill_count, document = excluded.document",
+        "INSERT INTO battle_kills (killmail_id, battle_id) VALUES (130000001, 'b1') \
+         ON CONFLICT (killmail_id) DO UPDATE SET battle_id = excluded.battle_id",
+        "INSERT INTO events (event_id, event_type, event_key, timestamp_ms, payload) \
+         VALUES ('e1', 'battle.created', '30000142', 1750000000000, '{}') ON CONFLICT (event_id) DO NOTHING",
+    ];
+    for _ in 0..2 {
+        for sql in statements {
+            sqlx::query(sql)
+                .execute(&pool)
+                .await
+                .map_err(|e| format!("{sql}: {e}"))?;
+        }
+    }
+    for (table, expected) in [
+        ("rulesets", 1_i64),
+        ("ingested_killmails", 1),
+        ("clusterer_checkpoints", 1),
+        ("killmails", 1),
+        ("participants", 2),
+        ("battles", 1),
+        ("battle_kills", 1),
+        ("events", 1),
+        ("dead_letters", 0),
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| format!("count {table}: {e}"))?;
+        if n != expected {
+            return Err(format!("{table}: expected {expected} rows, found {n}"));
+        }
+    }
+    // The pilot ship history view and the battle list's order.
+    let ships: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT ship_type_id, lost FROM pilot_ship_history WHERE character_id IN (90000001, 90000002) \
+         ORDER BY character_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .map_err(|e| format!("pilot_ship_history: {e}"))?;
+    if ships != [(587, true), (24698, false)] {
+        return Err(format!("pilot_ship_history: {ships:?}"));
+    }
+    let newest: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM battles ORDER BY start_time DESC, id DESC LIMIT 1")
+            .fetch_all(&pool)
+            .await
+            .map_err(|e| format!("battle list: {e}"))?;
+    if newest != ["b1"] {
+        return Err(format!("battle list: {newest:?}"));
+    }
     pool.close().await;
     Ok(())
 }
