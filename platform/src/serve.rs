@@ -409,6 +409,7 @@ async fn progress(stats: Arc<PipelineStats>, mut done: watch::Receiver<bool>) {
             battle_events = PipelineStats::get(&s.battle_events),
             written = PipelineStats::get(&s.written),
             late = PipelineStats::get(&s.late),
+            reclustered = PipelineStats::get(&s.reclustered),
             dead_letters = PipelineStats::get(&s.dead_letters),
             "progress"
         );

@@ -114,6 +114,27 @@ async fn replay_on(
     esi: Option<Arc<dyn Esi>>,
     search: Option<Arc<dyn SearchIndex>>,
 ) -> Run {
+    replay_with(
+        bus,
+        ClusterConfig::default(),
+        db,
+        files,
+        stop_after,
+        esi,
+        search,
+    )
+    .await
+}
+
+async fn replay_with(
+    bus: MemoryBus,
+    config: ClusterConfig,
+    db: &Path,
+    files: Vec<PathBuf>,
+    stop_after: Option<u64>,
+    esi: Option<Arc<dyn Esi>>,
+    search: Option<Arc<dyn SearchIndex>>,
+) -> Run {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).await.unwrap());
     let stats = Arc::new(PipelineStats::default());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -133,7 +154,7 @@ async fn replay_on(
         search,
         esi,
         source: Some(source),
-        config: ClusterConfig::default(),
+        config,
         stats: stats.clone(),
         options: options(),
     }
@@ -521,6 +542,66 @@ fn replay_battle_events(
         }
     }
     battles
+}
+
+/// Kills that arrive long after their fight (beyond the allowed lateness)
+/// are re-clustered from the store: the stored battles are those of batch
+/// clustering on every kill, and nothing is dead-lettered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kills_beyond_the_horizon_are_reclustered_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut kills = fights(1500, 11);
+    kills.sort_by_key(|k| (k.killmail_time, k.killmail_id));
+    let span = kills[kills.len() - 1].killmail_time - kills[0].killmail_time;
+    let config = ClusterConfig::default()
+        .with_allowed_lateness(Duration::from_secs(600))
+        .with_correlation_window(Duration::from_secs(600))
+        .with_max_gap(Duration::from_secs(300));
+    assert!(
+        span.num_seconds() > 3 * 3600,
+        "the fights span hours: {span}"
+    );
+    // Every 25th kill of the first two thirds arrives at the end.
+    let cut = kills.len() * 2 / 3;
+    let (mut early, mut moved) = (Vec::new(), Vec::new());
+    for (i, k) in kills.iter().enumerate() {
+        if i < cut && i % 25 == 0 {
+            moved.push(k.clone());
+        } else {
+            early.push(k.clone());
+        }
+    }
+    early.extend(moved.iter().cloned());
+    let file = write_file(dir.path(), "late.jsonl", &early);
+    let run = replay_with(
+        MemoryBus::new(4, 500),
+        config.clone(),
+        &dir.path().join("store.db"),
+        vec![file],
+        None,
+        None,
+        None,
+    )
+    .await;
+    let late = PipelineStats::get(&run.stats.late);
+    assert!(
+        late >= moved.len() as u64 / 2,
+        "most moved kills are beyond the horizon: {late}"
+    );
+    assert_eq!(PipelineStats::get(&run.stats.reclustered), late);
+    assert_eq!(PipelineStats::get(&run.stats.dead_letters), 0);
+    let stored = all_battles(&app(run.store.clone()), "", 500).await;
+    let memberships = |bs: &[Battle]| -> BTreeMap<Uuid, Vec<u64>> {
+        bs.iter()
+            .map(|b| {
+                let mut ids = b.killmail_ids.clone();
+                ids.sort_unstable();
+                (b.id, ids)
+            })
+            .collect()
+    };
+    let batch = cluster(&kills, &config).unwrap();
+    assert_eq!(memberships(&stored), memberships(&batch));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1036,6 +1117,20 @@ impl Store for FlakyStore {
         battlescope_platform::ports::StoreError,
     > {
         self.inner.killmail(id).await
+    }
+    async fn killmails_in(
+        &self,
+        system_id: u32,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Killmail>, battlescope_platform::ports::StoreError> {
+        self.inner.killmails_in(system_id, from, to).await
+    }
+    async fn battles_holding(
+        &self,
+        ids: &[u64],
+    ) -> Result<Vec<Battle>, battlescope_platform::ports::StoreError> {
+        self.inner.battles_holding(ids).await
     }
     async fn events_after(
         &self,

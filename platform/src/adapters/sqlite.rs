@@ -765,6 +765,41 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn killmails_in(
+        &self,
+        system_id: u32,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Killmail>, StoreError> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM killmails WHERE solar_system_id = ? AND killmail_time BETWEEN ? AND ? \
+             ORDER BY killmail_time, killmail_id",
+        )
+        .bind(i64::from(system_id))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(|e| corrupt("killmail", e)))
+            .collect()
+    }
+
+    async fn battles_holding(&self, killmail_ids: &[u64]) -> Result<Vec<Battle>, StoreError> {
+        let documents: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT b.document FROM battle_kills bk JOIN battles b ON b.id = bk.battle_id \
+             WHERE bk.killmail_id IN (SELECT value FROM json_each(?)) \
+             AND b.document IS NOT NULL AND b.merged_into IS NULL",
+        )
+        .bind(serde_json::to_string(killmail_ids).map_err(backend)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        documents.iter().map(|d| parse_battle(d)).collect()
+    }
+
     async fn events_after(
         &self,
         after_seq: i64,

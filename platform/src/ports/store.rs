@@ -322,6 +322,17 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn battles(&self, query: &BattleQuery) -> Result<BattlePage, StoreError>;
     async fn battle(&self, id: Uuid) -> Result<Option<BattleLookup>, StoreError>;
     async fn killmail(&self, id: u64) -> Result<Option<StoredKillmail>, StoreError>;
+    /// The killmails of a system between two times (seconds, inclusive):
+    /// the windows a late kill's re-cluster walks
+    /// ([`Reach`](battlescope_core::cluster::Reach)).
+    async fn killmails_in(
+        &self,
+        system_id: u32,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Killmail>, StoreError>;
+    /// The battles (not merged away) holding any of these killmails.
+    async fn battles_holding(&self, killmail_ids: &[u64]) -> Result<Vec<Battle>, StoreError>;
     /// Events appended after `after_seq`, oldest first.
     async fn events_after(
         &self,

@@ -16,9 +16,11 @@
 //! writer stores it once).
 //!
 //! This module is the only one that calls [`Clusterer`]: every outcome it
-//! can report is mapped in [`ClustererService::push`], and outcomes this
-//! service does not act on yet (kills beyond the horizon) are logged,
-//! counted and dead-lettered, never dropped silently.
+//! can report is mapped in `ClustererService::push`. A kill beyond the
+//! horizon is re-clustered from the store after the poll's own events are
+//! published (module `late`); what cannot be handled (a future-dated
+//! kill, a late kill the store cannot serve yet) is logged, counted and
+//! dead-lettered, never dropped silently.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use battlescope_core::cluster::{
 };
 use battlescope_core::events::{Envelope, Event, KillmailEnrichedData};
 
+use super::late::{recluster_late, Late};
 use super::{
     commit, dead_letter, finished, poll, publish_dead_letters, retry, PipelineStats, ServiceError,
     Upstream,
@@ -93,6 +96,7 @@ impl ClustererService {
             if !messages.is_empty() {
                 let mut out = Vec::new();
                 let mut letters = Vec::new();
+                let mut late = Vec::new();
                 for m in &messages {
                     let state = match partitions.entry(m.partition) {
                         std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -108,7 +112,7 @@ impl ClustererService {
                             dirty: false,
                         }),
                     };
-                    self.push(m, state, &mut letters);
+                    self.push(m, state, &mut letters, &mut late);
                     state.next_offset = Some(m.offset + 1);
                     state.dirty = true;
                     pending.push(m.position());
@@ -122,6 +126,39 @@ impl ClustererService {
                         self.bus.publish(topics::BATTLE_EVENTS, out.clone())
                     })
                     .await;
+                }
+                // After this poll's events: the store must see them before
+                // a late kill is re-clustered from it.
+                let mut events = events;
+                for (partition, kill) in &late {
+                    let horizon = partitions
+                        .get(partition)
+                        .and_then(|s| s.clusterer.horizon());
+                    match recluster_late(&*self.store, &self.config, horizon, kill).await {
+                        Ok(reclustered) => {
+                            events += reclustered.len();
+                            PipelineStats::add(&self.stats.reclustered, 1);
+                            if !reclustered.is_empty() {
+                                retry(&self.stats, "publish battle.events", || {
+                                    self.bus.publish(topics::BATTLE_EVENTS, reclustered.clone())
+                                })
+                                .await;
+                            }
+                        }
+                        Err(reason) => {
+                            let error = format!(
+                                "late killmail {} not re-clustered: {reason}",
+                                kill.killmail.killmail_id
+                            );
+                            tracing::warn!(stage = SERVICE, position = %kill.position, error = %error, "late killmail dead-lettered");
+                            letters.push(dead_letter(
+                                SERVICE,
+                                &kill.position,
+                                &error,
+                                &kill.payload,
+                            ));
+                        }
+                    }
                 }
                 publish_dead_letters(&self.stats, &*self.bus, &letters).await;
                 PipelineStats::add(&self.stats.battle_events, events);
@@ -249,7 +286,13 @@ impl ClustererService {
 
     /// Cluster one message: its events join the partition's batch, its
     /// dead letters go to `letters`.
-    fn push(&self, m: &Message, state: &mut PartitionState, letters: &mut Vec<DeadLetter>) {
+    fn push(
+        &self,
+        m: &Message,
+        state: &mut PartitionState,
+        letters: &mut Vec<DeadLetter>,
+        late: &mut Vec<(u32, Late)>,
+    ) {
         let enriched = match m.decode::<Envelope<KillmailEnrichedData>>() {
             Ok(e) => e,
             Err(e) => {
@@ -273,11 +316,17 @@ impl ClustererService {
             }
             PushOutcome::LateBeyondHorizon { battles } => {
                 PipelineStats::add(&self.stats.late, 1);
-                let error = format!(
-                    "killmail {killmail_id} falls in a sealed span (battles {battles:?}): it needs a re-cluster of that span, which this build does not run yet"
-                );
-                tracing::warn!(stage = SERVICE, position = %m.describe(), killmail_id, "late killmail beyond the horizon dead-lettered");
-                letters.push(dead_letter(SERVICE, &m.describe(), &error, &m.payload));
+                tracing::info!(stage = SERVICE, position = %m.describe(), killmail_id, "late killmail beyond the horizon: re-clustered from the store");
+                late.push((
+                    m.partition,
+                    Late {
+                        killmail: enriched.data.killmail.clone(),
+                        remembered: battles.clone(),
+                        metadata,
+                        position: m.describe(),
+                        payload: m.payload.clone(),
+                    },
+                ));
                 return;
             }
             PushOutcome::FutureDated { trusted_time } => {

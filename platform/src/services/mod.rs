@@ -16,6 +16,7 @@ pub mod clusterer;
 pub mod enrich;
 pub mod indexer;
 pub mod ingest;
+mod late;
 pub mod rulesets;
 pub mod stats;
 pub mod writer;

@@ -21,8 +21,10 @@ pub struct PipelineStats {
     pub clustered: AtomicU64,
     /// Killmails the clusterer had live already.
     pub cluster_duplicates: AtomicU64,
-    /// Killmails beyond the clusterer's horizon (dead-lettered for re-cluster).
+    /// Killmails beyond the clusterer's horizon (or future-dated).
     pub late: AtomicU64,
+    /// Late killmails re-clustered from the store.
+    pub reclustered: AtomicU64,
     /// Battles sealed (final).
     pub sealed: AtomicU64,
     /// Battle events published.

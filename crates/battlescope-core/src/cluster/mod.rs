@@ -20,6 +20,7 @@ mod event;
 mod ids;
 mod incremental;
 mod participants;
+mod reach;
 mod reconcile;
 
 pub use batch::{cluster, partition, Group};
@@ -32,6 +33,7 @@ pub use ids::{battle_id, BATTLE_NAMESPACE};
 pub use incremental::{
     Clusterer, ClustererSnapshot, KeptSnapshot, PushCounts, PushOutcome, Pushed, SNAPSHOT_VERSION,
 };
+pub use reach::Reach;
 pub use reconcile::{recluster, Reclustered, StoredBattle};
 
 /// Total order of killmails: time (seconds), then killmail id.
