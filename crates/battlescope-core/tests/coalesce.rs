@@ -13,20 +13,11 @@ use battlescope_core::cluster::{BattleChange, ClusterConfig, Clusterer, Coalesce
 use battlescope_core::events::{Event, EventMetadata};
 use battlescope_core::{Battle, Killmail};
 use battlescope_synth::{generate, ScenarioConfig};
-use chrono::TimeDelta;
 use common::*;
 use proptest::prelude::*;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use uuid::Uuid;
-
-fn case_count() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256)
-        .min(128)
-}
 
 /// How the kills arrive, and what the clusterer does with them.
 #[derive(Debug, Clone, Copy)]
@@ -71,27 +62,12 @@ fn setup(feed: Feed, seed: u64, order: u64) -> (Vec<Killmail>, Clusterer) {
             (kms, Clusterer::new(short).unwrap().keep_sealed(true))
         }
         Feed::ConflictingCopies => {
-            let mut out = kms.clone();
-            for (i, km) in kms.iter().enumerate().filter(|(i, _)| i % 4 == 0) {
-                let mut copy = km.clone();
-                match (i / 4) % 3 {
-                    0 => copy.zkb = None,
-                    1 => {
-                        let other = &kms[(i * 7 + 3) % kms.len()];
-                        if let Some(a) = other.attackers.first() {
-                            let mut extra = a.clone();
-                            extra.final_blow = false;
-                            copy.attackers.push(extra);
-                        }
-                    }
-                    _ => copy.killmail_time += TimeDelta::seconds(120),
-                }
-                out.push(copy);
-            }
-            out.shuffle(&mut rng);
             let forever = ClusterConfig::default()
                 .with_allowed_lateness(Duration::from_secs(10 * 365 * 86_400));
-            (out, Clusterer::new(forever).unwrap())
+            (
+                with_conflicting_copies(&kms, order),
+                Clusterer::new(forever).unwrap(),
+            )
         }
     }
 }
@@ -135,7 +111,7 @@ fn metadata() -> EventMetadata {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: case_count(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: case_count().min(128), ..ProptestConfig::default() })]
 
     #[test]
     fn coalesced_batches_add_up_to_the_same_battles(

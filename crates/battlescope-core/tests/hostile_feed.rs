@@ -19,44 +19,8 @@ use proptest::prelude::*;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-fn case_count() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256)
-}
-
 fn forever() -> ClusterConfig {
     ClusterConfig::default().with_allowed_lateness(Duration::from_secs(10 * 365 * 86_400))
-}
-
-/// Conflicting copies of some kills: without zKillboard data, with one more
-/// attacker (a pilot of another kill of the same system, so the links
-/// change), or dated a few minutes apart.
-fn with_conflicting_copies(kms: &[Killmail], seed: u64) -> Vec<Killmail> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut out = kms.to_vec();
-    for (i, km) in kms.iter().enumerate() {
-        if i % 5 != 0 {
-            continue;
-        }
-        let mut copy = km.clone();
-        match (i / 5) % 3 {
-            0 => copy.zkb = None,
-            1 => {
-                let other = &kms[(i * 7 + 3) % kms.len()];
-                if let Some(a) = other.attackers.first() {
-                    let mut extra = a.clone();
-                    extra.final_blow = false;
-                    copy.attackers.push(extra);
-                }
-            }
-            _ => copy.killmail_time += TimeDelta::seconds(120),
-        }
-        out.push(copy);
-    }
-    out.shuffle(&mut rng);
-    out
 }
 
 fn shuffled(records: &[Killmail], seed: u64) -> Vec<Killmail> {

@@ -371,13 +371,6 @@ fn configs() -> impl Strategy<Value = ClusterConfig> {
     ]
 }
 
-fn case_count() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: case_count(), ..ProptestConfig::default() })]
 

@@ -10,16 +10,8 @@ use battlescope_synth::{generate, ScenarioConfig};
 use common::*;
 use proptest::prelude::*;
 
-fn case_count() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256)
-        .min(128)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: case_count(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: case_count().min(128), ..ProptestConfig::default() })]
 
     #[test]
     fn the_component_of_a_late_kill_reclusters_to_batch(seed in any::<u64>(), pick in any::<prop::sample::Index>(), min_shared in 0_u32..3) {
