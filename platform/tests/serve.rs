@@ -103,19 +103,8 @@ async fn replay(
     esi: Option<Arc<dyn Esi>>,
     search: Option<Arc<dyn SearchIndex>>,
 ) -> Run {
-    replay_on(MemoryBus::new(4, 500), db, files, stop_after, esi, search).await
-}
-
-async fn replay_on(
-    bus: MemoryBus,
-    db: &Path,
-    files: Vec<PathBuf>,
-    stop_after: Option<u64>,
-    esi: Option<Arc<dyn Esi>>,
-    search: Option<Arc<dyn SearchIndex>>,
-) -> Run {
     replay_with(
-        bus,
+        MemoryBus::new(4, 500),
         ClusterConfig::default(),
         db,
         files,
@@ -313,8 +302,9 @@ async fn replayed_fights_give_the_battles_of_batch_clustering() {
 
     // A bus that carries bytes only (as Kafka does) gives the same store:
     // every service works from the bytes when no decoded value travels.
-    let bytes = replay_on(
+    let bytes = replay_with(
         MemoryBus::bytes_only(4, 500),
+        ClusterConfig::default(),
         &dir.path().join("bytes-only.db"),
         vec![file.clone()],
         None,

@@ -120,7 +120,7 @@ impl ClustererService {
                 for state in partitions.values_mut() {
                     Self::publishable(state, &mut out, &mut letters);
                 }
-                let events = out.len();
+                let mut events = out.len();
                 if !out.is_empty() {
                     retry(&self.stats, "publish battle.events", || {
                         self.bus.publish(topics::BATTLE_EVENTS, out.clone())
@@ -129,7 +129,6 @@ impl ClustererService {
                 }
                 // After this poll's events: the store must see them before
                 // a late kill is re-clustered from it.
-                let mut events = events;
                 for (partition, kill) in &late {
                     let horizon = partitions
                         .get(partition)
