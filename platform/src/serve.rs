@@ -398,6 +398,7 @@ async fn progress(stats: Arc<PipelineStats>, mut done: watch::Receiver<bool>) {
         let records = PipelineStats::get(&s.records);
         #[allow(clippy::cast_precision_loss)]
         let rate = records as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        let latency = s.kill_to_battle.summary();
         tracing::info!(
             records,
             records_per_second = rate.round(),
@@ -411,6 +412,9 @@ async fn progress(stats: Arc<PipelineStats>, mut done: watch::Receiver<bool>) {
             late = PipelineStats::get(&s.late),
             reclustered = PipelineStats::get(&s.reclustered),
             dead_letters = PipelineStats::get(&s.dead_letters),
+            kill_to_battle_p50_ms = latency.map(|l| l.p50_ms),
+            kill_to_battle_p99_ms = latency.map(|l| l.p99_ms),
+            kill_to_battle_max_ms = latency.map(|l| l.max_ms),
             "progress"
         );
         if *done.borrow() {

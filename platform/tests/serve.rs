@@ -244,6 +244,20 @@ async fn replayed_fights_give_the_battles_of_batch_clustering() {
     assert!(batch.len() > 20, "the scenario has fights: {}", batch.len());
     assert_eq!(by_members(&listed), by_members(&batch), "core cluster()");
 
+    // Every kill of a stored battle was timed from source to store (kills
+    // that moved between battles count again), and no faster than nothing.
+    let in_battles: u64 = batch.iter().map(|b| b.killmail_ids.len() as u64).sum();
+    let latency = run
+        .stats
+        .kill_to_battle
+        .summary()
+        .expect("latencies recorded");
+    assert!(
+        latency.count >= in_battles,
+        "{latency:?} for {in_battles} kills"
+    );
+    assert!(latency.p50_ms <= latency.p99_ms && latency.p99_ms <= latency.max_ms);
+
     // The CLI's batch command on the same file agrees too.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_battlescope"))
         .arg("cluster")

@@ -311,6 +311,7 @@ fn read_lines(
             position: format!("{name} line {n}"),
             cursor: cursor(name, n),
             payload,
+            received_at_ms: chrono::Utc::now().timestamp_millis(),
         });
     }
     Ok(())
@@ -352,6 +353,7 @@ fn read_other(
             position: format!("{name} record {n}"),
             cursor: cursor(name, n),
             payload,
+            received_at_ms: chrono::Utc::now().timestamp_millis(),
         });
     })
     .map_err(|e| e.to_string())

@@ -52,6 +52,7 @@ pub(crate) fn to_port(record: SourcedRecord) -> crate::ports::source::SourceReco
         position: record.position,
         cursor: crate::ports::source::SourceCursor(record.cursor),
         payload: crate::ports::source::RawPayload::Json(record.bytes.to_vec()),
+        received_at_ms: chrono::Utc::now().timestamp_millis(),
     }
 }
 

@@ -39,6 +39,12 @@ pub mod topics {
 /// asking ESI. The envelope itself stays the schema's reference.
 pub const KILLMAIL_BODY_HEADER: &str = "battlescope-killmail";
 
+/// Header carrying when the kill(s) behind a message reached the platform
+/// (Unix milliseconds, decimal): stamped by ingest from the source, passed
+/// on by enrich, and on a battle event the earliest of the kills its poll
+/// clustered. The writer measures kill → battle latency from it.
+pub const RECEIVED_AT_HEADER: &str = "battlescope-received-at";
+
 /// The value a payload was encoded from, carried beside the bytes by a bus
 /// that stays in the process, so its consumers skip decoding (on the replay
 /// benchmark every killmail was otherwise decoded three more times). A bus
@@ -100,6 +106,19 @@ impl OutgoingMessage {
         }
     }
 
+    /// The same message with header `name` set to `value`.
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: impl Into<Arc<[u8]>>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The same message with [`RECEIVED_AT_HEADER`] set to `ms`.
+    #[must_use]
+    pub fn received_at(self, ms: i64) -> Self {
+        self.with_header(RECEIVED_AT_HEADER, ms.to_string().into_bytes())
+    }
+
     /// The same message, carrying the value its payload encodes.
     #[must_use]
     pub fn attach<T: Any + Send + Sync>(mut self, value: T) -> Self {
@@ -150,6 +169,15 @@ impl Message {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| &v[..])
+    }
+
+    /// [`RECEIVED_AT_HEADER`]: when its kill(s) reached the platform.
+    #[must_use]
+    pub fn received_at_ms(&self) -> Option<i64> {
+        std::str::from_utf8(self.header(RECEIVED_AT_HEADER)?)
+            .ok()?
+            .parse()
+            .ok()
     }
 
     /// Its position, to commit once it is processed.

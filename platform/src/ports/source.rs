@@ -33,6 +33,9 @@ pub struct SourceRecord {
     /// Resume point *after* this record.
     pub cursor: SourceCursor,
     pub payload: RawPayload,
+    /// When the source had it (Unix milliseconds): where a kill's
+    /// kill → battle latency starts.
+    pub received_at_ms: i64,
 }
 
 /// What a poll gave.

@@ -120,6 +120,13 @@ impl ClustererService {
                 for state in partitions.values_mut() {
                     Self::publishable(state, &mut out, &mut letters);
                 }
+                // The poll's earliest kill: an event of this poll shows no
+                // kill that reached the platform before it (a kill that
+                // waited for a partner counts from its partner's poll).
+                let received = messages.iter().filter_map(Message::received_at_ms).min();
+                if let Some(ms) = received {
+                    out = out.into_iter().map(|m| m.received_at(ms)).collect();
+                }
                 let mut events = out.len();
                 if !out.is_empty() {
                     retry(&self.stats, "publish battle.events", || {
@@ -134,7 +141,11 @@ impl ClustererService {
                         .get(partition)
                         .and_then(|s| s.clusterer.horizon());
                     match recluster_late(&*self.store, &self.config, horizon, kill).await {
-                        Ok(reclustered) => {
+                        Ok(mut reclustered) => {
+                            if let Some(ms) = received {
+                                reclustered =
+                                    reclustered.into_iter().map(|m| m.received_at(ms)).collect();
+                            }
                             events += reclustered.len();
                             PipelineStats::add(&self.stats.reclustered, 1);
                             if !reclustered.is_empty() {

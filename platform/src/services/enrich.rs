@@ -123,7 +123,11 @@ impl Enrich {
             metadata,
         );
         let payload = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
-        Ok(OutgoingMessage::new(key, payload).attach(envelope))
+        let mut out = OutgoingMessage::new(key, payload).attach(envelope);
+        if let Some(ms) = m.received_at_ms() {
+            out = out.received_at(ms);
+        }
+        Ok(out)
     }
 
     async fn fetch(&self, data: &KillmailIngestedData) -> Result<Killmail, EsiError> {

@@ -42,6 +42,8 @@ struct Accepted {
     data: KillmailIngestedData,
     /// The full killmail, when the source had it.
     killmail: Option<Killmail>,
+    /// When the source had it.
+    received_at_ms: i64,
 }
 
 /// What a `killmail.ingested` message carries on an in-process bus (see
@@ -169,6 +171,7 @@ impl Ingest {
                     accepted.push(Accepted {
                         data,
                         killmail: Some(*km),
+                        received_at_ms: record.received_at_ms,
                     });
                 }
                 Ok(Some(Parsed::Reference(data))) => {
@@ -180,6 +183,7 @@ impl Ingest {
                     accepted.push(Accepted {
                         data: *data,
                         killmail: None,
+                        received_at_ms: record.received_at_ms,
                     });
                 }
             }
@@ -206,7 +210,8 @@ impl Ingest {
             new_ids.push(a.data.killmail_id);
             let envelope = Envelope::first(a.data, now, EVENT_SOURCE);
             let mut message =
-                OutgoingMessage::new(key, serde_json::to_vec(&envelope).unwrap_or_default());
+                OutgoingMessage::new(key, serde_json::to_vec(&envelope).unwrap_or_default())
+                    .received_at(a.received_at_ms);
             if let Some(body) = a
                 .killmail
                 .as_ref()

@@ -1,6 +1,9 @@
 //! Counters every service updates, read by the progress line and the API.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use hdrhistogram::Histogram;
 
 /// Pipeline counters (monotonic).
 #[derive(Debug, Default)]
@@ -38,6 +41,56 @@ pub struct PipelineStats {
     /// Operations now retrying a failing backend (bus, store, search):
     /// while above zero the process is not ready.
     pub failing: AtomicU64,
+    /// Kill → battle latency, per kill.
+    pub kill_to_battle: Latency,
+}
+
+/// A latency distribution in milliseconds (1 ms to 1 h, 3 significant
+/// digits), recorded by many tasks.
+#[derive(Debug)]
+pub struct Latency(Mutex<Histogram<u64>>);
+
+impl Default for Latency {
+    fn default() -> Self {
+        Self(Mutex::new(
+            Histogram::new_with_bounds(1, 3_600_000, 3).expect("valid histogram bounds"),
+        ))
+    }
+}
+
+/// Percentiles of a [`Latency`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencySummary {
+    /// Values recorded.
+    pub count: u64,
+    pub p50_ms: u64,
+    pub p99_ms: u64,
+    pub max_ms: u64,
+}
+
+impl Latency {
+    /// Record `count` values of `ms` (negative as 0, above an hour as an hour).
+    pub fn record(&self, ms: i64, count: u64) {
+        if count == 0 {
+            return;
+        }
+        let ms = u64::try_from(ms).unwrap_or(0).min(3_600_000);
+        if let Ok(mut h) = self.0.lock() {
+            let _ = h.record_n(ms, count);
+        }
+    }
+
+    /// The percentiles so far; `None` before the first value.
+    #[must_use]
+    pub fn summary(&self) -> Option<LatencySummary> {
+        let h = self.0.lock().ok()?;
+        (!h.is_empty()).then(|| LatencySummary {
+            count: h.len(),
+            p50_ms: h.value_at_quantile(0.5),
+            p99_ms: h.value_at_quantile(0.99),
+            max_ms: h.max(),
+        })
+    }
 }
 
 /// Marks one operation as failing from [`Failing::set`] until dropped

@@ -84,19 +84,35 @@ impl Writer {
                 continue;
             }
             let mut batch = WriteBatch::default();
+            // (received at, kills) of the battle events: their kills are
+            // visible in the API once the batch is stored.
+            let mut shown: Vec<(i64, usize)> = Vec::new();
             for m in &messages {
-                if let Err(error) = add(feed, m, &mut batch) {
-                    tracing::warn!(stage = SERVICE, position = %m.describe(), error = %error, "message dead-lettered");
-                    batch.dead_letters.push(dead_letter(
-                        SERVICE,
-                        &m.describe(),
-                        &error,
-                        &m.payload,
-                    ));
-                    PipelineStats::add(&self.stats.dead_letters, 1);
+                match add(feed, m, &mut batch) {
+                    Ok(kills) => {
+                        if let Some(ms) = m.received_at_ms().filter(|_| kills > 0) {
+                            shown.push((ms, kills));
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(stage = SERVICE, position = %m.describe(), error = %error, "message dead-lettered");
+                        batch.dead_letters.push(dead_letter(
+                            SERVICE,
+                            &m.describe(),
+                            &error,
+                            &m.payload,
+                        ));
+                        PipelineStats::add(&self.stats.dead_letters, 1);
+                    }
                 }
             }
             retry(&self.stats, "store write", || self.store.write(&batch)).await;
+            let now = chrono::Utc::now().timestamp_millis();
+            for (received, kills) in shown {
+                self.stats
+                    .kill_to_battle
+                    .record(now - received, kills as u64);
+            }
             let positions = latest_positions(messages.iter().map(Message::position));
             commit(&self.stats, &mut *consumer, &positions).await;
             PipelineStats::add(&self.stats.written, messages.len());
@@ -120,8 +136,10 @@ fn record(
     }
 }
 
-/// What one message adds to the batch.
-fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
+/// What one message adds to the batch; how many kills it puts in a
+/// battle (those of a new battle, those added to one).
+fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<usize, String> {
+    let mut shown = 0;
     match feed {
         Feed::Killmails => {
             let e = m
@@ -164,6 +182,11 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
                 timestamp_ms,
                 EventBody::Json(String::from_utf8_lossy(&m.payload).into_owned()),
             ));
+            shown = match &event {
+                Event::BattleCreated(e) => e.data.battle.killmail_ids.len(),
+                Event::BattleUpdated(e) => e.data.added_killmail_ids.len(),
+                _ => 0,
+            };
             match event {
                 Event::BattleCreated(e) => batch.battles.push(BattleChange::Upsert {
                     added: e.data.battle.killmail_ids.clone(),
@@ -211,5 +234,5 @@ fn add(feed: Feed, m: &Message, batch: &mut WriteBatch) -> Result<(), String> {
             batch.dead_letters.push(DeadLetter::clone(&d));
         }
     }
-    Ok(())
+    Ok(shown)
 }
