@@ -145,13 +145,16 @@ struct Pacer {
 }
 
 impl Pacer {
-    fn wait(&mut self, bytes: &[u8]) {
+    /// Wait until the record is due; what `out` holds is sent first, so
+    /// no record waits for a chunk to fill behind a sleep.
+    fn wait(&mut self, bytes: &[u8], out: &mut Sender<'_>) {
         let Some(t) = self.speed.and_then(|_| killmail_time(bytes)) else {
             return;
         };
         let now = Instant::now();
         let due = self.due(t, now);
         if due > now {
+            out.flush();
             std::thread::sleep(due - now);
         }
     }
@@ -304,7 +307,7 @@ fn read_lines(
                 line.len()
             ))
         } else {
-            pacer.wait(&line);
+            pacer.wait(&line, out);
             RawPayload::Json(line.clone())
         };
         out.push(SourceRecord {
@@ -347,7 +350,7 @@ fn read_other(
             Err(e) => RawPayload::Unreadable(e.to_string()),
         };
         if let RawPayload::Json(bytes) = &payload {
-            pacer.wait(bytes);
+            pacer.wait(bytes, out);
         }
         out.push(SourceRecord {
             position: format!("{name} record {n}"),
@@ -402,7 +405,37 @@ mod tests {
         let mut again = ReplaySource::new(vec![path], None);
         again.resume(&records[1].cursor).await.unwrap();
         let rest = all(&mut again).await;
-        assert_eq!(rest, records[2..].to_vec());
+        // The same records (each read stamped with its own arrival time).
+        let seen = |rs: &[SourceRecord]| -> Vec<(String, SourceCursor, RawPayload)> {
+            rs.iter()
+                .map(|r| (r.position.clone(), r.cursor.clone(), r.payload.clone()))
+                .collect()
+        };
+        assert_eq!(seen(&rest), seen(&records[2..]));
+    }
+
+    #[tokio::test]
+    async fn a_paced_record_is_handed_over_when_due_not_when_a_chunk_fills() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kills.jsonl");
+        let mut f = File::create(&path).unwrap();
+        // An hour apart at 36,000x: due 100 ms apart.
+        for t in ["00:00:00", "01:00:00", "02:00:00"] {
+            writeln!(f, "{{\"killmail_time\":\"2024-01-01T{t}Z\"}}").unwrap();
+        }
+        drop(f);
+        let mut source = ReplaySource::new(vec![path], Some(36_000.0));
+        let SourcePoll::Records(first) = source.poll(100).await.unwrap() else {
+            panic!("records expected");
+        };
+        assert_eq!(
+            first.len(),
+            1,
+            "the first record alone, before the next is due"
+        );
+        let rest = all(&mut source).await;
+        assert_eq!(rest.len(), 2);
+        assert!(rest[1].received_at_ms - first[0].received_at_ms >= 190);
     }
 
     #[test]

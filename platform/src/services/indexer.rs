@@ -1,8 +1,15 @@
 //! Indexer: battle documents, killmails and the entities named on them,
 //! into the search index through the [`SearchIndex`] port; the index is
 //! committed before the offsets.
+//!
+//! Documents are added as they come and committed at most once per
+//! [`COMMIT_EVERY`] (and whenever the feed runs dry), as search engines
+//! refresh: each commit is a new segment to merge, and committing every
+//! poll at a live 1,000 kills/s took a third of the process's CPU and
+//! doubled the kill → battle latency of the rest of the pipeline.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use battlescope_core::events::{Envelope, Event, KillmailEnrichedData, NameCategory};
 
@@ -13,6 +20,10 @@ use crate::ports::search::{
 };
 
 const SERVICE: &str = "indexer";
+
+/// Longest time between commits while documents keep coming: how stale
+/// search may be behind the store.
+pub const COMMIT_EVERY: Duration = Duration::from_secs(1);
 
 /// The indexer service.
 #[derive(Debug, Clone)]
@@ -66,26 +77,35 @@ impl Indexer {
                 service: SERVICE,
                 source,
             })?;
+        let mut pending = Vec::new();
+        let mut last_commit = Instant::now();
         loop {
             let done = finished(&upstream);
             let messages = poll(&self.stats, &mut *consumer, self.batch).await;
-            if messages.is_empty() {
-                if done {
-                    return Ok(());
+            if !messages.is_empty() {
+                let mut docs = Docs::default();
+                for m in &messages {
+                    if let Err(error) = add(m, &mut docs) {
+                        // The writer dead-letters unreadable messages; here they only count.
+                        tracing::warn!(stage = SERVICE, position = %m.describe(), error = %error, "message not indexed");
+                    }
                 }
-                continue;
+                docs.entities.sort_unstable_by_key(|e| (e.kind, e.id));
+                docs.entities.dedup();
+                retry(&self.stats, "index", || self.index(&docs)).await;
+                pending.extend(messages.iter().map(Message::position));
+                PipelineStats::add(&self.stats.indexed, docs.len());
             }
-            let mut docs = Docs::default();
-            for m in &messages {
-                if let Err(error) = add(m, &mut docs) {
-                    // The writer dead-letters unreadable messages; here they only count.
-                    tracing::warn!(stage = SERVICE, position = %m.describe(), error = %error, "message not indexed");
-                }
+            let due = messages.is_empty() || last_commit.elapsed() >= COMMIT_EVERY;
+            if due && !pending.is_empty() {
+                retry(&self.stats, "search commit", || self.search.commit()).await;
+                let positions = latest_positions(pending.drain(..));
+                commit(&self.stats, &mut *consumer, &positions).await;
+                last_commit = Instant::now();
             }
-            retry(&self.stats, "index", || self.index(&docs)).await;
-            let positions = latest_positions(messages.iter().map(Message::position));
-            commit(&self.stats, &mut *consumer, &positions).await;
-            PipelineStats::add(&self.stats.indexed, docs.len());
+            if messages.is_empty() && done {
+                return Ok(());
+            }
         }
     }
 
@@ -102,7 +122,7 @@ impl Indexer {
         if !docs.killmails.is_empty() {
             self.search.index_killmails(&docs.killmails).await?;
         }
-        self.search.commit().await
+        Ok(())
     }
 }
 
@@ -138,8 +158,6 @@ fn add(m: &Message, docs: &mut Docs) -> Result<(), String> {
             names: d.names.iter().map(|n| n.name.clone()).collect(),
             summary: d.summary.clone(),
         });
-        docs.entities.sort_unstable_by_key(|e| (e.kind, e.id));
-        docs.entities.dedup();
         return Ok(());
     }
     let event = m
