@@ -7,18 +7,8 @@
 # them with `battlescope cluster` and with benches/peers/cluster.py, checks
 # that both find exactly the same battles, and prints both timings.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
 KILLS="${1:-1000000}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/battlescope/target}"
-OUT="$ROOT/.local/bench"
-mkdir -p "$OUT"
-
-cargo build --release --quiet -p battlescope -p battlescope-synth
-BIN="$CARGO_TARGET_DIR/release"
-INPUT="$OUT/fights-$KILLS.jsonl"
-[ -s "$INPUT" ] || "$BIN/battlescope-synth" --kills "$KILLS" --seed 42 -o "$INPUT"
-echo "input: $INPUT ($(du -h "$INPUT" | cut -f1), $KILLS killmails)"
+source "$(dirname "${BASH_SOURCE[0]}")/fights.sh"
 
 echo "== Rust: battlescope cluster"
 "$BIN/battlescope" cluster "$INPUT" --format jsonl -o "$OUT/rust-$KILLS.jsonl"

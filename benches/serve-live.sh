@@ -14,18 +14,9 @@
 # RECEIVED_AT_HEADER in platform/src/ports/bus.rs). Prints p50 / p99 / max,
 # the rate reached, peak RSS and CPU time.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
 KILLS="${1:-120000}"
 RATE="${2:-1000}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/battlescope/target}"
-OUT="$ROOT/.local/bench"
-mkdir -p "$OUT"
-
-cargo build --release --quiet -p battlescope -p battlescope-synth
-BIN="$CARGO_TARGET_DIR/release"
-INPUT="$OUT/fights-$KILLS.jsonl"
-[ -s "$INPUT" ] || "$BIN/battlescope-synth" --kills "$KILLS" --seed 42 -o "$INPUT"
+source "$(dirname "${BASH_SOURCE[0]}")/fights.sh"
 # The file's own rate (kills per second of killmail time) → the speed-up.
 SPEED=$(python3 - "$INPUT" "$RATE" <<'PY'
 import json, sys
@@ -36,7 +27,7 @@ span = max(times) - min(times)
 print(f"{float(sys.argv[2]) * span / len(times):.3f}")
 PY
 )
-echo "input: $INPUT ($KILLS killmails), replayed at ${SPEED}x real time = $RATE kills/s on average"
+echo "replayed at ${SPEED}x real time = $RATE kills/s on average"
 
 DATA="$OUT/serve-live-$KILLS"
 rm -rf "$DATA"

@@ -9,18 +9,8 @@
 # drain included) and the peak resident set size; then checks the store
 # against `battlescope cluster` on the same file (battle count).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
 KILLS="${1:-1000000}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/battlescope/target}"
-OUT="$ROOT/.local/bench"
-mkdir -p "$OUT"
-
-cargo build --release --quiet -p battlescope -p battlescope-synth
-BIN="$CARGO_TARGET_DIR/release"
-INPUT="$OUT/fights-$KILLS.jsonl"
-[ -s "$INPUT" ] || "$BIN/battlescope-synth" --kills "$KILLS" --seed 42 -o "$INPUT"
-echo "input: $INPUT ($(du -h "$INPUT" | cut -f1), $KILLS killmails)"
+source "$(dirname "${BASH_SOURCE[0]}")/fights.sh"
 
 DATA="$OUT/serve-data-$KILLS"
 rm -rf "$DATA"

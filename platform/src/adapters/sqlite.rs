@@ -103,6 +103,40 @@ impl Drop for Checkpointer {
     }
 }
 
+/// A turn at SQLite's one writer. A turn held longer than [`SLOW_TURN`]
+/// stalls every other write behind it, so it is logged with what held it
+/// (the kill → battle latency's tail is made of such waits).
+struct Turn<'a> {
+    _guard: tokio::sync::MutexGuard<'a, ()>,
+    what: &'static str,
+    since: std::time::Instant,
+}
+
+/// See [`Turn`].
+const SLOW_TURN: Duration = Duration::from_millis(250);
+
+async fn turn<'a>(write: &'a Mutex<()>, what: &'static str) -> Turn<'a> {
+    let _guard = write.lock().await;
+    Turn {
+        _guard,
+        what,
+        since: std::time::Instant::now(),
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let held = self.since.elapsed();
+        if held >= SLOW_TURN {
+            tracing::info!(
+                operation = self.what,
+                held_ms = held.as_millis(),
+                "slow store write"
+            );
+        }
+    }
+}
+
 /// How often the checkpointer runs.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// WAL pages (4 KiB) past which the checkpointer stops the writer to empty
@@ -120,7 +154,7 @@ async fn checkpoint(pool: &SqlitePool, write: &Mutex<()>) -> Result<(), sqlx::Er
             .fetch_one(pool)
             .await?;
     if wal_pages > WAL_LIMIT_PAGES {
-        let _turn = write.lock().await;
+        let _turn = turn(write, "WAL truncate").await;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(pool)
             .await?;
@@ -471,7 +505,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_ruleset(&self, ruleset: &StoredRuleset) -> Result<(), StoreError> {
-        let _turn = self.write.lock().await;
+        let _turn = turn(&self.write, "put_ruleset").await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         if ruleset.active {
             sqlx::query("UPDATE rulesets SET active = FALSE WHERE active")
@@ -542,7 +576,7 @@ impl Store for SqliteStore {
         ids: &[u64],
         cursor: Option<&SourceCursor>,
     ) -> Result<(), StoreError> {
-        let _turn = self.write.lock().await;
+        let _turn = turn(&self.write, "record_ingested").await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         if !ids.is_empty() {
             let list = serde_json::to_string(ids).map_err(backend)?;
@@ -598,7 +632,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_checkpoint(&self, cp: &Checkpoint) -> Result<(), StoreError> {
-        let _turn = self.write.lock().await;
+        let _turn = turn(&self.write, "save_checkpoint").await;
         sqlx::query(
             "INSERT INTO clusterer_checkpoints (consumer_group, topic, partition_id, log_id, next_offset, snapshot, saved_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (consumer_group, topic, partition_id) DO UPDATE SET \
@@ -621,7 +655,7 @@ impl Store for SqliteStore {
         if batch.is_empty() {
             return Ok(());
         }
-        let _turn = self.write.lock().await;
+        let _turn = turn(&self.write, "write").await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         Self::write_killmails(&mut tx, &batch.killmails).await?;
         Self::write_battles(&mut tx, &batch.battles).await?;
