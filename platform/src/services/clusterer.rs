@@ -124,9 +124,7 @@ impl ClustererService {
                 // kill that reached the platform before it (a kill that
                 // waited for a partner counts from its partner's poll).
                 let received = messages.iter().filter_map(Message::received_at_ms).min();
-                if let Some(ms) = received {
-                    out = out.into_iter().map(|m| m.received_at(ms)).collect();
-                }
+                stamp(&mut out, received);
                 let mut events = out.len();
                 if !out.is_empty() {
                     retry(&self.stats, "publish battle.events", || {
@@ -142,10 +140,7 @@ impl ClustererService {
                         .and_then(|s| s.clusterer.horizon());
                     match recluster_late(&*self.store, &self.config, horizon, kill).await {
                         Ok(mut reclustered) => {
-                            if let Some(ms) = received {
-                                reclustered =
-                                    reclustered.into_iter().map(|m| m.received_at(ms)).collect();
-                            }
+                            stamp(&mut reclustered, received);
                             events += reclustered.len();
                             PipelineStats::add(&self.stats.reclustered, 1);
                             if !reclustered.is_empty() {
@@ -402,5 +397,15 @@ impl ClustererService {
                 Err(e) => tracing::error!(%battle_id, error = %e, "battle event not serialisable"),
             }
         }
+    }
+}
+
+/// Give battle events the earliest arrival of the kills of their poll.
+fn stamp(events: &mut Vec<OutgoingMessage>, received: Option<i64>) {
+    if let Some(ms) = received {
+        *events = std::mem::take(events)
+            .into_iter()
+            .map(|m| m.received_at(ms))
+            .collect();
     }
 }
