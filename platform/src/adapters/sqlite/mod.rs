@@ -4,14 +4,13 @@
 //! Every query is a constant string with binds. Ids are stored as BIGINT
 //! (EVE ids fit in 2^53), UUIDs and JSON as TEXT, times as seconds.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use battlescope_core::battle::KillSummary;
-use battlescope_core::events::EntityName;
 use battlescope_core::{Battle, Killmail};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
@@ -20,62 +19,23 @@ use uuid::Uuid;
 
 use crate::ports::source::SourceCursor;
 use crate::ports::store::{
-    BattleChange, BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, EventBody,
-    EventRecord, PilotShip, Store, StoreError, StoredEvent, StoredKillmail, StoredRuleset,
-    WriteBatch,
+    BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, EventBody, EventRecord,
+    PilotShip, Store, StoreError, StoredEvent, StoredKillmail, StoredRuleset, WriteBatch,
 };
+
+mod rows;
+mod wal;
+
+use rows::{BattleRow, Retirement, Rows};
+use wal::{checkpoint, turn, Checkpointer, CHECKPOINT_EVERY, WAL_LIMIT_PAGES};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/store");
 
 /// Rows per multi-row INSERT: 8 columns × 500 stays far below SQLite's
 /// 32,766 bound parameters.
 const ROWS_PER_STATEMENT: usize = 500;
-
-/// One row of `participants`: slot 0 is the victim.
-#[derive(Debug, Clone, Copy)]
-struct Participant {
-    killmail_id: i64,
-    slot: i64,
-    time: i64,
-    character: Option<i64>,
-    corporation: Option<i64>,
-    alliance: Option<i64>,
-    ship: Option<i64>,
-    is_victim: bool,
-}
-
-fn participants(km: &Killmail) -> impl Iterator<Item = Participant> + '_ {
-    let (killmail_id, time) = (id(km.killmail_id), km.killmail_time.timestamp());
-    let v = &km.victim;
-    let victim = (
-        v.character_id,
-        v.corporation_id,
-        v.alliance_id,
-        Some(v.ship_type_id),
-        true,
-    );
-    let attackers = km.attackers.iter().map(|a| {
-        (
-            a.character_id,
-            a.corporation_id,
-            a.alliance_id,
-            a.ship_type_id,
-            false,
-        )
-    });
-    std::iter::once(victim).chain(attackers).zip(0..).map(
-        move |((character, corporation, alliance, ship, is_victim), slot)| Participant {
-            killmail_id,
-            slot,
-            time,
-            character: character.map(id),
-            corporation: corporation.map(id),
-            alliance: alliance.map(id),
-            ship: ship.map(i64::from),
-            is_victim,
-        },
-    )
-}
+/// (kill, battle) rows per INSERT into `battle_kills`: two parameters each.
+const KILL_PAIRS_PER_STATEMENT: usize = 4_000;
 
 /// How far a chain of merges is followed before giving up (a cycle would be a bug).
 const MAX_MERGE_HOPS: usize = 64;
@@ -90,76 +50,6 @@ pub struct SqliteStore {
     write: Arc<Mutex<()>>,
     /// The background checkpointer of a file database (see [`SqliteStore::open`]).
     _checkpointer: Option<Arc<Checkpointer>>,
-}
-
-/// Copies the WAL into the database from its own connection, beside the
-/// writer instead of inside its commits; stops with the last store handle.
-#[derive(Debug)]
-struct Checkpointer(tokio::task::JoinHandle<()>);
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// A turn at SQLite's one writer. A turn held longer than [`SLOW_TURN`]
-/// stalls every other write behind it, so it is logged with what held it
-/// (the kill → battle latency's tail is made of such waits).
-struct Turn<'a> {
-    _guard: tokio::sync::MutexGuard<'a, ()>,
-    what: &'static str,
-    since: std::time::Instant,
-}
-
-/// See [`Turn`].
-const SLOW_TURN: Duration = Duration::from_millis(250);
-
-async fn turn<'a>(write: &'a Mutex<()>, what: &'static str) -> Turn<'a> {
-    let _guard = write.lock().await;
-    Turn {
-        _guard,
-        what,
-        since: std::time::Instant::now(),
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        let held = self.since.elapsed();
-        if held >= SLOW_TURN {
-            tracing::info!(
-                operation = self.what,
-                held_ms = held.as_millis(),
-                "slow store write"
-            );
-        }
-    }
-}
-
-/// How often the checkpointer runs.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-/// WAL pages (4 KiB) past which the checkpointer stops the writer to empty
-/// the WAL: a writer that never pauses keeps appending while a passive
-/// checkpoint copies, so the WAL would otherwise never start over (a 1M
-/// replay grew it to 17 GB before this bound).
-const WAL_LIMIT_PAGES: i64 = 16_384;
-
-/// One run of the checkpointer: a passive checkpoint beside the writer,
-/// and when the WAL has grown past [`WAL_LIMIT_PAGES`], a truncating one
-/// with the writer held (the WAL is then empty again).
-async fn checkpoint(pool: &SqlitePool, write: &Mutex<()>) -> Result<(), sqlx::Error> {
-    let (_busy, wal_pages, _copied): (i64, i64, i64) =
-        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(pool)
-            .await?;
-    if wal_pages > WAL_LIMIT_PAGES {
-        let _turn = turn(write, "WAL truncate").await;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(pool)
-            .await?;
-    }
-    Ok(())
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -187,12 +77,6 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn security_text(b: &Battle) -> Option<String> {
-    b.security_class
-        .and_then(|c| serde_json::to_value(c).ok())
-        .and_then(|v| v.as_str().map(str::to_owned))
-}
-
 impl SqliteStore {
     /// Open (creating if needed) the database at `path` and migrate it.
     ///
@@ -215,13 +99,15 @@ impl SqliteStore {
             // WAL into the database itself, about a tenth of the writer's
             // time on the replay benchmark, with the other core idle.
             .pragma("wal_autocheckpoint", "0")
+            // The size a restarted WAL is trimmed back to (see [`checkpoint`]).
+            .pragma("journal_size_limit", "67108864")
             .pragma("temp_store", "memory");
         let mut store = Self::connect(options, 4).await?;
         let (pool, write) = (store.pool.clone(), store.write.clone());
         store._checkpointer = Some(Arc::new(Checkpointer(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(CHECKPOINT_EVERY).await;
-                if let Err(e) = checkpoint(&pool, &write).await {
+                if let Err(e) = checkpoint(&pool, &write, WAL_LIMIT_PAGES).await {
                     tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
                 }
             }
@@ -260,38 +146,25 @@ impl SqliteStore {
     /// with `json_each`: no JSON built in Rust nor parsed by SQLite.
     async fn write_killmails(
         tx: &mut Transaction<'_, Sqlite>,
-        killmails: &[(Killmail, KillSummary, Vec<EntityName>)],
+        rows: &Rows,
     ) -> Result<(), StoreError> {
-        for chunk in killmails.chunks(ROWS_PER_STATEMENT) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for (km, summary, names) in chunk {
-                rows.push((
-                    km,
-                    serde_json::to_string(km).map_err(backend)?,
-                    serde_json::to_string(summary).map_err(backend)?,
-                    serde_json::to_string(names).map_err(backend)?,
-                ));
-            }
+        for chunk in rows.killmails.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO killmails (killmail_id, killmail_time, solar_system_id, total_value, body, summary, names) ",
             );
-            q.push_values(rows, |mut row, (km, body, summary, names)| {
-                row.push_bind(id(km.killmail_id))
-                    .push_bind(km.killmail_time.timestamp())
-                    .push_bind(i64::from(km.solar_system_id))
-                    .push_bind(km.total_value())
-                    .push_bind(body)
-                    .push_bind(summary)
-                    .push_bind(names);
+            q.push_values(chunk, |mut row, k| {
+                row.push_bind(k.id)
+                    .push_bind(k.time)
+                    .push_bind(k.system)
+                    .push_bind(k.total_value)
+                    .push_bind(&k.body)
+                    .push_bind(&k.summary)
+                    .push_bind(&k.names);
             });
             q.push(" ON CONFLICT (killmail_id) DO NOTHING");
             q.build().execute(&mut **tx).await.map_err(backend)?;
         }
-        let people: Vec<Participant> = killmails
-            .iter()
-            .flat_map(|(km, ..)| participants(km))
-            .collect();
-        for chunk in people.chunks(ROWS_PER_STATEMENT) {
+        for chunk in rows.participants.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO participants (killmail_id, slot, killmail_time, character_id, corporation_id, alliance_id, ship_type_id, is_victim) ",
             );
@@ -311,129 +184,118 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Battle changes of one batch: per battle only its last document is
-    /// written (a system's events arrive in order: the last is current),
-    /// with the union of the added kills; merges follow in order, so a
-    /// document of a battle merged in the same batch is written and then
-    /// tombstoned.
+    /// Battle documents, then merges and dissolutions in batch order. A
+    /// few statements for the whole batch, not a few per battle: each
+    /// statement is a round trip to SQLite's worker thread with the write
+    /// turn held.
     async fn write_battles(
         tx: &mut Transaction<'_, Sqlite>,
-        changes: &[BattleChange],
+        rows: &Rows,
     ) -> Result<(), StoreError> {
-        let mut latest: Vec<(&Battle, Vec<u64>, Vec<u64>)> = Vec::new();
-        let mut at: std::collections::HashMap<Uuid, usize> = std::collections::HashMap::new();
-        for change in changes {
-            if let BattleChange::Upsert {
-                battle,
-                added,
-                removed,
-            } = change
-            {
-                match at.get(&battle.id) {
-                    Some(&i) => {
-                        let entry = &mut latest[i];
-                        entry.0 = battle;
-                        entry.1.extend_from_slice(added);
-                        entry.2.extend_from_slice(removed);
-                    }
-                    None => {
-                        at.insert(battle.id, latest.len());
-                        latest.push((battle, added.clone(), removed.clone()));
-                    }
-                }
-            }
-        }
-        for (battle, mut added, removed) in latest {
-            added.sort_unstable();
-            added.dedup();
-            // A kill that left and came back within the batch stays.
-            let removed: Vec<u64> = removed
-                .into_iter()
-                .filter(|k| !battle.killmail_ids.contains(k))
+        if !rows.battles.is_empty() {
+            let ids: Vec<&str> = rows.battles.iter().map(|b| b.id.as_str()).collect();
+            let stored: HashMap<String, (Option<i64>, Option<String>)> = sqlx::query_as(
+                "SELECT id, kill_count, merged_into FROM battles WHERE id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(serde_json::to_string(&ids).map_err(backend)?)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .map(|(id, count, merged): (String, Option<i64>, Option<String>)| (id, (count, merged)))
+            .collect();
+            // Merged away: a redelivered update of a retired id changes
+            // nothing. (Sizes are no revision: a re-cluster can shrink a
+            // battle; a system's events arrive in order, so the last write
+            // is current.)
+            let live: Vec<(&BattleRow, i64)> = rows
+                .battles
+                .iter()
+                .filter_map(|b| match stored.get(&b.id) {
+                    Some((_, Some(_))) => None,
+                    Some((count, None)) => Some((b, count.unwrap_or(0))),
+                    None => Some((b, 0)),
+                })
                 .collect();
-            Self::upsert_battle(tx, battle, &added, &removed).await?;
+            Self::upsert_battles(tx, &live).await?;
         }
-        for change in changes {
-            match change {
-                BattleChange::Merged { id: gone, into } => {
-                    Self::merge_battle(tx, *gone, *into).await?;
-                }
-                BattleChange::Dissolved { id: gone } => Self::dissolve_battle(tx, *gone).await?,
-                BattleChange::Upsert { .. } => {}
+        for retirement in &rows.retirements {
+            match *retirement {
+                Retirement::Merged { gone, into } => Self::merge_battle(tx, gone, into).await?,
+                Retirement::Dissolved { gone } => Self::dissolve_battle(tx, gone).await?,
             }
         }
         Ok(())
     }
 
-    async fn upsert_battle(
+    /// The documents of `battles` (each with the kill count stored before)
+    /// and their kills.
+    async fn upsert_battles(
         tx: &mut Transaction<'_, Sqlite>,
-        battle: &Battle,
-        added: &[u64],
-        removed: &[u64],
+        battles: &[(&BattleRow, i64)],
     ) -> Result<(), StoreError> {
-        let bid = battle.id.to_string();
-        let before: Option<(Option<i64>, Option<String>)> =
-            sqlx::query_as("SELECT kill_count, merged_into FROM battles WHERE id = ?")
-                .bind(&bid)
-                .fetch_optional(&mut **tx)
+        for chunk in battles.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO battles (id, system_id, region_id, security_class, start_time, end_time, kill_count, isk_destroyed, document, merged_into) ",
+            );
+            q.push_values(chunk, |mut row, (b, _)| {
+                row.push_bind(&b.id)
+                    .push_bind(b.system_id)
+                    .push_bind(b.region_id)
+                    .push_bind(&b.security_class)
+                    .push_bind(b.start_time)
+                    .push_bind(b.end_time)
+                    .push_bind(b.kill_count)
+                    .push_bind(b.isk_destroyed)
+                    .push_bind(&b.document)
+                    .push_bind(None::<String>);
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET system_id = excluded.system_id, region_id = excluded.region_id, \
+                 security_class = excluded.security_class, start_time = excluded.start_time, end_time = excluded.end_time, \
+                 kill_count = excluded.kill_count, isk_destroyed = excluded.isk_destroyed, document = excluded.document",
+            );
+            q.build().execute(&mut **tx).await.map_err(backend)?;
+        }
+        // Kills that left a battle first: a delete touches only rows still
+        // pointing at that battle, so doing them all before the inserts
+        // gives what battle-by-battle order gave.
+        for (b, _) in battles {
+            if let Some(removed) = &b.removed {
+                sqlx::query(
+                    "DELETE FROM battle_kills WHERE battle_id = ? AND killmail_id IN (SELECT value FROM json_each(?))",
+                )
+                .bind(&b.id)
+                .bind(removed)
+                .execute(&mut **tx)
                 .await
                 .map_err(backend)?;
-        let count = i64::from(battle.stats.kill_count);
-        // Merged away: a redelivered update of a retired id changes nothing.
-        // (Sizes are no revision: a re-cluster can shrink a battle; a
-        // system's events arrive in order, so the last write is current.)
-        if before.as_ref().is_some_and(|(_, merged)| merged.is_some()) {
-            return Ok(());
+            }
         }
-        let document = serde_json::to_string(battle).map_err(backend)?;
-        sqlx::query(
-            "INSERT INTO battles (id, system_id, region_id, security_class, start_time, end_time, kill_count, isk_destroyed, document, merged_into) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) \
-             ON CONFLICT (id) DO UPDATE SET system_id = excluded.system_id, region_id = excluded.region_id, \
-             security_class = excluded.security_class, start_time = excluded.start_time, end_time = excluded.end_time, \
-             kill_count = excluded.kill_count, isk_destroyed = excluded.isk_destroyed, document = excluded.document",
-        )
-        .bind(&bid)
-        .bind(i64::from(battle.system_id))
-        .bind(battle.region_id.map(i64::from))
-        .bind(security_text(battle))
-        .bind(battle.start_time.timestamp())
-        .bind(battle.end_time.timestamp())
-        .bind(count)
-        .bind(battle.stats.isk_destroyed)
-        .bind(document)
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
         // The delta is enough when the stored document was the one just
         // before; otherwise (an update missed or reordered) write them all.
-        if !removed.is_empty() {
-            sqlx::query(
-                "DELETE FROM battle_kills WHERE battle_id = ? AND killmail_id IN (SELECT value FROM json_each(?))",
-            )
-            .bind(&bid)
-            .bind(serde_json::to_string(removed).map_err(backend)?)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
+        // In batch order: a kill claimed twice ends with the later battle.
+        let pairs: Vec<(i64, &str)> = battles
+            .iter()
+            .flat_map(|(b, prior)| {
+                let added = i64::try_from(b.added.len()).unwrap_or(i64::MAX);
+                let kills = if added > 0 && b.removed.is_none() && prior + added == b.kill_count {
+                    &b.added
+                } else {
+                    &b.all
+                };
+                kills.iter().map(|&k| (k, b.id.as_str()))
+            })
+            .collect();
+        for chunk in pairs.chunks(KILL_PAIRS_PER_STATEMENT) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO battle_kills (killmail_id, battle_id) ");
+            q.push_values(chunk, |mut row, (k, b)| {
+                row.push_bind(*k).push_bind(*b);
+            });
+            q.push(" ON CONFLICT (killmail_id) DO UPDATE SET battle_id = excluded.battle_id");
+            q.build().execute(&mut **tx).await.map_err(backend)?;
         }
-        let prior = before.and_then(|b| b.0).unwrap_or(0);
-        let added_len = i64::try_from(added.len()).unwrap_or(i64::MAX);
-        let kills: &[u64] = if !added.is_empty() && removed.is_empty() && prior + added_len == count
-        {
-            added
-        } else {
-            &battle.killmail_ids
-        };
-        sqlx::query(
-            "INSERT INTO battle_kills (killmail_id, battle_id) SELECT value, ? FROM json_each(?) WHERE true \
-             ON CONFLICT (killmail_id) DO UPDATE SET battle_id = excluded.battle_id",
-        )
-        .bind(&bid)
-        .bind(serde_json::to_string(kills).map_err(backend)?)
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
         Ok(())
     }
 
@@ -655,20 +517,21 @@ impl Store for SqliteStore {
         if batch.is_empty() {
             return Ok(());
         }
+        let rows = Rows::encode(batch)?;
         let _turn = turn(&self.write, "write").await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        Self::write_killmails(&mut tx, &batch.killmails).await?;
-        Self::write_battles(&mut tx, &batch.battles).await?;
-        for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
+        Self::write_killmails(&mut tx, &rows).await?;
+        Self::write_battles(&mut tx, &rows).await?;
+        for chunk in rows.events.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO events (event_id, event_type, event_key, timestamp_ms, payload) ",
             );
             q.push_values(chunk, |mut row, e| {
-                row.push_bind(e.event_id.to_string())
+                row.push_bind(&e.event_id)
                     .push_bind(&e.event_type)
                     .push_bind(&e.key)
                     .push_bind(e.timestamp_ms)
-                    .push_bind(e.body.to_column());
+                    .push_bind(&e.payload);
             });
             q.push(" ON CONFLICT (event_id) DO NOTHING");
             q.build().execute(&mut *tx).await.map_err(backend)?;
