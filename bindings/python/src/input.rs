@@ -35,6 +35,8 @@ pub struct PyKillmailSet {
     pub(crate) killmails: Arc<Vec<core::Killmail>>,
     report: ReadReport,
     errors: Vec<core::Error>,
+    /// Inputs that could not be read to the end (`skip_unreadable=True`).
+    unreadable: Vec<core::Error>,
     references: Vec<KillmailRef>,
     duplicate_ids: Vec<u64>,
     /// Killmails a ruleset rejected, by rule (sets made by `filter`).
@@ -47,6 +49,7 @@ impl PyKillmailSet {
             killmails: Arc::new(std::mem::take(&mut outcome.killmails)),
             report: std::mem::take(&mut outcome.report),
             errors: std::mem::take(&mut outcome.errors),
+            unreadable: std::mem::take(&mut outcome.unreadable),
             references: std::mem::take(&mut outcome.references),
             duplicate_ids: std::mem::take(&mut outcome.duplicate_ids),
             rejected: BTreeMap::new(),
@@ -60,6 +63,7 @@ impl PyKillmailSet {
             report: stats.read_report(),
             killmails: Arc::new(kept),
             errors: Vec::new(),
+            unreadable: Vec::new(),
             references: Vec::new(),
             duplicate_ids: Vec::new(),
             rejected: stats.rejected.clone(),
@@ -121,6 +125,14 @@ impl PyKillmailSet {
     #[getter]
     fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         PyList::new(py, self.errors.iter().map(|e| to_py_exception(py, e)))
+    }
+
+    /// Inputs that could not be read to the end, as exception objects
+    /// (`ReadError` / `FormatError`; only with `skip_unreadable=True`, which
+    /// keeps the killmails read before the failure).
+    #[getter]
+    fn unreadable<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.unreadable.iter().map(|e| to_py_exception(py, e)))
     }
 
     /// Counts of what the input held: `sources`, `records`, `killmails`,
@@ -278,21 +290,38 @@ fn read_paths(
 /// Read in-memory records (`Killmail` objects, JSON text, dicts; the native
 /// half of `read_killmails` for `DataFrame`s and iterables) with core's
 /// `read_records`: errors name each record by its 0-based index.
+/// `progress`, when given, is called with the number of records converted
+/// since its last call (every 4,096), the last ones once core has read them.
 #[pyfunction]
-#[pyo3(signature = (records, *, format = "auto", strict = false))]
+#[pyo3(signature = (records, *, format = "auto", strict = false, progress = None))]
 fn read_records(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
     format: &str,
     strict: bool,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<PyKillmailSet> {
+    const REPORT_EVERY: usize = 4096;
     let options = options(format)?;
-    let items: Vec<Bound<'_, PyAny>> = records.try_iter()?.collect::<PyResult<_>>()?;
-    let items: Vec<std::borrow::Cow<'_, [u8]>> =
-        items.iter().map(record_json).collect::<PyResult<_>>()?;
+    let mut items: Vec<Vec<u8>> = Vec::new();
+    let mut pending = 0_usize;
+    for item in records.try_iter()? {
+        items.push(record_json(&item?)?.into_owned());
+        pending += 1;
+        if pending == REPORT_EVERY {
+            py.check_signals()?;
+            if let Some(cb) = &progress {
+                cb.call1(py, (pending,))?;
+            }
+            pending = 0;
+        }
+    }
     let outcome = py
         .detach(|| core::input::read_records(&items, None, &options))
         .into_py_result()?;
+    if let Some(cb) = &progress {
+        cb.call1(py, (pending,))?;
+    }
     let set = PyKillmailSet::from_outcome(outcome);
     if strict {
         set.raise_first_error(py)?;

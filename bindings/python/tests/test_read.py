@@ -92,9 +92,17 @@ def test_bad_records_are_skipped_and_counted(tmp_path: Path, esi_text: str) -> N
             [json.dumps(good), "{not json", json.dumps(bad_id), json.dumps(wrong_type), "[1]", ""]
         )
     )
-    s = bs.read_killmails(f)
+    with pytest.warns(bs.SkippedRecordsWarning):
+        s = bs.read_killmails(f)
     assert len(s) == 1
-    assert s.skipped == {"invalid:killmail_id": 1, "invalid_json": 2, "not_a_killmail": 1}
+    # Valid JSON with a wrong type is a field error, not invalid JSON; the
+    # key drops the attacker's index (one key per field).
+    assert s.skipped == {
+        "invalid:attackers[].damage_done": 1,
+        "invalid:killmail_id": 1,
+        "invalid_json": 1,
+        "not_a_killmail": 1,
+    }
     assert s.report["records"] == 5
     lines = sorted(e.line for e in s.errors if isinstance(e, bs.BattleScopeError) and e.line)
     assert lines == [2, 3, 4, 5]
@@ -210,7 +218,7 @@ def test_progress_tqdm(generated: Path) -> None:
     import battlescope._progress as progress
 
     class Recorder:
-        def __init__(self, total: int, desc: str) -> None:
+        def __init__(self, total: int, desc: str, unit: str = "B") -> None:
             self.total = total
 
         def update(self, n: int) -> None:

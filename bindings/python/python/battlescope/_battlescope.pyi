@@ -83,6 +83,8 @@ class KillmailSet:
     @property
     def skipped(self) -> dict[str, int]: ...
     @property
+    def unreadable(self) -> list[Exception]: ...
+    @property
     def rejected(self) -> dict[str, int]: ...
     @property
     def errors(self) -> list[Exception]: ...
@@ -298,7 +300,11 @@ def read_paths(
     skip_unreadable: bool = False,
 ) -> KillmailSet: ...
 def read_records(
-    records: Iterable[_KillmailLike], *, format: str = "auto", strict: bool = False
+    records: Iterable[_KillmailLike],
+    *,
+    format: str = "auto",
+    strict: bool = False,
+    progress: Callable[[int], object] | None = None,
 ) -> KillmailSet: ...
 def cluster(
     killmails: _Killmails,
