@@ -75,7 +75,8 @@ def test_explicit_format(tmp_path: Path, esi_text: str) -> None:
     f = tmp_path / "one.txt"
     f.write_text(json.dumps(json.loads(esi_text)) + "\n")
     assert len(bs.read_killmails(f, format="jsonl+esi")) == 1
-    wrong = bs.read_killmails(f, format="r2z2")
+    with pytest.warns(bs.SkippedRecordsWarning, match="not_a_killmail: 1"):
+        wrong = bs.read_killmails(f, format="r2z2")
     assert len(wrong) == 0 and wrong.skipped == {"not_a_killmail": 1}
     with pytest.raises(bs.ConfigError) as e:
         bs.read_killmails(f, format="xml")
