@@ -136,7 +136,8 @@ def test_records_in_memory(esi_text: str) -> None:
     s = bs.read_killmails([doc, esi_text, esi_text.encode(), km, dict(doc, killmail_id=7)])
     assert s.killmail_ids == [78560358, 7]
     assert s.report["duplicates"] == 3
-    bad = bs.read_killmails([doc, "{oops", "   ", dict(doc, victim=None)])
+    with pytest.warns(bs.SkippedRecordsWarning, match="skipped 3 of 4 records"):
+        bad = bs.read_killmails([doc, "{oops", "   ", dict(doc, victim=None)])
     assert len(bad) == 1
     assert [e.index for e in bad.errors if isinstance(e, bs.BattleScopeError)] == [1, 2, 3]
     assert all(
@@ -149,7 +150,8 @@ def test_records_in_memory(esi_text: str) -> None:
 
 def test_multi_line_text_records_stay_one_record(esi_text: str) -> None:
     assert "\n" in esi_text
-    s = bs.read_killmails([esi_text, "{\n broken\n"])
+    with pytest.warns(bs.SkippedRecordsWarning, match="invalid_json: 1"):
+        s = bs.read_killmails([esi_text, "{\n broken\n"])
     assert len(s) == 1
     assert s.report["records"] == 2
     assert s.skipped == {"invalid_json": 1}
@@ -300,7 +302,8 @@ def test_an_unreadable_file_does_not_stop_the_others(tmp_path: Path, examples: b
     files = [tmp_path / "a.json", missing, tmp_path / "b.jsonl"]
     with pytest.raises(bs.ReadError, match="missing.jsonl"):
         bs.read_killmails(files)
-    got = bs.read_killmails(files, skip_unreadable=True)
+    with pytest.warns(bs.SkippedRecordsWarning, match="missing.jsonl"):
+        got = bs.read_killmails(files, skip_unreadable=True)
     assert len(got) == 2 and set(got.killmail_ids) < ids
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -8,6 +8,16 @@ you ask for Python objects; parsing and clustering release the GIL.
 >>> kms = bs.read_killmails("examples/data")            # files, directories, archives
 >>> battles = bs.cluster(kms, correlation_window="30m")  # list[Battle]
 >>> df = bs.battles_to_pandas(battles)                   # needs battlescope[pandas]
+>>> df[["system_name", "kill_count", "side_count"]].head(3)
+  system_name  kill_count  side_count
+0     J113508          19           2
+1     J125923          11           1
+2     J140154           8           2
+
+Names: Python attributes and DataFrame columns are snake_case
+(``battle.stats.isk_destroyed``, ``df.isk_destroyed``); documents —
+``to_dict()``, ``to_json()``, the intel report — are the JSON documents of
+``schemas/`` and the CLI, with camelCase keys (``"iskDestroyed"``).
 """
 
 from __future__ import annotations
@@ -33,10 +43,13 @@ from battlescope._battlescope import (
     __version__,
     Decision,
     Ruleset,
+    SECURITY_CLASSES,
+    SHIP_CLASSES,
     battles_to_pandas,
-    filter,
+    kills_to_pandas,
     parse_duration,
     parse_killmail,
+    sides_to_pandas,
 )
 from battlescope import intel
 from battlescope._progress import Progress
@@ -53,12 +66,15 @@ from battlescope.errors import (
 if TYPE_CHECKING:
     import pandas as pd
 
+# `filter` is left out: `from battlescope import *` must not shadow the
+# builtin (call it as `bs.filter`).
 __all__ = [
     "Battle",
     "BattleScopeError",
     "Decision",
     "Ruleset",
-    "filter",
+    "SECURITY_CLASSES",
+    "SHIP_CLASSES",
     "intel",
     "BattleStats",
     "Clusterer",
@@ -76,6 +92,8 @@ __all__ = [
     "__version__",
     "battles_to_pandas",
     "cluster",
+    "kills_to_pandas",
+    "sides_to_pandas",
     "parse_duration",
     "parse_killmail",
     "read_killmails",
@@ -236,6 +254,14 @@ def _warn_skipped(
             ),
             stacklevel=3,
         )
+
+
+def filter(killmails: KillmailSet | pd.DataFrame | Records, ruleset: Ruleset) -> KillmailSet:
+    """The killmails ``ruleset`` accepts, as a :class:`KillmailSet` whose
+    ``rejected`` counts the others by rule. Call it as ``bs.filter``:
+    ``from battlescope import *`` leaves it out, so that it does not shadow
+    the builtin ``filter``."""
+    return _native.filter(killmails, ruleset)
 
 
 def cluster(
