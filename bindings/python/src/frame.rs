@@ -109,7 +109,8 @@ impl<'py> Columns<'py> {
 
     fn set_kind(&self, name: &str, kind: Kind) -> PyResult<()> {
         if let Kind::Category(names) = kind {
-            self.categories.set_item(name, PyList::new(self.py, names)?)?;
+            self.categories
+                .set_item(name, PyList::new(self.py, names)?)?;
         }
         self.kinds.set_item(name, kind.name())
     }
@@ -148,28 +149,56 @@ pub(crate) fn battles_frame<'py>(
     let b = || battles.iter();
     c.add("id", Kind::Text, b().map(|b| b.id.to_string()))?;
     c.add("system_id", Kind::Int, b().map(|b| b.system_id))?;
-    c.add("system_name", Kind::Text, b().map(|b| b.system_name.as_deref()))?;
+    c.add(
+        "system_name",
+        Kind::Text,
+        b().map(|b| b.system_name.as_deref()),
+    )?;
     c.add("region_id", Kind::OptionalInt, b().map(|b| b.region_id))?;
-    c.add("region_name", Kind::Text, b().map(|b| b.region_name.as_deref()))?;
+    c.add(
+        "region_name",
+        Kind::Text,
+        b().map(|b| b.region_name.as_deref()),
+    )?;
     c.add(
         "security_class",
         Kind::Category(&SECURITY_CLASSES),
         b().map(|b| security_name(b.security_class)),
     )?;
-    c.add("start_time", Kind::Time, b().map(|b| b.start_time.timestamp()))?;
+    c.add(
+        "start_time",
+        Kind::Time,
+        b().map(|b| b.start_time.timestamp()),
+    )?;
     c.add("end_time", Kind::Time, b().map(|b| b.end_time.timestamp()))?;
-    c.add("duration_seconds", Kind::Int, b().map(|b| b.duration_seconds))?;
+    c.add(
+        "duration_seconds",
+        Kind::Int,
+        b().map(|b| b.duration_seconds),
+    )?;
     c.add("kill_count", Kind::Int, b().map(|b| b.stats.kill_count))?;
-    c.add("isk_destroyed", Kind::Float, b().map(|b| b.stats.isk_destroyed))?;
+    c.add(
+        "isk_destroyed",
+        Kind::Float,
+        b().map(|b| b.stats.isk_destroyed),
+    )?;
     c.add(
         "kills_without_value",
         Kind::Int,
         b().map(|b| b.stats.kills_without_value),
     )?;
-    c.add("unique_pilots", Kind::Int, b().map(|b| b.stats.unique_pilots))?;
+    c.add(
+        "unique_pilots",
+        Kind::Int,
+        b().map(|b| b.stats.unique_pilots),
+    )?;
     c.add("npc_kills", Kind::Int, b().map(|b| b.stats.npc_kills))?;
     c.add("side_count", Kind::Int, b().map(|b| b.sides.len()))?;
-    c.add("zkillboard_url", Kind::Text, b().map(|b| b.zkillboard_url.as_str()))?;
+    c.add(
+        "zkillboard_url",
+        Kind::Text,
+        b().map(|b| b.zkillboard_url.as_str()),
+    )?;
     c.add_objects(
         "killmail_ids",
         b().map(|b| Ok(PyList::new(py, &b.killmail_ids)?.into_any())),
@@ -192,8 +221,16 @@ pub(crate) fn sides_frame<'py>(
     c.add("battle_id", Kind::Text, r().map(|(b, _)| b.id.to_string()))?;
     c.add("side", Kind::Int, r().map(|(_, s)| s.index))?;
     c.add("pilot_count", Kind::Int, r().map(|(_, s)| s.pilots.len()))?;
-    c.add("corporation_count", Kind::Int, r().map(|(_, s)| s.corporations.len()))?;
-    c.add("alliance_count", Kind::Int, r().map(|(_, s)| s.alliances.len()))?;
+    c.add(
+        "corporation_count",
+        Kind::Int,
+        r().map(|(_, s)| s.corporations.len()),
+    )?;
+    c.add(
+        "alliance_count",
+        Kind::Int,
+        r().map(|(_, s)| s.alliances.len()),
+    )?;
     c.add("kills", Kind::Int, r().map(|(_, s)| s.kills))?;
     c.add("losses", Kind::Int, r().map(|(_, s)| s.losses))?;
     c.add("isk_killed", Kind::Float, r().map(|(_, s)| s.isk_killed))?;
@@ -236,7 +273,11 @@ fn add_summaries(c: &Columns<'_>, killmails: &[&core::Killmail]) -> PyResult<()>
         Kind::Int,
         killmails.iter().map(|k| k.solar_system_id),
     )?;
-    c.add("system_name", Kind::Text, systems.iter().map(|s| s.map(|s| s.name)))?;
+    c.add(
+        "system_name",
+        Kind::Text,
+        systems.iter().map(|s| s.map(|s| s.name)),
+    )?;
     c.add(
         "region_name",
         Kind::Text,
@@ -291,8 +332,16 @@ pub(crate) fn killmails_frame<'py>(
     let refs: Vec<&core::Killmail> = killmails.iter().collect();
     add_summaries(&c, &refs)?;
     if nested {
-        c.add("moon_id", Kind::OptionalInt, killmails.iter().map(|k| k.moon_id))?;
-        c.add("war_id", Kind::OptionalInt, killmails.iter().map(|k| k.war_id))?;
+        c.add(
+            "moon_id",
+            Kind::OptionalInt,
+            killmails.iter().map(|k| k.moon_id),
+        )?;
+        c.add(
+            "war_id",
+            Kind::OptionalInt,
+            killmails.iter().map(|k| k.war_id),
+        )?;
         c.add_objects("victim", killmails.iter().map(|k| to_py(py, &k.victim)))?;
         c.add_objects(
             "attackers",
@@ -328,7 +377,11 @@ pub(crate) fn kills_frame<'py>(
         }
     }
     let c = Columns::new(py);
-    c.add("battle_id", Kind::Text, rows.iter().map(|(b, _)| b.id.to_string()))?;
+    c.add(
+        "battle_id",
+        Kind::Text,
+        rows.iter().map(|(b, _)| b.id.to_string()),
+    )?;
     let kms: Vec<&core::Killmail> = rows.iter().map(|(_, k)| *k).collect();
     add_summaries(&c, &kms)?;
     c.add(

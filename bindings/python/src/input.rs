@@ -146,7 +146,9 @@ impl PyKillmailSet {
         let index: isize = key.extract().map_err(|_| {
             PyTypeError::new_err(format!(
                 "KillmailSet indices are integers or slices, not {}",
-                key.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())
+                key.get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
             ))
         })?;
         Ok(Py::new(py, self.item(index)?)?.into_any())

@@ -32,11 +32,19 @@ fn _battlescope(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add(
         "SHIP_CLASSES",
-        PyTuple::new(py, battlescope_core::universe::ShipClass::ALL.map(|c| c.as_str()))?,
+        PyTuple::new(
+            py,
+            battlescope_core::universe::ShipClass::ALL
+                .map(battlescope_core::universe::ShipClass::as_str),
+        )?,
     )?;
     m.add(
         "SECURITY_CLASSES",
-        PyTuple::new(py, battlescope_core::universe::SecurityClass::ALL.map(|c| c.as_str()))?,
+        PyTuple::new(
+            py,
+            battlescope_core::universe::SecurityClass::ALL
+                .map(battlescope_core::universe::SecurityClass::as_str),
+        )?,
     )?;
     killmail::register(m)?;
     input::register(m)?;

@@ -689,7 +689,14 @@ mod real {
 #[test]
 fn the_victim_side_is_the_side_that_counts_the_loss() {
     let mut kms = two_fleets();
-    kms.push(kill(20, JITA, 100, red(4), &[green(1), green(2)], Some(1e7)));
+    kms.push(kill(
+        20,
+        JITA,
+        100,
+        red(4),
+        &[green(1), green(2)],
+        Some(1e7),
+    ));
     kms.push(kill(22, JITA, 120, green(3), &[red(1), blue(7)], Some(1e7)));
     kms.push(npc_kill(23, JITA, 130, blue(9)));
     kms.sort_by_key(|k| (k.killmail_time, k.killmail_id));
@@ -707,7 +714,11 @@ fn the_victim_side_is_the_side_that_counts_the_loss() {
     assert_eq!(battle.victim_side(by_id(1)), Some(side_of(BLUE)));
     assert_eq!(battle.victim_side(by_id(10)), Some(side_of(RED)));
     assert_eq!(battle.victim_side(by_id(22)), Some(side_of(GREEN)));
-    assert_eq!(battle.victim_side(by_id(23)), Some(side_of(BLUE)), "an NPC's kill of a blue pilot");
+    assert_eq!(
+        battle.victim_side(by_id(23)),
+        Some(side_of(BLUE)),
+        "an NPC's kill of a blue pilot"
+    );
     for side in &battle.sides {
         let losses = battle
             .killmail_ids

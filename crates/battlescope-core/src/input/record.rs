@@ -355,8 +355,7 @@ fn from_slice<T: DeserializeOwned>(bytes: &[u8], loc: &RecordLoc) -> Result<T, E
             // JSON, but not an object: no record at all.
             Err(Error::Shape {
                 record: loc.clone(),
-                reason: "a killmail record is a JSON object; this is another JSON value"
-                    .to_owned(),
+                reason: "a killmail record is a JSON object; this is another JSON value".to_owned(),
             })
         }
         Err(_) => {
