@@ -30,8 +30,45 @@ export type * from './schema'
 /** The schema's ruleset document (the `Ruleset` class wraps a compiled one). */
 export type { Ruleset as RulesetDocument } from './schema'
 
-/** A killmail as an object, JSON text or bytes, in any record shape the engine reads (ESI killmail, R2Z2 item, RedisQ package). */
-export type KillmailInput = Killmail | Record<string, unknown> | string | Uint8Array
+/** zKillboard R2Z2's item: the ESI killmail under `esi`, with zKillboard's metadata. */
+export interface R2z2Item {
+  esi: Killmail
+  killmail_id?: number
+  hash?: string
+  zkb?: ZkbMeta | null
+  uploaded_at?: number
+  sequence_id?: number
+}
+
+/** zKillboard RedisQ's answer: one package, or `null` when nothing is new. */
+export interface RedisQPackage {
+  package: { killID?: number; killmail: Killmail; zkb?: ZkbMeta | null } | null
+}
+
+/**
+ * A killmail as an object, JSON text or bytes, in any record shape the engine
+ * reads (ESI killmail, R2Z2 item, RedisQ package). Objects are typed, so an
+ * object literal with a misspelt key does not compile; text and bytes are
+ * checked when parsed.
+ */
+export type KillmailInput = Killmail | R2z2Item | RedisQPackage | string | Uint8Array
+
+/** The containers `format` names: one JSON document or array, JSON Lines, daily `.tar.bz2` archives. */
+export type ReadContainer = 'json' | 'jsonl' | 'archive'
+/** The record shapes `format` names. */
+export type ReadShape = 'esi' | 'r2z2' | 'redisq' | 'zkb-api'
+/** `format` of `readKillmails` / `parseKillmails`: `auto`, a container, a shape, or `container+shape`. */
+export type ReadFormat = 'auto' | ReadContainer | ReadShape | `${ReadContainer}+${ReadShape}`
+
+/** Every `code` of a `BattleScopeError`. */
+export type BattleScopeErrorCode =
+  | 'ParseError'
+  | 'InvalidField'
+  | 'FormatError'
+  | 'ConfigError'
+  | 'IoError'
+  | 'EventError'
+  | 'BattleScopeError'
 
 /** `KillmailSet.values()`: iterates the killmails as plain objects. */
 export interface KillmailIterator extends IterableIterator<Killmail> {}
@@ -150,7 +187,7 @@ export type Decision =
 
 /** What the package throws: an `Error` with the details core gives. */
 export interface BattleScopeError extends Error {
-  code: 'ParseError' | 'InvalidField' | 'FormatError' | 'ConfigError' | 'IoError' | 'EventError' | 'BattleScopeError'
+  code: BattleScopeErrorCode
   /** Stable key of the kind of problem (`invalid_json`, `invalid:<field>`, `not_a_killmail`, `config`, …). */
   reason?: string
   /** The engine's kind of error, the same word in Rust and Python (`exc.kind`). */
@@ -320,4 +357,9 @@ export interface PilotHull {
   battles: number
   firstSeen: string
   lastSeen: string
+}
+
+/** `for (const km of set)`: the same iterator as `set.values()`. */
+export interface KillmailSet {
+  [Symbol.iterator](): KillmailIterator
 }

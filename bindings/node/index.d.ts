@@ -30,8 +30,45 @@ export type * from './schema'
 /** The schema's ruleset document (the `Ruleset` class wraps a compiled one). */
 export type { Ruleset as RulesetDocument } from './schema'
 
-/** A killmail as an object, JSON text or bytes, in any record shape the engine reads (ESI killmail, R2Z2 item, RedisQ package). */
-export type KillmailInput = Killmail | Record<string, unknown> | string | Uint8Array
+/** zKillboard R2Z2's item: the ESI killmail under `esi`, with zKillboard's metadata. */
+export interface R2z2Item {
+  esi: Killmail
+  killmail_id?: number
+  hash?: string
+  zkb?: ZkbMeta | null
+  uploaded_at?: number
+  sequence_id?: number
+}
+
+/** zKillboard RedisQ's answer: one package, or `null` when nothing is new. */
+export interface RedisQPackage {
+  package: { killID?: number; killmail: Killmail; zkb?: ZkbMeta | null } | null
+}
+
+/**
+ * A killmail as an object, JSON text or bytes, in any record shape the engine
+ * reads (ESI killmail, R2Z2 item, RedisQ package). Objects are typed, so an
+ * object literal with a misspelt key does not compile; text and bytes are
+ * checked when parsed.
+ */
+export type KillmailInput = Killmail | R2z2Item | RedisQPackage | string | Uint8Array
+
+/** The containers `format` names: one JSON document or array, JSON Lines, daily `.tar.bz2` archives. */
+export type ReadContainer = 'json' | 'jsonl' | 'archive'
+/** The record shapes `format` names. */
+export type ReadShape = 'esi' | 'r2z2' | 'redisq' | 'zkb-api'
+/** `format` of `readKillmails` / `parseKillmails`: `auto`, a container, a shape, or `container+shape`. */
+export type ReadFormat = 'auto' | ReadContainer | ReadShape | `${ReadContainer}+${ReadShape}`
+
+/** Every `code` of a `BattleScopeError`. */
+export type BattleScopeErrorCode =
+  | 'ParseError'
+  | 'InvalidField'
+  | 'FormatError'
+  | 'ConfigError'
+  | 'IoError'
+  | 'EventError'
+  | 'BattleScopeError'
 
 /** `KillmailSet.values()`: iterates the killmails as plain objects. */
 export interface KillmailIterator extends IterableIterator<Killmail> {}
@@ -150,7 +187,7 @@ export type Decision =
 
 /** What the package throws: an `Error` with the details core gives. */
 export interface BattleScopeError extends Error {
-  code: 'ParseError' | 'InvalidField' | 'FormatError' | 'ConfigError' | 'IoError' | 'EventError' | 'BattleScopeError'
+  code: BattleScopeErrorCode
   /** Stable key of the kind of problem (`invalid_json`, `invalid:<field>`, `not_a_killmail`, `config`, …). */
   reason?: string
   /** The engine's kind of error, the same word in Rust and Python (`exc.kind`). */
@@ -322,6 +359,11 @@ export interface PilotHull {
   lastSeen: string
 }
 
+/** `for (const km of set)`: the same iterator as `set.values()`. */
+export interface KillmailSet {
+  [Symbol.iterator](): KillmailIterator
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -450,6 +492,12 @@ export declare class KillmailSet {
    */
   get errors(): BattleScopeError[]
   /**
+   * Inputs that could not be read to the end (with `skipUnreadable`;
+   * the killmails read before the failure are in the set), as the
+   * `Error`s the package throws: the file and, in an archive, the entry.
+   */
+  get unreadable(): BattleScopeError[]
+  /**
    * Killmails known only by id and hash (zKillboard API rows): fetch
    * them from ESI.
    */
@@ -563,6 +611,13 @@ export interface IntelOptions {
 }
 
 /**
+ * True when `value` is an error this package threw or rejected with (an
+ * `Error` whose `code` is one of `BattleScopeErrorCode`): narrows it to
+ * `BattleScopeError` in TypeScript.
+ */
+export declare function isBattleScopeError(value: unknown): value is BattleScopeError
+
+/**
  * Parse a duration as the configuration reads it (`"30m"`, `"1h 30m"`,
  * `"90"`): its length in seconds.
  */
@@ -591,7 +646,17 @@ export declare function parseKillmail(record: KillmailInput): Killmail
  * (objects, JSON text or `Buffer`s), whose errors name each record by its
  * 0-based `index`. Bad records are skipped and reported unless `strict`.
  */
-export declare function parseKillmails(input: string | Uint8Array | Array<KillmailInput>, options?: ReadKillmailsOptions): KillmailSet
+export declare function parseKillmails(input: string | Uint8Array | Array<KillmailInput>, options?: ParseKillmailsOptions): KillmailSet
+
+/** How `parseKillmails` reads text or records in memory. */
+export interface ParseKillmailsOptions {
+  /** As `ReadKillmailsOptions.format`. */
+  format?: ReadFormat
+  /** Throw the first bad record instead of skipping it. */
+  strict?: boolean
+  /** A name for the input in errors. */
+  source?: string
+}
 
 /**
  * Read killmail files (ESI, R2Z2, RedisQ, zKillboard API rows; one
@@ -611,24 +676,26 @@ export declare function readKillmails(paths: string | string[], options?: ReadKi
  */
 export declare function readKillmailsAsync(paths: string | string[], options?: ReadKillmailsOptions): Promise<KillmailSet>
 
-/** How to read, as `readKillmails` and `parseKillmails` take it. */
+/**
+ * How `readKillmails` reads files (the declared type; the object is read
+ * by [`ReadArgs::options`], which refuses unknown keys and wrong types).
+ */
 export interface ReadKillmailsOptions {
   /**
    * `auto` (the default), `json`, `jsonl`, `archive`, `esi`, `r2z2`,
    * `redisq`, `zkb-api`, or `container+shape` such as `jsonl+r2z2`.
    */
-  format?: string
+  format?: ReadFormat
   /** Throw the first bad record instead of skipping it. */
   strict?: boolean
-  /** Called as files are read (`readKillmails` only). */
+  /** Called as files are read. */
   onProgress?: (arg: ReadProgress) => unknown
   /**
    * Return what the readable files hold instead of failing when a file
-   * cannot be read (`readKillmails` only; the error is in `unreadable`).
+   * cannot be read (the failures are in `unreadable`, the killmails
+   * read before them are kept).
    */
   skipUnreadable?: boolean
-  /** A name for the input in errors (`parseKillmails` only). */
-  source?: string
 }
 
 /**

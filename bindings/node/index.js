@@ -843,6 +843,7 @@ module.exports.analyze = nativeBinding.analyze
 module.exports.analyzeAsync = nativeBinding.analyzeAsync
 module.exports.cluster = nativeBinding.cluster
 module.exports.clusterAsync = nativeBinding.clusterAsync
+module.exports.isBattleScopeError = nativeBinding.isBattleScopeError
 module.exports.parseDuration = nativeBinding.parseDuration
 module.exports.parseEvent = nativeBinding.parseEvent
 module.exports.parseKillmail = nativeBinding.parseKillmail

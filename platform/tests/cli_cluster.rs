@@ -110,10 +110,12 @@ fn bad_records_are_reported_and_bad_files_fail_the_run() {
     assert!(out.status.success(), "a bad record does not fail the run");
     let err = stderr(&out);
     assert!(
-        err.contains("skipped: killmail 5 at") && err.contains("day.jsonl line 4: killmail_time"),
+        err.contains("skipped: killmail 5 at")
+            && err.contains("day.jsonl line 4: field `killmail_time`"),
         "{err}"
     );
-    assert!(err.contains("invalid_json: 1"), "{err}");
+    // Valid JSON with a wrong type is a field error, not invalid JSON.
+    assert!(err.contains("invalid:killmail_time: 1"), "{err}");
 
     let strict = battlescope(&["cluster", path, "--strict", "--quiet"]);
     assert_eq!(strict.status.code(), Some(2));

@@ -46,6 +46,40 @@ fn snake_case(key: &str) -> String {
     out
 }
 
+/// The configuration's keys (`snake_case`), as core writes its default.
+fn config_keys() -> Vec<String> {
+    match serde_json::to_value(ClusterConfig::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `correlationWindow, maxGap, …`: the options in the caller's camelCase.
+fn options_list(known: &[String], extra: &[&str]) -> String {
+    let camel = |name: &str| {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in name.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    known
+        .iter()
+        .map(String::as_str)
+        .chain(extra.iter().copied())
+        .map(camel)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The configuration of `cluster` / `new Clusterer`: absent (or `null`)
 /// keys keep core's defaults; errors are `ConfigError`s whose `field` is
 /// the key as the caller wrote it.
@@ -72,12 +106,28 @@ fn config_with(
         return Err(config_error("config", "must be an object").js(env));
     };
     let mut written: HashMap<String, String> = HashMap::new();
+    let known = config_keys();
     let mut snake = serde_json::Map::new();
     for (key, mut v) in map {
         if v.is_null() {
             continue;
         }
         let name = snake_case(&key);
+        if let Some(first) = written.get(&name) {
+            return Err(config_error(
+                &key,
+                format!("is given twice, as `{first}` and as `{key}`: keep one"),
+            )
+            .js(env));
+        }
+        if !known.contains(&name) && !extra.contains(&name.as_str()) {
+            return Err(config_error(
+                &key,
+                format!("is not an option; the options are {}", options_list(&known, extra)),
+            )
+            .js(env));
+        }
+        written.insert(name.clone(), key.clone());
         if extra.contains(&name.as_str()) {
             extras.insert(name, v);
             continue;
@@ -87,7 +137,6 @@ fn config_with(
             let d = core::cluster::parse_duration(&key, text).js(env)?;
             v = serde_json::Value::from(d.as_secs_f64());
         }
-        written.insert(name.clone(), key);
         snake.insert(name, v);
     }
     let as_written = |field: &str| {

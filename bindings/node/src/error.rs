@@ -58,6 +58,17 @@ impl JsErr for CoreError {
     }
 }
 
+/// Every `code` an error of the package has (`BattleScopeErrorCode`).
+pub(crate) const CODES: [&str; 7] = [
+    "ParseError",
+    "InvalidField",
+    "FormatError",
+    "ConfigError",
+    "IoError",
+    "EventError",
+    "BattleScopeError",
+];
+
 /// The `code` of a core error.
 fn code(err: &CoreError) -> &'static str {
     match err {

@@ -22,13 +22,26 @@ use crate::error::IntoJs;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PushOptions {
-    /// When the events are produced; now by default.
+    /// When the events are produced; now by default. `null` (what an
+    /// invalid `Date` becomes in JSON) is refused, not taken for "now".
+    #[serde(default, deserialize_with = "present_time")]
     timestamp: Option<DateTime<Utc>>,
     /// The metadata of every event; by default the chain of the clustered
     /// killmail (below).
     metadata: Option<EventMetadata>,
     /// The producer, when `metadata` is not given.
     source: Option<String>,
+}
+
+/// A timestamp that is given must be a time: `new Date(NaN)` reaches here
+/// as `null`.
+fn present_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    match Option::<DateTime<Utc>>::deserialize(d)? {
+        Some(t) => Ok(Some(t)),
+        None => Err(serde::de::Error::custom(
+            "is not a valid time (an invalid Date, or null): give a valid Date or RFC 3339 text, or leave it out for now",
+        )),
+    }
 }
 
 impl PushOptions {

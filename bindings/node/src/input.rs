@@ -14,7 +14,8 @@ use core::input::{Format, KillmailRef, ReadOptions, ReadOutcome};
 use core::ruleset::FilterStats;
 use core::Killmail;
 use napi::bindgen_prelude::{
-    Array, AsyncTask, ClassInstance, FromNapiValue, Function, Undefined, Unknown,
+    Array, AsyncTask, ClassInstance, FromNapiValue, Function, JsObjectValue, Object, Undefined,
+    Unknown,
 };
 use napi::iterator::ScopedGenerator;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -92,6 +93,7 @@ pub struct KillmailSet {
     references: Vec<KillmailRef>,
     report: core::input::ReadReport,
     errors: Vec<core::Error>,
+    unreadable: Vec<core::Error>,
     duplicate_ids: Vec<u64>,
     rejected: FilterStats,
 }
@@ -103,6 +105,7 @@ impl KillmailSet {
             references: outcome.references,
             report: outcome.report,
             errors: outcome.errors,
+            unreadable: outcome.unreadable,
             duplicate_ids: outcome.duplicate_ids,
             rejected: FilterStats::default(),
         }
@@ -152,6 +155,18 @@ impl KillmailSet {
     pub fn errors<'env>(&self, env: &'env Env) -> napi::Result<Array<'env>> {
         let mut out = env.create_array(0)?;
         for e in &self.errors {
+            out.insert(error_value(env, e)?)?;
+        }
+        Ok(out)
+    }
+
+    /// Inputs that could not be read to the end (with `skipUnreadable`;
+    /// the killmails read before the failure are in the set), as the
+    /// `Error`s the package throws: the file and, in an archive, the entry.
+    #[napi(getter, ts_return_type = "BattleScopeError[]")]
+    pub fn unreadable<'env>(&self, env: &'env Env) -> napi::Result<Array<'env>> {
+        let mut out = env.create_array(0)?;
+        for e in &self.unreadable {
             out.insert(error_value(env, e)?)?;
         }
         Ok(out)
@@ -276,21 +291,22 @@ pub(crate) fn killmails_arg(env: &Env, value: Unknown<'_>) -> napi::Result<Arc<V
     .js(env))
 }
 
-/// How to read, as `readKillmails` and `parseKillmails` take it.
+/// How `readKillmails` reads files (the declared type; the object is read
+/// by [`ReadArgs::options`], which refuses unknown keys and wrong types).
 #[napi(object, object_to_js = false)]
 pub struct ReadKillmailsOptions<'a> {
     /// `auto` (the default), `json`, `jsonl`, `archive`, `esi`, `r2z2`,
     /// `redisq`, `zkb-api`, or `container+shape` such as `jsonl+r2z2`.
+    #[napi(ts_type = "ReadFormat")]
     pub format: Option<String>,
     /// Throw the first bad record instead of skipping it.
     pub strict: Option<bool>,
-    /// Called as files are read (`readKillmails` only).
+    /// Called as files are read.
     pub on_progress: Option<Function<'a, ReadProgress, Unknown<'static>>>,
     /// Return what the readable files hold instead of failing when a file
-    /// cannot be read (`readKillmails` only; the error is in `unreadable`).
+    /// cannot be read (the failures are in `unreadable`, the killmails
+    /// read before them are kept).
     pub skip_unreadable: Option<bool>,
-    /// A name for the input in errors (`parseKillmails` only).
-    pub source: Option<String>,
 }
 
 impl std::fmt::Debug for ReadKillmailsOptions<'_> {
@@ -299,13 +315,146 @@ impl std::fmt::Debug for ReadKillmailsOptions<'_> {
             .field("format", &self.format)
             .field("strict", &self.strict)
             .field("on_progress", &self.on_progress.is_some())
-            .field("source", &self.source)
+            .field("skip_unreadable", &self.skip_unreadable)
             .finish()
     }
 }
 
+/// How `parseKillmails` reads text or records in memory.
+#[napi(object, object_to_js = false)]
+#[derive(Debug)]
+pub struct ParseKillmailsOptions {
+    /// As `ReadKillmailsOptions.format`.
+    #[napi(ts_type = "ReadFormat")]
+    pub format: Option<String>,
+    /// Throw the first bad record instead of skipping it.
+    pub strict: Option<bool>,
+    /// A name for the input in errors.
+    pub source: Option<String>,
+}
+
+/// The keys of an options object, each with its value; `undefined` and
+/// `null` values are left out (absent). Keys not in `allowed` are a
+/// `ConfigError` naming the key.
+fn option_entries<'a>(
+    env: &Env,
+    value: Option<Unknown<'a>>,
+    allowed: &[&str],
+) -> napi::Result<Vec<(String, Unknown<'a>)>> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    match value.get_type()? {
+        ValueType::Undefined | ValueType::Null => return Ok(Vec::new()),
+        ValueType::Object if !value.is_array()? => {}
+        _ => return Err(config_error("options", "must be an object").js(env)),
+    }
+    let object = Object::from_unknown(value)?;
+    let keys = Array::from_unknown(object.get_property_names()?.to_unknown())?;
+    let mut out = Vec::new();
+    for i in 0..keys.len() {
+        let Some(key) = keys.get::<String>(i)? else {
+            continue;
+        };
+        if !allowed.contains(&key.as_str()) {
+            return Err(config_error(
+                &key,
+                format!("is not an option here; the options are {}", allowed.join(", ")),
+            )
+            .js(env));
+        }
+        let v: Unknown<'a> = object.get_named_property(&key)?;
+        if !matches!(v.get_type()?, ValueType::Undefined | ValueType::Null) {
+            out.push((key, v));
+        }
+    }
+    Ok(out)
+}
+
+fn type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "a boolean",
+        ValueType::Number => "a number",
+        ValueType::String => "a string",
+        ValueType::Symbol => "a symbol",
+        ValueType::Object => "an object",
+        ValueType::Function => "a function",
+        ValueType::External => "an external",
+        _ => "an unknown value",
+    }
+}
+
+fn option_string(env: &Env, key: &str, v: Unknown<'_>) -> napi::Result<String> {
+    match v.get_type()? {
+        ValueType::String => String::from_unknown(v),
+        t => Err(config_error(key, format!("must be a string, got {}", type_name(t))).js(env)),
+    }
+}
+
+fn option_bool(env: &Env, key: &str, v: Unknown<'_>) -> napi::Result<bool> {
+    match v.get_type()? {
+        ValueType::Boolean => bool::from_unknown(v),
+        t => Err(config_error(key, format!("must be true or false, got {}", type_name(t))).js(env)),
+    }
+}
+
+/// `readKillmails`' arguments, checked: every mistake is a `ConfigError`
+/// naming the argument or option.
+struct ReadArgs<'a> {
+    paths: Vec<String>,
+    options: ReadOptions,
+    strict: bool,
+    skip_unreadable: bool,
+    on_progress: Option<Function<'a, ReadProgress, Unknown<'static>>>,
+}
+
+impl<'a> ReadArgs<'a> {
+    fn from_js(env: &Env, paths: Unknown<'_>, options: Option<Unknown<'a>>) -> napi::Result<Self> {
+        let paths = paths_arg(env, paths)?;
+        let mut args = Self {
+            paths,
+            options: ReadOptions::default(),
+            strict: false,
+            skip_unreadable: false,
+            on_progress: None,
+        };
+        for (key, v) in option_entries(
+            env,
+            options,
+            &["format", "strict", "onProgress", "skipUnreadable"],
+        )? {
+            match key.as_str() {
+                "format" => args.options = read_options(env, Some(&option_string(env, &key, v)?))?,
+                "strict" => args.strict = option_bool(env, &key, v)?,
+                "skipUnreadable" => args.skip_unreadable = option_bool(env, &key, v)?,
+                _ => match v.get_type()? {
+                    ValueType::Function => args.on_progress = Some(Function::from_unknown(v)?),
+                    t => {
+                        return Err(config_error(
+                            &key,
+                            format!("must be a function, got {}", type_name(t)),
+                        )
+                        .js(env))
+                    }
+                },
+            }
+        }
+        Ok(args)
+    }
+}
+
 fn read_options(env: &Env, format: Option<&str>) -> napi::Result<ReadOptions> {
-    let format = format.unwrap_or("auto").parse::<Format>().js(env)?;
+    let format = format
+        .unwrap_or("auto")
+        .parse::<Format>()
+        .map_err(|e| match e {
+            // The option as the caller wrote it.
+            core::Error::Config { reason, .. } => config_error("format", reason),
+            other => other,
+        })
+        .js(env)?;
     Ok(ReadOptions::default().with_format(format))
 }
 
@@ -347,10 +496,34 @@ fn stopped() -> io::Error {
     io::Error::other("reading stopped: onProgress threw")
 }
 
-fn paths_arg(paths: napi::Either<String, Vec<String>>) -> Vec<String> {
-    match paths {
-        napi::Either::A(one) => vec![one],
-        napi::Either::B(many) => many,
+/// `paths`: one path or an array of paths.
+fn paths_arg(env: &Env, paths: Unknown<'_>) -> napi::Result<Vec<String>> {
+    let wrong = |what: &str| {
+        config_error(
+            "paths",
+            format!("must be a path or an array of paths (strings), got {what}"),
+        )
+        .js(env)
+    };
+    match paths.get_type()? {
+        ValueType::String => Ok(vec![String::from_unknown(paths)?]),
+        ValueType::Object if paths.is_array()? => {
+            let array = Array::from_unknown(paths)?;
+            let mut out = Vec::with_capacity(array.len() as usize);
+            for i in 0..array.len() {
+                let item: Unknown<'_> = array.get(i)?.ok_or_else(|| wrong("a hole"))?;
+                if item.get_type()? != ValueType::String {
+                    return Err(config_error(
+                        &format!("paths[{i}]"),
+                        format!("must be a path (a string), got {}", type_name(item.get_type()?)),
+                    )
+                    .js(env));
+                }
+                out.push(String::from_unknown(item)?);
+            }
+            Ok(out)
+        }
+        t => Err(wrong(type_name(t))),
     }
 }
 
@@ -365,21 +538,12 @@ fn paths_arg(paths: napi::Either<String, Vec<String>>) -> Vec<String> {
 )]
 pub fn read_killmails(
     env: &Env,
-    paths: napi::Either<String, Vec<String>>,
-    options: Option<ReadKillmailsOptions<'_>>,
+    paths: Unknown<'_>,
+    options: Option<Unknown<'_>>,
 ) -> napi::Result<KillmailSet> {
-    let paths = paths_arg(paths);
-    let options = options.unwrap_or(ReadKillmailsOptions {
-        format: None,
-        strict: None,
-        on_progress: None,
-        source: None,
-        skip_unreadable: None,
-    });
-    let read = read_options(env, options.format.as_deref())?;
-    let skip = options.skip_unreadable == Some(true);
+    let args = ReadArgs::from_js(env, paths, options)?;
     let mut failure: Option<napi::Error> = None;
-    let result = match &options.on_progress {
+    let result = match &args.on_progress {
         Some(callback) => {
             let mut report = |p: ReadProgress| {
                 callback.call(p).map(drop).map_err(|e| {
@@ -387,14 +551,14 @@ pub fn read_killmails(
                     stopped()
                 })
             };
-            read_files(&paths, &read, skip, Some(&mut report))
+            read_files(&args.paths, &args.options, args.skip_unreadable, Some(&mut report))
         }
-        None => read_files(&paths, &read, skip, None),
+        None => read_files(&args.paths, &args.options, args.skip_unreadable, None),
     };
     if let Some(e) = failure {
         return Err(e);
     }
-    KillmailSet::from_outcome(result.js(env)?).check_strict(env, options.strict == Some(true))
+    KillmailSet::from_outcome(result.js(env)?).check_strict(env, args.strict)
 }
 
 type ProgressFn =
@@ -525,21 +689,15 @@ impl Task for ReadTask {
 )]
 pub fn read_killmails_async(
     env: &Env,
-    paths: napi::Either<String, Vec<String>>,
-    options: Option<ReadKillmailsOptions<'_>>,
+    paths: Unknown<'_>,
+    options: Option<Unknown<'_>>,
 ) -> AsyncTask<ReadTask> {
-    let paths = paths_arg(paths);
-    let (format, strict, on_progress, skip_unreadable) = match options {
-        Some(o) => (
-            o.format,
-            o.strict == Some(true),
-            o.on_progress,
-            o.skip_unreadable == Some(true),
-        ),
-        None => (None, false, None, false),
-    };
-    let input = read_options(env, format.as_deref()).and_then(|options| {
-        let callback = on_progress
+    // Any argument error rejects the promise rather than throwing.
+    let args = ReadArgs::from_js(env, paths, options);
+    let strict = args.as_ref().is_ok_and(|a| a.strict);
+    let input = args.and_then(|args| {
+        let callback = args
+            .on_progress
             .map(|f| {
                 f.build_threadsafe_function::<ReadProgress>()
                     .callee_handled::<false>()
@@ -547,9 +705,9 @@ pub fn read_killmails_async(
             })
             .transpose()?;
         Ok(ReadInput {
-            paths,
-            options,
-            skip_unreadable,
+            paths: args.paths,
+            options: args.options,
+            skip_unreadable: args.skip_unreadable,
             callback,
         })
     });
@@ -565,19 +723,23 @@ pub fn read_killmails_async(
 /// (objects, JSON text or `Buffer`s), whose errors name each record by its
 /// 0-based `index`. Bad records are skipped and reported unless `strict`.
 #[napi(
-    ts_args_type = "input: string | Uint8Array | Array<KillmailInput>, options?: ReadKillmailsOptions",
+    ts_args_type = "input: string | Uint8Array | Array<KillmailInput>, options?: ParseKillmailsOptions",
     ts_return_type = "KillmailSet"
 )]
 pub fn parse_killmails(
     env: &Env,
     input: Unknown<'_>,
-    options: Option<ReadKillmailsOptions<'_>>,
+    options: Option<Unknown<'_>>,
 ) -> napi::Result<KillmailSet> {
-    let (format, strict, source) = match options {
-        Some(o) => (o.format, o.strict == Some(true), o.source),
-        None => (None, false, None),
-    };
-    let read = read_options(env, format.as_deref())?;
+    let mut read = ReadOptions::default();
+    let (mut strict, mut source) = (false, None);
+    for (key, v) in option_entries(env, options, &["format", "strict", "source"])? {
+        match key.as_str() {
+            "format" => read = read_options(env, Some(&option_string(env, &key, v)?))?,
+            "strict" => strict = option_bool(env, &key, v)?,
+            _ => source = Some(option_string(env, &key, v)?),
+        }
+    }
     if input.get_type()? == ValueType::Object && input.is_array()? {
         let array = Array::from_unknown(input)?;
         let mut records = Vec::with_capacity(array.len() as usize);

@@ -35,3 +35,52 @@ use napi_derive::napi;
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
+
+/// What the class declarations cannot say in Rust, set once when the module
+/// loads: a `KillmailSet` is iterable (`for (const km of set)`, the same
+/// iterator as `values()`), and the classes refuse to be called without
+/// `new` as JavaScript classes do (napi's constructors would otherwise run
+/// with `this` = `globalThis`).
+#[napi(module_exports)]
+pub fn init(exports: napi::bindgen_prelude::Object<'_>, env: napi::Env) -> napi::Result<()> {
+    use napi::bindgen_prelude::{Function, Object, Unknown};
+    let install: Function<'_, Object<'_>, Unknown<'_>> = env
+        .run_script(
+            r"(function (exports) {
+                Object.defineProperty(exports.KillmailSet.prototype, Symbol.iterator, {
+                    value: exports.KillmailSet.prototype.values,
+                    writable: true,
+                    configurable: true,
+                });
+                for (const name of ['Clusterer', 'KillmailSet', 'Ruleset']) {
+                    const cls = exports[name];
+                    exports[name] = new Proxy(cls, {
+                        apply() {
+                            throw new TypeError(`Class constructor ${name} cannot be invoked without 'new'`);
+                        },
+                    });
+                }
+            })",
+        )?;
+    install.call(exports)?;
+    Ok(())
+}
+
+/// True when `value` is an error this package threw or rejected with (an
+/// `Error` whose `code` is one of `BattleScopeErrorCode`): narrows it to
+/// `BattleScopeError` in TypeScript.
+#[napi(ts_args_type = "value: unknown", ts_return_type = "value is BattleScopeError")]
+pub fn is_battle_scope_error(value: napi::bindgen_prelude::Unknown<'_>) -> napi::Result<bool> {
+    use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, Unknown};
+    use napi::JsValue;
+    if value.get_type()? != napi::ValueType::Object || !value.is_error()? {
+        return Ok(false);
+    }
+    let object = Object::from_unknown(value)?;
+    let code: Unknown<'_> = object.get_named_property("code")?;
+    if code.get_type()? != napi::ValueType::String {
+        return Ok(false);
+    }
+    let code = String::from_unknown(code)?;
+    Ok(error::CODES.contains(&code.as_str()))
+}

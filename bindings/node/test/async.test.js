@@ -91,7 +91,7 @@ test('promises reject with the same errors the functions throw', async () => {
   await assert.rejects(bs.readKillmailsAsync(sampleFiles(), { format: 'xml' }), { code: 'ConfigError' })
   const file = path.join(tempDir(), 'bad.jsonl')
   fs.writeFileSync(file, '{"killmail_id": 3, "killmail_time": "x"}\n')
-  await assert.rejects(bs.readKillmailsAsync(file, { strict: true }), { code: 'ParseError', line: 1, killmailId: 3 })
+  await assert.rejects(bs.readKillmailsAsync(file, { strict: true }), { code: 'InvalidField', field: 'killmail_time', line: 1, killmailId: 3 })
   assert.equal((await bs.readKillmailsAsync(file)).skipped, 1)
 })
 

@@ -50,6 +50,19 @@ test('a program using the API and the example type-check strictly', () => {
   typecheck(dir, [path.join(__dirname, 'typecheck', 'usage.ts'), path.join(root, 'examples', 'node', 'largest-battle.ts')])
 })
 
+test('the declarations refuse what they must (each @ts-expect-error line fails to compile)', () => {
+  const dir = tempDir()
+  const file = path.join(__dirname, 'typecheck', 'refused.ts')
+  typecheck(dir, [file])
+  // The directives are what make this test: they must be there and many.
+  const text = fs.readFileSync(file, 'utf8')
+  assert.ok(text.match(/@ts-expect-error/g).length >= 9)
+  // And without them the file does not compile: one error per directive.
+  const stripped = path.join(dir, 'refused-stripped.ts')
+  fs.writeFileSync(stripped, text.replace(/\/\/ @ts-expect-error.*\n/g, ''))
+  assert.throws(() => typecheck(dir, [stripped]), /tsc found errors/)
+})
+
 test('what the functions return has the declared types', async () => {
   const set = bs.readKillmails(sampleFiles())
   const killmails = set.toArray()

@@ -323,6 +323,15 @@ impl PySide {
     }
 }
 
+/// The battles of an iterable of `Battle`s (held, not copied).
+fn held_battles<'py>(battles: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyBattle>>> {
+    let mut held = Vec::new();
+    for item in battles.try_iter()? {
+        held.push(item?.cast_into::<PyBattle>()?);
+    }
+    Ok(held)
+}
+
 /// A pandas `DataFrame` with one row per battle: id, place, times, the
 /// statistics' figures, the number of sides and the killmail ids.
 #[pyfunction]
@@ -330,12 +339,34 @@ fn battles_to_pandas<'py>(
     py: Python<'py>,
     battles: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut held = Vec::new();
-    for item in battles.try_iter()? {
-        held.push(item?.cast_into::<PyBattle>()?);
-    }
+    let held = held_battles(battles)?;
     let docs: Vec<&core::Battle> = held.iter().map(|b| &b.get().0).collect();
     crate::frame::battles_frame(py, &docs)
+}
+
+/// A pandas `DataFrame` with one row per side of each battle.
+#[pyfunction]
+fn sides_to_pandas<'py>(
+    py: Python<'py>,
+    battles: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let held = held_battles(battles)?;
+    let docs: Vec<&core::Battle> = held.iter().map(|b| &b.get().0).collect();
+    crate::frame::sides_frame(py, &docs)
+}
+
+/// A pandas `DataFrame` with one row per kill of each battle, with the
+/// victim's side; `killmails` are those the battles were clustered from.
+#[pyfunction]
+fn kills_to_pandas<'py>(
+    py: Python<'py>,
+    battles: &Bound<'py, PyAny>,
+    killmails: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let held = held_battles(battles)?;
+    let docs: Vec<&core::Battle> = held.iter().map(|b| &b.get().0).collect();
+    let killmails = crate::convert::killmails_from_py(killmails)?;
+    crate::frame::kills_frame(py, &docs, &killmails)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -343,5 +374,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyBattleStats>()?;
     m.add_class::<PySide>()?;
     m.add_function(wrap_pyfunction!(battles_to_pandas, m)?)?;
+    m.add_function(wrap_pyfunction!(sides_to_pandas, m)?)?;
+    m.add_function(wrap_pyfunction!(kills_to_pandas, m)?)?;
     Ok(())
 }

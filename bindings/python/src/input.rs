@@ -15,9 +15,9 @@ use std::sync::Arc;
 use battlescope_core as core;
 use core::input::{Format, KillmailRef, ReadOptions, ReadOutcome, ReadReport};
 use core::ruleset::FilterStats;
-use pyo3::exceptions::PyIndexError;
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PySlice};
 
 use crate::convert::{killmail_from_py, record_json, to_py};
 use crate::error::{to_py_err, to_py_exception, IntoPyResult};
@@ -35,10 +35,26 @@ pub struct PyKillmailSet {
     pub(crate) killmails: Arc<Vec<core::Killmail>>,
     report: ReadReport,
     errors: Vec<core::Error>,
+    /// Inputs that could not be read to the end (`skip_unreadable=True`).
+    unreadable: Vec<core::Error>,
     references: Vec<KillmailRef>,
     duplicate_ids: Vec<u64>,
     /// Killmails a ruleset rejected, by rule (sets made by `filter`).
-    rejected: BTreeMap<&'static str, u64>,
+    rejected: BTreeMap<String, u64>,
+}
+
+/// What a pickled `KillmailSet` keeps: its killmails and its counts (the
+/// error objects and references are not kept).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Pickled {
+    killmails: Vec<core::Killmail>,
+    sources: u64,
+    records: u64,
+    empty: u64,
+    duplicates: u64,
+    skipped: BTreeMap<String, u64>,
+    rejected: BTreeMap<String, u64>,
+    duplicate_ids: Vec<u64>,
 }
 
 impl PyKillmailSet {
@@ -47,6 +63,7 @@ impl PyKillmailSet {
             killmails: Arc::new(std::mem::take(&mut outcome.killmails)),
             report: std::mem::take(&mut outcome.report),
             errors: std::mem::take(&mut outcome.errors),
+            unreadable: std::mem::take(&mut outcome.unreadable),
             references: std::mem::take(&mut outcome.references),
             duplicate_ids: std::mem::take(&mut outcome.duplicate_ids),
             rejected: BTreeMap::new(),
@@ -60,10 +77,41 @@ impl PyKillmailSet {
             report: stats.read_report(),
             killmails: Arc::new(kept),
             errors: Vec::new(),
+            unreadable: Vec::new(),
             references: Vec::new(),
             duplicate_ids: Vec::new(),
-            rejected: stats.rejected.clone(),
+            rejected: stats
+                .rejected
+                .iter()
+                .map(|(rule, n)| ((*rule).to_owned(), *n))
+                .collect(),
         }
+    }
+
+    /// A set of chosen killmails, its report counting only them.
+    fn selection(killmails: Vec<core::Killmail>) -> Self {
+        let mut report = ReadReport::default();
+        report.killmails = killmails.len() as u64;
+        Self {
+            killmails: Arc::new(killmails),
+            report,
+            errors: Vec::new(),
+            unreadable: Vec::new(),
+            references: Vec::new(),
+            duplicate_ids: Vec::new(),
+            rejected: BTreeMap::new(),
+        }
+    }
+
+    fn item(&self, index: isize) -> PyResult<PyKillmail> {
+        let len = self.killmails.len();
+        let i = if index < 0 {
+            len.checked_sub(index.unsigned_abs())
+        } else {
+            Some(index.unsigned_abs()).filter(|&i| i < len)
+        };
+        i.map(|i| PyKillmail(self.killmails[i].clone()))
+            .ok_or_else(|| PyIndexError::new_err("KillmailSet index out of range"))
     }
 
     fn raise_first_error(&self, py: Python<'_>) -> PyResult<()> {
@@ -80,17 +128,57 @@ impl PyKillmailSet {
         self.killmails.len()
     }
 
-    fn __getitem__(&self, index: isize) -> PyResult<PyKillmail> {
-        let len = self.killmails.len();
-        let i = if index < 0 {
-            len.checked_sub(index.unsigned_abs())
-        } else {
-            Some(index.unsigned_abs()).filter(|&i| i < len)
-        };
-        i.map(|i| PyKillmail(self.killmails[i].clone()))
-            .ok_or_else(|| PyIndexError::new_err("KillmailSet index out of range"))
+    /// `s[i]` is a `Killmail`; `s[a:b:c]` a `KillmailSet` of those
+    /// killmails (a selection: its report counts them, it has no skipped
+    /// records, errors or references of its own).
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        if let Ok(slice) = key.cast::<PySlice>() {
+            let len = self.killmails.len();
+            let idx = slice.indices(isize::try_from(len).unwrap_or(isize::MAX))?;
+            let mut picked = Vec::with_capacity(idx.slicelength);
+            let mut i = idx.start;
+            for _ in 0..idx.slicelength {
+                picked.push(self.killmails[i.unsigned_abs()].clone());
+                i += idx.step;
+            }
+            return Ok(Py::new(py, Self::selection(picked))?.into_any());
+        }
+        let index: isize = key.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "KillmailSet indices are integers or slices, not {}",
+                key.get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
+            ))
+        })?;
+        Ok(Py::new(py, self.item(index)?)?.into_any())
     }
 
+    /// Pickles as its killmails and counts (`skipped`, `report`,
+    /// `rejected`, `duplicate_ids`); `errors`, `unreadable` and
+    /// `references` are not kept.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let py = slf.py();
+        let this = slf.get();
+        let state = Pickled {
+            killmails: this.killmails.as_ref().clone(),
+            sources: this.report.sources,
+            records: this.report.records,
+            empty: this.report.empty,
+            duplicates: this.report.duplicates,
+            skipped: this.report.skipped.clone(),
+            rejected: this.rejected.clone(),
+            duplicate_ids: this.duplicate_ids.clone(),
+        };
+        let bytes = serde_json::to_vec(&state)
+            .map_err(|e| PyValueError::new_err(format!("KillmailSet cannot be pickled: {e}")))?;
+        let restore = py
+            .import("battlescope._battlescope")?
+            .getattr("_killmail_set_from_pickle")?;
+        Ok((restore, (PyBytes::new(py, &bytes),)))
+    }
     fn __iter__(&self) -> KillmailIter {
         KillmailIter {
             killmails: Arc::clone(&self.killmails),
@@ -112,7 +200,7 @@ impl PyKillmailSet {
     /// Killmails a ruleset rejected, by rule (for sets made by `filter`;
     /// empty otherwise).
     #[getter]
-    fn rejected(&self) -> BTreeMap<&'static str, u64> {
+    fn rejected(&self) -> BTreeMap<String, u64> {
         self.rejected.clone()
     }
 
@@ -121,6 +209,14 @@ impl PyKillmailSet {
     #[getter]
     fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         PyList::new(py, self.errors.iter().map(|e| to_py_exception(py, e)))
+    }
+
+    /// Inputs that could not be read to the end, as exception objects
+    /// (`ReadError` / `FormatError`; only with `skip_unreadable=True`, which
+    /// keeps the killmails read before the failure).
+    #[getter]
+    fn unreadable<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.unreadable.iter().map(|e| to_py_exception(py, e)))
     }
 
     /// Counts of what the input held: `sources`, `records`, `killmails`,
@@ -278,21 +374,38 @@ fn read_paths(
 /// Read in-memory records (`Killmail` objects, JSON text, dicts; the native
 /// half of `read_killmails` for `DataFrame`s and iterables) with core's
 /// `read_records`: errors name each record by its 0-based index.
+/// `progress`, when given, is called with the number of records converted
+/// since its last call (every 4,096), the last ones once core has read them.
 #[pyfunction]
-#[pyo3(signature = (records, *, format = "auto", strict = false))]
+#[pyo3(signature = (records, *, format = "auto", strict = false, progress = None))]
 fn read_records(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
     format: &str,
     strict: bool,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<PyKillmailSet> {
+    const REPORT_EVERY: usize = 4096;
     let options = options(format)?;
-    let items: Vec<Bound<'_, PyAny>> = records.try_iter()?.collect::<PyResult<_>>()?;
-    let items: Vec<std::borrow::Cow<'_, [u8]>> =
-        items.iter().map(record_json).collect::<PyResult<_>>()?;
+    let mut items: Vec<Vec<u8>> = Vec::new();
+    let mut pending = 0_usize;
+    for item in records.try_iter()? {
+        items.push(record_json(&item?)?.into_owned());
+        pending += 1;
+        if pending == REPORT_EVERY {
+            py.check_signals()?;
+            if let Some(cb) = &progress {
+                cb.call1(py, (pending,))?;
+            }
+            pending = 0;
+        }
+    }
     let outcome = py
         .detach(|| core::input::read_records(&items, None, &options))
         .into_py_result()?;
+    if let Some(cb) = &progress {
+        cb.call1(py, (pending,))?;
+    }
     let set = PyKillmailSet::from_outcome(outcome);
     if strict {
         set.raise_first_error(py)?;
@@ -309,8 +422,25 @@ fn parse_killmail(record: &Bound<'_, PyAny>) -> PyResult<PyKillmail> {
     killmail_from_py(record, None).map(PyKillmail)
 }
 
+/// The other half of `KillmailSet.__reduce__`.
+#[pyfunction]
+fn _killmail_set_from_pickle(data: &[u8]) -> PyResult<PyKillmailSet> {
+    let state: Pickled = serde_json::from_slice(data)
+        .map_err(|e| PyValueError::new_err(format!("not a pickled KillmailSet: {e}")))?;
+    let mut set = PyKillmailSet::selection(state.killmails);
+    set.report.sources = state.sources;
+    set.report.records = state.records;
+    set.report.empty = state.empty;
+    set.report.duplicates = state.duplicates;
+    set.report.skipped = state.skipped;
+    set.rejected = state.rejected;
+    set.duplicate_ids = state.duplicate_ids;
+    Ok(set)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyKillmailSet>()?;
+    m.add_function(wrap_pyfunction!(_killmail_set_from_pickle, m)?)?;
     m.add_class::<KillmailIter>()?;
     m.add_function(wrap_pyfunction!(expand_paths, m)?)?;
     m.add_function(wrap_pyfunction!(read_paths, m)?)?;

@@ -12,6 +12,7 @@
 //! optional pandas and progress-bar glue.
 
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 mod battle;
 mod cluster;
@@ -27,6 +28,24 @@ mod ruleset;
 #[pymodule]
 fn _battlescope(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The names of core's classes, the categories of the frames' class columns.
+    let py = m.py();
+    m.add(
+        "SHIP_CLASSES",
+        PyTuple::new(
+            py,
+            battlescope_core::universe::ShipClass::ALL
+                .map(battlescope_core::universe::ShipClass::as_str),
+        )?,
+    )?;
+    m.add(
+        "SECURITY_CLASSES",
+        PyTuple::new(
+            py,
+            battlescope_core::universe::SecurityClass::ALL
+                .map(battlescope_core::universe::SecurityClass::as_str),
+        )?,
+    )?;
     killmail::register(m)?;
     input::register(m)?;
     battle::register(m)?;

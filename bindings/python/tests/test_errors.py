@@ -126,7 +126,8 @@ def test_paths_where_killmails_are_expected_are_named() -> None:
 def test_exceptions_in_killmail_set_errors_are_instances(tmp_path: Path) -> None:
     f = tmp_path / "bad.jsonl"
     f.write_text("{}\n")
-    s = bs.read_killmails(f)
+    with pytest.warns(bs.SkippedRecordsWarning, match="not_a_killmail: 1"):
+        s = bs.read_killmails(f)
     (err,) = s.errors
     assert isinstance(err, bs.ParseError)
     assert err.line == 1 and err.reason == "not_a_killmail"

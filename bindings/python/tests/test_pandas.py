@@ -46,7 +46,8 @@ def test_frame_from_read_json() -> None:
 def test_bad_rows_name_their_index() -> None:
     df = pd.read_json(EXAMPLES / "wormhole-fights-2024.jsonl", lines=True)
     df.loc[3, "solar_system_id"] = 0
-    s = bs.read_killmails(df)
+    with pytest.warns(bs.SkippedRecordsWarning, match="invalid:solar_system_id: 1"):
+        s = bs.read_killmails(df)
     assert len(s) == len(df) - 1
     (err,) = s.errors
     assert isinstance(err, bs.InvalidKillmailError)

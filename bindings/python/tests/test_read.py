@@ -75,7 +75,8 @@ def test_explicit_format(tmp_path: Path, esi_text: str) -> None:
     f = tmp_path / "one.txt"
     f.write_text(json.dumps(json.loads(esi_text)) + "\n")
     assert len(bs.read_killmails(f, format="jsonl+esi")) == 1
-    wrong = bs.read_killmails(f, format="r2z2")
+    with pytest.warns(bs.SkippedRecordsWarning, match="not_a_killmail: 1"):
+        wrong = bs.read_killmails(f, format="r2z2")
     assert len(wrong) == 0 and wrong.skipped == {"not_a_killmail": 1}
     with pytest.raises(bs.ConfigError) as e:
         bs.read_killmails(f, format="xml")
@@ -92,9 +93,17 @@ def test_bad_records_are_skipped_and_counted(tmp_path: Path, esi_text: str) -> N
             [json.dumps(good), "{not json", json.dumps(bad_id), json.dumps(wrong_type), "[1]", ""]
         )
     )
-    s = bs.read_killmails(f)
+    with pytest.warns(bs.SkippedRecordsWarning):
+        s = bs.read_killmails(f)
     assert len(s) == 1
-    assert s.skipped == {"invalid:killmail_id": 1, "invalid_json": 2, "not_a_killmail": 1}
+    # Valid JSON with a wrong type is a field error, not invalid JSON; the
+    # key drops the attacker's index (one key per field).
+    assert s.skipped == {
+        "invalid:attackers[].damage_done": 1,
+        "invalid:killmail_id": 1,
+        "invalid_json": 1,
+        "not_a_killmail": 1,
+    }
     assert s.report["records"] == 5
     lines = sorted(e.line for e in s.errors if isinstance(e, bs.BattleScopeError) and e.line)
     assert lines == [2, 3, 4, 5]
@@ -127,7 +136,8 @@ def test_records_in_memory(esi_text: str) -> None:
     s = bs.read_killmails([doc, esi_text, esi_text.encode(), km, dict(doc, killmail_id=7)])
     assert s.killmail_ids == [78560358, 7]
     assert s.report["duplicates"] == 3
-    bad = bs.read_killmails([doc, "{oops", "   ", dict(doc, victim=None)])
+    with pytest.warns(bs.SkippedRecordsWarning, match="skipped 3 of 4 records"):
+        bad = bs.read_killmails([doc, "{oops", "   ", dict(doc, victim=None)])
     assert len(bad) == 1
     assert [e.index for e in bad.errors if isinstance(e, bs.BattleScopeError)] == [1, 2, 3]
     assert all(
@@ -140,7 +150,8 @@ def test_records_in_memory(esi_text: str) -> None:
 
 def test_multi_line_text_records_stay_one_record(esi_text: str) -> None:
     assert "\n" in esi_text
-    s = bs.read_killmails([esi_text, "{\n broken\n"])
+    with pytest.warns(bs.SkippedRecordsWarning, match="invalid_json: 1"):
+        s = bs.read_killmails([esi_text, "{\n broken\n"])
     assert len(s) == 1
     assert s.report["records"] == 2
     assert s.skipped == {"invalid_json": 1}
@@ -210,7 +221,7 @@ def test_progress_tqdm(generated: Path) -> None:
     import battlescope._progress as progress
 
     class Recorder:
-        def __init__(self, total: int, desc: str) -> None:
+        def __init__(self, total: int, desc: str, unit: str = "B") -> None:
             self.total = total
 
         def update(self, n: int) -> None:
@@ -291,7 +302,8 @@ def test_an_unreadable_file_does_not_stop_the_others(tmp_path: Path, examples: b
     files = [tmp_path / "a.json", missing, tmp_path / "b.jsonl"]
     with pytest.raises(bs.ReadError, match="missing.jsonl"):
         bs.read_killmails(files)
-    got = bs.read_killmails(files, skip_unreadable=True)
+    with pytest.warns(bs.SkippedRecordsWarning, match="missing.jsonl"):
+        got = bs.read_killmails(files, skip_unreadable=True)
     assert len(got) == 2 and set(got.killmail_ids) < ids
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -62,12 +62,9 @@ CELLS = [
     new_code_cell(
         "largest = max(battles, key=len)\n"
         "print(largest)\n"
-        "pd.DataFrame([\n"
-        "    {'side': s.index, 'alliances': len(s.alliances), 'pilots': len(s.pilots),\n"
-        "     'kills': s.kills, 'losses': s.losses, 'isk_lost_m': round(s.isk_lost / 1e6, 1),\n"
-        "     'efficiency': s.efficiency}\n"
-        "    for s in largest.sides\n"
-        "])"
+        "sides = bs.sides_to_pandas([largest])\n"
+        "sides['isk_lost_m'] = (sides['isk_lost'] / 1e6).round(1)\n"
+        "sides[['side', 'alliance_count', 'pilot_count', 'kills', 'losses', 'isk_lost_m', 'efficiency']]"
     ),
     new_markdown_cell(
         "### Timeline\n\n"
@@ -75,20 +72,8 @@ CELLS = [
         "kills per minute."
     ),
     new_code_cell(
-        "kills = killmails.to_pandas(nested=False).set_index('killmail_id').loc[largest.killmail_ids]\n"
-        "side_of = {}\n"
-        "for side in largest.sides:\n"
-        "    for pilot in side.pilots:\n"
-        "        side_of.setdefault(pilot, side.index)\n"
-        "    for corp in side.corporations:\n"
-        "        side_of.setdefault(('corp', corp), side.index)\n"
-        "def victim_side(row):\n"
-        "    if pd.notna(row.victim_character_id) and int(row.victim_character_id) in side_of:\n"
-        "        return side_of[int(row.victim_character_id)]\n"
-        "    if pd.notna(row.victim_corporation_id):\n"
-        "        return side_of.get(('corp', int(row.victim_corporation_id)), -1)\n"
-        "    return -1\n"
-        "kills['victim_side'] = kills.apply(victim_side, axis=1)\n\n"
+        "kills = bs.kills_to_pandas([largest], killmails)  # one row per kill, with the victim's side\n"
+        "kills['victim_side'] = kills['victim_side'].fillna(-1).astype(int)\n\n"
         "fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6), sharex=True,\n"
         "                                  gridspec_kw={'height_ratios': [3, 1]})\n"
         "for side, group in kills.groupby('victim_side'):\n"
@@ -127,7 +112,8 @@ CELLS = [
         "                      if a.get('alliance_id')).most_common(1)[0]\n"
         "report = bs.intel.analyze(killmails, battles, alliance=alliance)\n"
         "print(alliance, report['summary'])\n"
-        "pd.DataFrame(report['opponents']).head()"
+        "intel = bs.intel.to_pandas(report)  # each section as a DataFrame\n"
+        "intel['opponents'].head()"
     ),
     new_markdown_cell(
         "## Incremental\n\n"

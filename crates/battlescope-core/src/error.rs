@@ -116,11 +116,33 @@ fn push_value(out: &mut String, value: &str) {
     out.push_str(&format!("… ({} bytes)", value.len()));
 }
 
+/// A field path without its array indices: `attackers[3].x` → `attackers[].x`.
+fn without_indices(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut in_index = false;
+    for c in field.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Errors of `battlescope-core`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The bytes are not JSON, or JSON of the wrong shape/type at `path`.
+    /// The bytes are not JSON (syntax, truncation); `path` is where the
+    /// parser stopped. JSON with a wrong or missing field is [`Error::Invalid`].
     #[error("{record}: {path}: {message}")]
     Json {
         /// Where the record is.
@@ -273,7 +295,9 @@ impl Error {
     pub fn reason_key(&self) -> String {
         match self {
             Self::Json { .. } => "invalid_json".to_owned(),
-            Self::Invalid { field, .. } => format!("invalid:{field}"),
+            // Indices out (`attackers[3].final_blow` → `attackers[].final_blow`):
+            // one key per field, not per attacker.
+            Self::Invalid { field, .. } => format!("invalid:{}", without_indices(field)),
             Self::Shape { .. } => "not_a_killmail".to_owned(),
             Self::TooLarge { .. } => "too_large".to_owned(),
             Self::Io { .. } => "io".to_owned(),

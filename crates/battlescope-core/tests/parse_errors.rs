@@ -137,8 +137,10 @@ fn unknown_shape_and_wrong_explicit_shape_are_explained() {
             .contains("expected a r2z2 record, found a esi record"),
         "{err}"
     );
+    // JSON that is not an object is no record; its message names no Rust type.
     let err = parse("[1,2,3]").unwrap_err();
-    assert!(matches!(err, Error::Json { .. }), "{err}");
+    assert!(matches!(err, Error::Shape { .. }), "{err}");
+    assert!(!err.to_string().contains("RawRecord"), "{err}");
 }
 
 #[test]
@@ -163,7 +165,10 @@ fn bad_lines_are_skipped_and_counted_good_ones_kept() {
     assert_eq!(out.report.records, 8);
     assert_eq!(out.report.duplicates, 1);
     assert_eq!(out.duplicate_ids, vec![1]);
-    assert_eq!(out.report.skipped["invalid_json"], 2);
+    // The truncated line is invalid JSON; a negative id is valid JSON with
+    // a bad field.
+    assert_eq!(out.report.skipped["invalid_json"], 1);
+    assert_eq!(out.report.skipped["invalid:killmail_id"], 1);
     assert_eq!(out.report.skipped["too_large"], 1);
     assert_eq!(out.report.skipped["invalid:killmail_time"], 1);
     // Every error says where: file and line.
@@ -177,7 +182,7 @@ fn bad_lines_are_skipped_and_counted_good_ones_kept() {
         "{lines:?}"
     );
     assert!(
-        lines[2].starts_with("day.jsonl line 7: killmail_id"),
+        lines[2].starts_with("day.jsonl line 7: field `killmail_id`"),
         "{lines:?}"
     );
     assert!(

@@ -2,7 +2,7 @@
 
 mod common;
 
-use battlescope_core::battle::assign_sides;
+use battlescope_core::battle::{assign_sides, Battle};
 use battlescope_core::cluster::{cluster, ClusterConfig};
 use battlescope_core::universe::ShipClass;
 use battlescope_core::Killmail;
@@ -683,5 +683,48 @@ mod real {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn the_victim_side_is_the_side_that_counts_the_loss() {
+    let mut kms = two_fleets();
+    kms.push(kill(
+        20,
+        JITA,
+        100,
+        red(4),
+        &[green(1), green(2)],
+        Some(1e7),
+    ));
+    kms.push(kill(22, JITA, 120, green(3), &[red(1), blue(7)], Some(1e7)));
+    kms.push(npc_kill(23, JITA, 130, blue(9)));
+    kms.sort_by_key(|k| (k.killmail_time, k.killmail_id));
+    let refs: Vec<&Killmail> = kms.iter().collect();
+    let battle = &Battle::from_sorted_kills(uuid::Uuid::nil(), &refs);
+    let by_id = |id: u64| kms.iter().find(|k| k.killmail_id == id).unwrap();
+    let side_of = |alliance: u64| {
+        battle
+            .sides
+            .iter()
+            .find(|s| s.alliances == vec![alliance])
+            .unwrap()
+            .index
+    };
+    assert_eq!(battle.victim_side(by_id(1)), Some(side_of(BLUE)));
+    assert_eq!(battle.victim_side(by_id(10)), Some(side_of(RED)));
+    assert_eq!(battle.victim_side(by_id(22)), Some(side_of(GREEN)));
+    assert_eq!(
+        battle.victim_side(by_id(23)),
+        Some(side_of(BLUE)),
+        "an NPC's kill of a blue pilot"
+    );
+    for side in &battle.sides {
+        let losses = battle
+            .killmail_ids
+            .iter()
+            .filter(|&&id| battle.victim_side(by_id(id)) == Some(side.index))
+            .count();
+        assert_eq!(losses, side.losses as usize, "side {}", side.index);
     }
 }

@@ -5,12 +5,14 @@
 import datetime
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Callable, Literal, final
+from typing import Any, Callable, Literal, final, overload
 
 import pandas as pd
 
 __all__ = [
     "__version__",
+    "SHIP_CLASSES",
+    "SECURITY_CLASSES",
     "Killmail",
     "KillmailSet",
     "KillmailIterator",
@@ -22,6 +24,8 @@ __all__ = [
     "BattleStats",
     "Side",
     "battles_to_pandas",
+    "sides_to_pandas",
+    "kills_to_pandas",
     "cluster",
     "parse_duration",
     "Clusterer",
@@ -30,9 +34,12 @@ __all__ = [
     "Decision",
     "filter",
     "analyze_intel",
+    "_killmail_set_from_pickle",
 ]
 
 __version__: str
+SHIP_CLASSES: tuple[str, ...]
+SECURITY_CLASSES: tuple[str, ...]
 
 # Anything a killmail can be given as: a Killmail, its JSON object as a dict,
 # or JSON text (ESI killmail, zKillboard R2Z2 item or RedisQ package).
@@ -78,10 +85,16 @@ class KillmailSet:
     """Killmails held in Rust memory, with the report of their reading."""
 
     def __len__(self) -> int: ...
+    @overload
     def __getitem__(self, key: int, /) -> Killmail: ...
+    @overload
+    def __getitem__(self, key: slice, /) -> KillmailSet: ...
     def __iter__(self) -> KillmailIterator: ...
+    def __reduce__(self) -> tuple[Callable[[bytes], KillmailSet], tuple[bytes]]: ...
     @property
     def skipped(self) -> dict[str, int]: ...
+    @property
+    def unreadable(self) -> list[Exception]: ...
     @property
     def rejected(self) -> dict[str, int]: ...
     @property
@@ -298,7 +311,11 @@ def read_paths(
     skip_unreadable: bool = False,
 ) -> KillmailSet: ...
 def read_records(
-    records: Iterable[_KillmailLike], *, format: str = "auto", strict: bool = False
+    records: Iterable[_KillmailLike],
+    *,
+    format: str = "auto",
+    strict: bool = False,
+    progress: Callable[[int], object] | None = None,
 ) -> KillmailSet: ...
 def cluster(
     killmails: _Killmails,
@@ -311,6 +328,9 @@ def cluster(
 ) -> list[Battle]: ...
 def parse_duration(text: str) -> datetime.timedelta: ...
 def battles_to_pandas(battles: Iterable[Battle]) -> pd.DataFrame: ...
+def sides_to_pandas(battles: Iterable[Battle]) -> pd.DataFrame: ...
+def kills_to_pandas(battles: Iterable[Battle], killmails: _Killmails) -> pd.DataFrame: ...
+def _killmail_set_from_pickle(data: bytes) -> KillmailSet: ...
 def filter(killmails: _Killmails, ruleset: Ruleset) -> KillmailSet: ...
 def analyze_intel(
     killmails: _Killmails,

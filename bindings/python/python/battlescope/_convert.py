@@ -12,7 +12,7 @@ import datetime as _dt
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 
@@ -58,15 +58,12 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def frame_records(frame: Any) -> list[str]:
+def frame_records(frame: Any) -> Iterator[str]:
     """The rows of a DataFrame of killmails (one column per top-level key,
     as ``KillmailSet.to_pandas()`` or ``pandas.read_json(lines=True)`` make
-    them) as JSON text; missing cells are left out."""
-    rows = frame.to_dict("records")
-    return [
-        to_json({str(k): _cell(v) for k, v in row.items() if not _missing(v)})
-        for row in rows
-    ]
+    them) as JSON text, one at a time; missing cells are left out."""
+    for row in frame.to_dict("records"):
+        yield to_json({str(k): _cell(v) for k, v in row.items() if not _missing(v)})
 
 
 def is_frame(obj: Any) -> bool:

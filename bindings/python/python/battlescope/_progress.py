@@ -20,9 +20,10 @@ class Bar(Protocol):
 class PlainBar:
     """A text bar redrawn in place at most five times a second."""
 
-    def __init__(self, total: int, desc: str) -> None:
+    def __init__(self, total: int, desc: str, unit: str = "B") -> None:
         self.total = max(total, 1)
         self.desc = desc
+        self.unit = unit
         self.done = 0
         self.started = time.monotonic()
         self.drawn = 0.0
@@ -41,10 +42,13 @@ class PlainBar:
         frac = min(self.done / self.total, 1.0)
         filled = int(frac * 30)
         elapsed = self.drawn - self.started
-        rate = self.done / elapsed / 1e6 if elapsed > 0 else 0.0
+        if self.unit == "B":
+            rate = self.done / elapsed / 1e6 if elapsed > 0 else 0.0
+            counts = f"{self.done / 1e6:,.1f}/{self.total / 1e6:,.1f} MB ({rate:,.1f} MB/s)"
+        else:
+            counts = f"{self.done:,}/{self.total:,} {self.unit}"
         sys.stderr.write(
-            f"\r{self.desc} [{'=' * filled}{' ' * (30 - filled)}] {frac:6.1%} "
-            f"{self.done / 1e6:,.1f}/{self.total / 1e6:,.1f} MB ({rate:,.1f} MB/s)"
+            f"\r{self.desc} [{'=' * filled}{' ' * (30 - filled)}] {frac:6.1%} {counts}"
         )
         sys.stderr.flush()
 
@@ -55,23 +59,28 @@ class PlainBar:
         sys.stderr.flush()
 
 
-def make_bar(total: int, desc: str) -> Bar:
+def make_bar(total: int, desc: str, unit: str = "B") -> Bar:
+    """A bar counting ``unit``: ``B`` (bytes of files) or ``records``."""
     try:
         with warnings.catch_warnings():
             # tqdm.auto falls back to its text bar without ipywidgets, and warns.
             warnings.simplefilter("ignore")
             from tqdm.auto import tqdm
     except ImportError:
-        return PlainBar(total, desc)
-    bar: Bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024)
+        return PlainBar(total, desc, unit)
+    if unit == "B":
+        bar: Bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024)
+    else:
+        bar = tqdm(total=total, desc=desc, unit=f" {unit}", unit_scale=True)
     return bar
 
 
 class Progress:
-    """Context manager handing the extension module a byte-count callback."""
+    """Context manager handing the extension module a callback counting
+    bytes (files) or records (in-memory input)."""
 
-    def __init__(self, total: int, desc: str) -> None:
-        self.bar = make_bar(total, desc)
+    def __init__(self, total: int, desc: str, unit: str = "B") -> None:
+        self.bar = make_bar(total, desc, unit)
 
     def __call__(self, nbytes: int) -> None:
         self.bar.update(nbytes)

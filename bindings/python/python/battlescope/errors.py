@@ -38,6 +38,7 @@ __all__ = [
     "InvalidKillmailError",
     "ParseError",
     "ReadError",
+    "SkippedRecordsWarning",
 ]
 
 
@@ -105,3 +106,17 @@ class ConfigError(BattleScopeError, ValueError):
 class ReadError(BattleScopeError, OSError):
     """Reading a source failed (it cannot be opened, or I/O failed);
     ``source`` names it."""
+
+
+class SkippedRecordsWarning(UserWarning):
+    """Records were skipped (or inputs not read to the end) while reading:
+    ``skipped`` holds the counts by reason (the keys of
+    ``KillmailSet.skipped``, or ``unreadable``). Raised as a warning unless
+    ``read_killmails(..., quiet=True)``; turn it into an error with
+    ``warnings.simplefilter("error", SkippedRecordsWarning)``."""
+
+    skipped: dict[str, int]
+
+    def __init__(self, message: str, skipped: dict[str, int]) -> None:
+        super().__init__(message)
+        self.skipped = dict(skipped)

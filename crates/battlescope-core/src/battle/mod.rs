@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use sides::{assign_sides, check_sides, rand_index, Side, SideChecks};
+pub use sides::{assign_sides, check_sides, rand_index, victim_side, Side, SideChecks};
 pub use stats::BattleStats;
 pub use summary::KillSummary;
 
@@ -78,6 +78,14 @@ impl Battle {
             sides: assign_sides(kills),
             zkillboard_url: related_url(system_id, start_time),
         }
+    }
+
+    /// The index of the side the victim of `killmail` (one of this
+    /// battle's) was on; `None` for a victim on no side (an NPC). See
+    /// [`sides::victim_side`].
+    #[must_use]
+    pub fn victim_side(&self, killmail: &Killmail) -> Option<u32> {
+        sides::victim_side(&self.sides, &killmail.victim)
     }
 }
 

@@ -100,9 +100,10 @@ where
 /// killmail against `limits`.
 ///
 /// # Errors
-/// [`Error::Json`] with the field path for malformed JSON or wrong types,
-/// [`Error::Shape`] for JSON that is no killmail record (or not the chosen
-/// shape), [`Error::Invalid`] for a killmail that breaks a validation rule.
+/// [`Error::Json`] for malformed JSON, [`Error::Shape`] for JSON that is
+/// no killmail record (not an object, or not the chosen shape),
+/// [`Error::Invalid`] naming the field for a missing field, a wrong type or
+/// a value that breaks a validation rule.
 pub fn parse_record(
     bytes: &[u8],
     shape: Shape,
@@ -174,12 +175,69 @@ fn loc_with_id(loc: &RecordLoc, id: Option<u64>) -> RecordLoc {
 }
 
 fn missing(loc: &RecordLoc, path: &str) -> Error {
-    let field = path.rsplit('.').next().unwrap_or(path);
-    Error::Json {
+    Error::Invalid {
         record: loc.clone(),
-        path: path.to_owned(),
-        message: format!("missing field `{field}`"),
+        field: path.to_owned(),
+        reason: "is missing".to_owned(),
     }
+}
+
+/// A record that is JSON but not what a killmail field holds (a missing
+/// field, a wrong type, a value out of range) is an [`Error::Invalid`] of
+/// that field (its reason key `invalid:<field>`), not invalid JSON.
+/// Serde's wording is kept but for Rust type names and the line/column
+/// inside the record, which say nothing to someone holding a dict.
+fn data_error(loc: RecordLoc, path: &str, inner: &serde_json::Error) -> Error {
+    let message = inner.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) if inner.line() > 0 => message[..at].to_owned(),
+        _ => message,
+    };
+    let parent = if path == "." { "" } else { path };
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        let field = if parent.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{parent}.{name}")
+        };
+        return missing(&loc, &field);
+    }
+    let message = plain_type_names(&message);
+    Error::Invalid {
+        record: loc,
+        field: parent.to_owned(),
+        reason: shorten_values(&message),
+    }
+}
+
+/// `expected struct Victim` → `expected an object`; `expected u64` → `expected
+/// a non-negative integer`: serde names the Rust types it wanted.
+fn plain_type_names(message: &str) -> String {
+    let Some(at) = message.find("expected ") else {
+        return message.to_owned();
+    };
+    let (head, wanted) = message.split_at(at + "expected ".len());
+    let plain = if wanted.starts_with("struct ") || wanted.starts_with("a map") {
+        "a JSON object"
+    } else if wanted.starts_with("u8")
+        || wanted.starts_with("u16")
+        || wanted.starts_with("u32")
+        || wanted.starts_with("u64")
+    {
+        "a non-negative integer"
+    } else if wanted.starts_with("i32") || wanted.starts_with("i64") {
+        "an integer"
+    } else if wanted.starts_with("f64") || wanted.starts_with("f32") {
+        "a number"
+    } else if wanted.starts_with("a boolean") || wanted.starts_with("bool") {
+        "true or false"
+    } else {
+        return message.to_owned();
+    };
+    format!("{head}{plain}")
 }
 
 fn from_esi(raw: RawRecord, loc: &RecordLoc) -> Result<Record, Error> {
@@ -290,6 +348,16 @@ fn reference(
 fn from_slice<T: DeserializeOwned>(bytes: &[u8], loc: &RecordLoc) -> Result<T, Error> {
     match serde_json::from_slice(bytes) {
         Ok(v) => Ok(v),
+        Err(e)
+            if e.classify() == serde_json::error::Category::Data
+                && bytes.trim_ascii_start().first() != Some(&b'{') =>
+        {
+            // JSON, but not an object: no record at all.
+            Err(Error::Shape {
+                record: loc.clone(),
+                reason: "a killmail record is a JSON object; this is another JSON value".to_owned(),
+            })
+        }
         Err(_) => {
             let de = &mut serde_json::Deserializer::from_slice(bytes);
             match serde_path_to_error::deserialize::<_, T>(&mut *de) {
@@ -304,6 +372,15 @@ fn from_slice<T: DeserializeOwned>(bytes: &[u8], loc: &RecordLoc) -> Result<T, E
                 Err(e) => {
                     let path = e.path().to_string();
                     let inner = e.into_inner();
+                    if inner.classify() == serde_json::error::Category::Data
+                        && bytes.trim_ascii_start().first() == Some(&b'{')
+                    {
+                        return Err(data_error(
+                            loc_with_id(loc, sniff_killmail_id(bytes)),
+                            &path,
+                            &inner,
+                        ));
+                    }
                     Err(Error::Json {
                         record: loc_with_id(loc, sniff_killmail_id(bytes)),
                         path,

@@ -79,7 +79,7 @@ use serde::{Deserialize, Serialize};
 
 pub use checks::{check_sides, rand_index, SideChecks};
 
-use crate::killmail::{EntityId, Killmail};
+use crate::killmail::{EntityId, Killmail, Victim};
 use crate::universe::ShipClass;
 
 /// One side of a battle.
@@ -110,6 +110,23 @@ pub struct Side {
     pub losses_without_value: u32,
     /// `isk_killed / (isk_killed + isk_lost)`, `None` when both are zero.
     pub efficiency: Option<f64>,
+}
+
+/// The index of the side `victim` was on, from the side documents: the
+/// side of the victim's group (its alliance, its player corporation, or the
+/// pilot of an NPC corporation), which is the side that counts the kill
+/// among its `losses`. `None` when the victim has no group (an NPC).
+#[must_use]
+pub fn victim_side(sides: &[Side], victim: &Victim) -> Option<u32> {
+    let group = groups::victim_group(victim)?;
+    sides
+        .iter()
+        .find(|s| match group {
+            groups::GroupKey::Alliance(a) => s.alliances.contains(&a),
+            groups::GroupKey::Corporation(c) => s.corporations.contains(&c),
+            groups::GroupKey::Character(p) => s.pilots.contains(&p),
+        })
+        .map(|s| s.index)
 }
 
 /// Assign the sides of a battle from its killmails (sorted by time, then
