@@ -383,7 +383,7 @@ fn read_records(
     records: &Bound<'_, PyAny>,
     format: &str,
     strict: bool,
-    progress: Option<Py<PyAny>>,
+    progress: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyKillmailSet> {
     const REPORT_EVERY: usize = 4096;
     let options = options(format)?;
@@ -394,8 +394,8 @@ fn read_records(
         pending += 1;
         if pending == REPORT_EVERY {
             py.check_signals()?;
-            if let Some(cb) = &progress {
-                cb.call1(py, (pending,))?;
+            if let Some(cb) = progress {
+                cb.call1((pending,))?;
             }
             pending = 0;
         }
@@ -403,8 +403,8 @@ fn read_records(
     let outcome = py
         .detach(|| core::input::read_records(&items, None, &options))
         .into_py_result()?;
-    if let Some(cb) = &progress {
-        cb.call1(py, (pending,))?;
+    if let Some(cb) = progress {
+        cb.call1((pending,))?;
     }
     let set = PyKillmailSet::from_outcome(outcome);
     if strict {
