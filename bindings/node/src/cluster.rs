@@ -123,7 +123,10 @@ fn config_with(
         if !known.contains(&name) && !extra.contains(&name.as_str()) {
             return Err(config_error(
                 &key,
-                format!("is not an option; the options are {}", options_list(&known, extra)),
+                format!(
+                    "is not an option; the options are {}",
+                    options_list(&known, extra)
+                ),
             )
             .js(env));
         }

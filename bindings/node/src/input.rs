@@ -359,7 +359,10 @@ fn option_entries<'a>(
         if !allowed.contains(&key.as_str()) {
             return Err(config_error(
                 &key,
-                format!("is not an option here; the options are {}", allowed.join(", ")),
+                format!(
+                    "is not an option here; the options are {}",
+                    allowed.join(", ")
+                ),
             )
             .js(env));
         }
@@ -515,7 +518,10 @@ fn paths_arg(env: &Env, paths: Unknown<'_>) -> napi::Result<Vec<String>> {
                 if item.get_type()? != ValueType::String {
                     return Err(config_error(
                         &format!("paths[{i}]"),
-                        format!("must be a path (a string), got {}", type_name(item.get_type()?)),
+                        format!(
+                            "must be a path (a string), got {}",
+                            type_name(item.get_type()?)
+                        ),
                     )
                     .js(env));
                 }
@@ -551,7 +557,12 @@ pub fn read_killmails(
                     stopped()
                 })
             };
-            read_files(&args.paths, &args.options, args.skip_unreadable, Some(&mut report))
+            read_files(
+                &args.paths,
+                &args.options,
+                args.skip_unreadable,
+                Some(&mut report),
+            )
         }
         None => read_files(&args.paths, &args.options, args.skip_unreadable, None),
     };

@@ -69,7 +69,10 @@ pub fn init(exports: napi::bindgen_prelude::Object<'_>, env: napi::Env) -> napi:
 /// True when `value` is an error this package threw or rejected with (an
 /// `Error` whose `code` is one of `BattleScopeErrorCode`): narrows it to
 /// `BattleScopeError` in TypeScript.
-#[napi(ts_args_type = "value: unknown", ts_return_type = "value is BattleScopeError")]
+#[napi(
+    ts_args_type = "value: unknown",
+    ts_return_type = "value is BattleScopeError"
+)]
 pub fn is_battle_scope_error(value: napi::bindgen_prelude::Unknown<'_>) -> napi::Result<bool> {
     use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, Unknown};
     use napi::JsValue;
