@@ -62,10 +62,7 @@ impl BattleDocument {
             system_id: battle.system_id,
             system_name: battle.system_name.clone(),
             region_name: battle.region_name.clone(),
-            security_class: battle
-                .security_class
-                .and_then(|c| serde_json::to_value(c).ok())
-                .and_then(|v| v.as_str().map(str::to_owned)),
+            security_class: battle.security_class.map(|c| c.as_str().to_owned()),
             start_time: battle.start_time.timestamp(),
             end_time: battle.end_time.timestamp(),
             kill_count: battle.stats.kill_count,

@@ -555,10 +555,7 @@ impl Store for SqliteStore {
     }
 
     async fn battles(&self, q: &BattleQuery) -> Result<BattlePage, StoreError> {
-        let security = q
-            .security_class
-            .and_then(|c| serde_json::to_value(c).ok())
-            .and_then(|v| v.as_str().map(str::to_owned));
+        let security = q.security_class.map(|c| c.as_str().to_owned());
         let limit = q.limit.clamp(1, 500);
         let rows = sqlx::query(
             "SELECT document, start_time, id FROM battles b \

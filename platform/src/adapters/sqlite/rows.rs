@@ -172,10 +172,7 @@ fn latest_documents(changes: &[BattleChange]) -> Result<Vec<BattleRow>, StoreErr
                 id: battle.id.to_string(),
                 system_id: i64::from(battle.system_id),
                 region_id: battle.region_id.map(i64::from),
-                security_class: battle
-                    .security_class
-                    .and_then(|c| serde_json::to_value(c).ok())
-                    .and_then(|v| v.as_str().map(str::to_owned)),
+                security_class: battle.security_class.map(|c| c.as_str().to_owned()),
                 start_time: battle.start_time.timestamp(),
                 end_time: battle.end_time.timestamp(),
                 kill_count: i64::from(battle.stats.kill_count),
