@@ -37,6 +37,7 @@ use uuid::Uuid;
 fn options() -> PipelineOptions {
     PipelineOptions {
         batch: 40,
+        store_batch: 60,
         checkpoint_interval: Duration::from_millis(30),
         checkpoint_every: 150,
     }

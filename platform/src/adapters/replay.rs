@@ -48,6 +48,8 @@ pub struct ReplaySource {
     rx: Option<mpsc::Receiver<Chunk>>,
     /// Records received but not yet handed out (a poll asked for fewer).
     pending: std::collections::VecDeque<SourceRecord>,
+    /// A failure received behind records: reported once they are out.
+    failed: Option<String>,
 }
 
 enum Chunk {
@@ -74,6 +76,7 @@ impl ReplaySource {
             start: None,
             rx: None,
             pending: std::collections::VecDeque::new(),
+            failed: None,
         }
     }
 
@@ -117,6 +120,12 @@ impl KillmailSource for ReplaySource {
     async fn poll(&mut self, max: usize) -> Result<SourcePoll, SourceError> {
         let max = max.max(1);
         if self.pending.is_empty() {
+            if let Some(reason) = self.failed.take() {
+                return Err(SourceError::Unavailable {
+                    source_name: NAME.to_owned(),
+                    reason,
+                });
+            }
             if self.rx.is_none() {
                 self.rx = Some(self.spawn());
             }
@@ -130,6 +139,18 @@ impl KillmailSource for ReplaySource {
                     })
                 }
                 None => return Ok(SourcePoll::Exhausted),
+            }
+            // More chunks already read join this poll: a consumer that
+            // fell behind catches up in one batch instead of many.
+            while self.pending.len() < max {
+                match rx.try_recv() {
+                    Ok(Chunk::Records(records)) => self.pending.extend(records),
+                    Ok(Chunk::Failed(reason)) => {
+                        self.failed = Some(reason);
+                        break;
+                    }
+                    Err(_) => break,
+                }
             }
         }
         let n = max.min(self.pending.len());
@@ -412,6 +433,32 @@ mod tests {
                 .collect()
         };
         assert_eq!(seen(&rest), seen(&records[2..]));
+    }
+
+    #[tokio::test]
+    async fn a_poll_takes_every_chunk_read_ahead_and_a_failure_behind_them_still_comes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kills.jsonl");
+        let mut f = File::create(&path).unwrap();
+        for i in 0..2_000 {
+            writeln!(f, "{{\"a\":{i}}}").unwrap();
+        }
+        drop(f);
+        let missing = dir.path().join("missing.jsonl");
+        let mut source = ReplaySource::new(vec![path, missing], None);
+        // Let the reader fill the channel: four chunks, then the failure.
+        source.rx = Some(source.spawn());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        match source.poll(10_000).await.unwrap() {
+            SourcePoll::Records(r) => assert_eq!(r.len(), 2_000, "one poll takes all chunks read"),
+            other => panic!("expected records, got {other:?}"),
+        }
+        match source.poll(10_000).await {
+            Err(SourceError::Unavailable { reason, .. }) => {
+                assert!(reason.contains("missing.jsonl"), "{reason}");
+            }
+            other => panic!("the failure behind the records was lost: {other:?}"),
+        }
     }
 
     #[tokio::test]
