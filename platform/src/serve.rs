@@ -38,14 +38,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "battlescope-data", value_name = "DIR")]
     data: PathBuf,
 
-    /// Killmail files or directories to replay (every format `cluster` reads).
-    #[arg(long, num_args = 1.., value_name = "PATH")]
-    replay: Vec<PathBuf>,
-
-    /// Replay at this many times real time (by killmail time); as fast as
-    /// possible when absent.
-    #[arg(long, value_name = "FACTOR")]
-    speed: Option<f64>,
+    #[command(flatten)]
+    source: SourceArgs,
 
     /// Stop (draining the pipeline) once the replay is done, instead of
     /// serving until Ctrl-C.
@@ -73,21 +67,6 @@ pub struct ServeArgs {
     #[arg(long, value_name = "URL")]
     esi: Option<String>,
 
-    /// zKillboard's R2Z2 feed to follow live (e.g.
-    /// `https://r2z2.zkillboard.com/ephemeral`, or `battlescope stub`'s);
-    /// resumes from the last stored sequence after a restart.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["replay", "redisq"])]
-    r2z2: Option<String>,
-
-    /// zKillboard's RedisQ endpoint to follow live (e.g.
-    /// `https://zkillredisq.stream/listen.php`).
-    #[arg(long, value_name = "URL", conflicts_with_all = ["replay", "r2z2"])]
-    redisq: Option<String>,
-
-    /// RedisQ queue id (RedisQ keeps each queue's position).
-    #[arg(long, default_value = "battlescope", value_name = "ID")]
-    redisq_queue: String,
-
     /// Ruleset (.json, .yaml, .yml, .toml) to store and apply at ingest.
     #[arg(long, value_name = "FILE")]
     ruleset: Option<PathBuf>,
@@ -105,6 +84,129 @@ pub struct ServeArgs {
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+}
+
+/// Where killmails come from: files, or a live zKillboard feed (serve and
+/// the ingest service share these flags).
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Killmail files or directories to replay (every format `cluster`
+    /// reads; the environment variable names one, e.g. a directory).
+    #[arg(long, num_args = 1.., value_name = "PATH", env = "BATTLESCOPE_REPLAY")]
+    replay: Vec<PathBuf>,
+
+    /// Replay at this many times real time (by killmail time); as fast as
+    /// possible when absent.
+    #[arg(long, value_name = "FACTOR", env = "BATTLESCOPE_REPLAY_SPEED")]
+    speed: Option<f64>,
+
+    /// zKillboard's R2Z2 feed to follow live (e.g.
+    /// `https://r2z2.zkillboard.com/ephemeral`, or `battlescope stub`'s);
+    /// resumes from the last stored sequence after a restart.
+    #[arg(long, value_name = "URL", env = "BATTLESCOPE_R2Z2", conflicts_with_all = ["replay", "redisq"])]
+    r2z2: Option<String>,
+
+    /// zKillboard's RedisQ endpoint to follow live (e.g.
+    /// `https://zkillredisq.stream/listen.php`).
+    #[arg(long, value_name = "URL", env = "BATTLESCOPE_REDISQ", conflicts_with_all = ["replay", "r2z2"])]
+    redisq: Option<String>,
+
+    /// RedisQ queue id (RedisQ keeps each queue's position).
+    #[arg(
+        long,
+        default_value = "battlescope",
+        value_name = "ID",
+        env = "BATTLESCOPE_REDISQ_QUEUE"
+    )]
+    redisq_queue: String,
+}
+
+impl SourceArgs {
+    /// Files are replayed (rather than a live feed followed, or nothing).
+    #[must_use]
+    pub fn replaying(&self) -> bool {
+        !self.replay.is_empty()
+    }
+
+    /// The source the flags name, if any.
+    ///
+    /// # Errors
+    /// A URL the client refuses, replay paths without killmail files.
+    pub fn open(&self) -> anyhow::Result<Option<Box<dyn KillmailSource>>> {
+        if let Some(url) = &self.r2z2 {
+            let config = crate::adapters::r2z2::R2z2Config {
+                base_url: url.clone(),
+                ..crate::adapters::r2z2::R2z2Config::default()
+            };
+            return Ok(Some(Box::new(
+                crate::adapters::r2z2::R2z2Source::new(&config)
+                    .with_context(|| format!("--r2z2 {url}"))?,
+            )));
+        }
+        if let Some(url) = &self.redisq {
+            let config = crate::adapters::redisq::RedisqConfig {
+                url: url.clone(),
+                queue_id: self.redisq_queue.clone(),
+                ..crate::adapters::redisq::RedisqConfig::default()
+            };
+            return Ok(Some(Box::new(
+                crate::adapters::redisq::RedisqSource::new(&config)
+                    .with_context(|| format!("--redisq {url}"))?,
+            )));
+        }
+        if self.replay.is_empty() {
+            return Ok(None);
+        }
+        let files = crate::cli::inputs::expand(&self.replay)?;
+        if files.is_empty() {
+            bail!("--replay: no killmail files under {:?}", self.replay);
+        }
+        Ok(Some(Box::new(ReplaySource::new(files, self.speed))))
+    }
+}
+
+/// The ESI client of `--esi URL`, if given.
+///
+/// # Errors
+/// A URL the client refuses.
+pub fn open_esi(url: Option<&str>) -> anyhow::Result<Option<Arc<dyn Esi>>> {
+    let Some(url) = url else { return Ok(None) };
+    let client = crate::adapters::esi::EsiClient::new(&crate::adapters::esi::EsiConfig {
+        base_url: url.to_owned(),
+        ..crate::adapters::esi::EsiConfig::default()
+    })
+    .with_context(|| format!("--esi {url}"))?;
+    Ok(Some(Arc::new(client)))
+}
+
+/// Store the ruleset file at `path` as the active one (core validates it).
+///
+/// # Errors
+/// An unreadable file, a ruleset core refuses, the store failing.
+pub async fn store_ruleset(store: &dyn Store, path: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let format = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("ruleset")
+        .to_owned();
+    rulesets::put(
+        store,
+        StoredRuleset {
+            name,
+            format,
+            text,
+            active: true,
+        },
+    )
+    .await
+    .with_context(|| format!("--ruleset {}", path.display()))
 }
 
 fn lateness(text: &str) -> Result<Duration, String> {
@@ -359,7 +461,7 @@ pub fn open_search(
     }
 }
 
-fn init_logs(format: LogFormat) {
+pub(crate) fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -372,7 +474,7 @@ fn init_logs(format: LogFormat) {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn signal() {
+pub(crate) async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -446,71 +548,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let bus = open_bus(&args.bus, args.partitions)?;
     let store = open_store(&store_url).await?;
     let search = open_search(&args.search, &args.data)?;
-    let esi: Option<Arc<dyn Esi>> = match &args.esi {
-        Some(url) => {
-            let client = crate::adapters::esi::EsiClient::new(&crate::adapters::esi::EsiConfig {
-                base_url: url.clone(),
-                ..crate::adapters::esi::EsiConfig::default()
-            })
-            .with_context(|| format!("--esi {url}"))?;
-            Some(Arc::new(client))
-        }
-        None => None,
-    };
+    let esi = open_esi(args.esi.as_deref())?;
     if let Some(path) = &args.ruleset {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        let format = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("ruleset")
-            .to_owned();
-        rulesets::put(
-            &*store,
-            StoredRuleset {
-                name,
-                format,
-                text,
-                active: true,
-            },
-        )
-        .await
-        .with_context(|| format!("--ruleset {}", path.display()))?;
+        store_ruleset(&*store, path).await?;
     }
-    let source: Option<Box<dyn KillmailSource>> = if let Some(url) = &args.r2z2 {
-        let config = crate::adapters::r2z2::R2z2Config {
-            base_url: url.clone(),
-            ..crate::adapters::r2z2::R2z2Config::default()
-        };
-        Some(Box::new(
-            crate::adapters::r2z2::R2z2Source::new(&config)
-                .with_context(|| format!("--r2z2 {url}"))?,
-        ))
-    } else if let Some(url) = &args.redisq {
-        let config = crate::adapters::redisq::RedisqConfig {
-            url: url.clone(),
-            queue_id: args.redisq_queue.clone(),
-            ..crate::adapters::redisq::RedisqConfig::default()
-        };
-        Some(Box::new(
-            crate::adapters::redisq::RedisqSource::new(&config)
-                .with_context(|| format!("--redisq {url}"))?,
-        ))
-    } else if args.replay.is_empty() {
-        None
-    } else {
-        let files = crate::cli::inputs::expand(&args.replay)?;
-        if files.is_empty() {
-            bail!("--replay: no killmail files under {:?}", args.replay);
-        }
-        Some(Box::new(ReplaySource::new(files, args.speed)))
-    };
-    if args.exit_after_replay && args.replay.is_empty() {
+    let source = args.source.open()?;
+    if args.exit_after_replay && !args.source.replaying() {
         bail!("--exit-after-replay needs --replay");
     }
 
@@ -540,7 +583,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             std::process::exit(130);
         }
     });
-    let replaying = !args.replay.is_empty();
+    let replaying = args.source.replaying();
     let running = Pipeline {
         bus,
         store,

@@ -1,27 +1,50 @@
-//! Probes: live (the process answers) and ready (the store answers and the
-//! pipeline runs).
+//! Probes: live (the process answers) and ready (the service runs, no
+//! backend operation is retrying, and the store, if it has one, answers).
+//! Every service serves them, the API and the pipeline-less ones alike.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::AppState;
+use crate::ports::Store;
+use crate::services::PipelineStats;
 
-pub async fn live() -> Json<Value> {
+/// What readiness looks at.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// True once the service runs.
+    pub ready: Arc<AtomicBool>,
+    /// Its operations retrying a failing backend make it unready.
+    pub stats: Arc<PipelineStats>,
+    /// Pinged on each readiness probe, when the service has one.
+    pub store: Option<Arc<dyn Store>>,
+}
+
+/// `GET /health/live` and `GET /health/ready`.
+pub fn probes(probe: Probe) -> Router {
+    Router::new()
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .with_state(probe)
+}
+
+async fn live() -> Json<Value> {
     Json(json!({ "status": "live" }))
 }
 
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    if !state.ready.load(Ordering::Relaxed) {
+async fn ready(State(probe): State<Probe>) -> (StatusCode, Json<Value>) {
+    if !probe.ready.load(Ordering::Relaxed) {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "starting", "reason": "the pipeline is not running yet" })),
+            Json(json!({ "status": "starting", "reason": "the service is not running yet" })),
         );
     }
-    let failing = crate::services::PipelineStats::get(&state.stats.failing);
+    let failing = PipelineStats::get(&probe.stats.failing);
     if failing > 0 {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -31,7 +54,10 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
             })),
         );
     }
-    match state.store.ping().await {
+    let Some(store) = &probe.store else {
+        return (StatusCode::OK, Json(json!({ "status": "ready" })));
+    };
+    match store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -6,7 +6,7 @@
 
 mod battles;
 mod error;
-mod health;
+pub mod health;
 mod killmails;
 
 use std::sync::atomic::AtomicBool;
@@ -41,16 +41,20 @@ pub struct AppState {
 
 /// The routes.
 pub fn router(state: AppState) -> Router {
+    let probe = health::Probe {
+        ready: state.ready.clone(),
+        stats: state.stats.clone(),
+        store: Some(state.store.clone()),
+    };
     Router::new()
         .route("/api/battles", get(battles::list))
         .route("/api/battles/{id}", get(battles::one))
         .route("/api/killmails/{id}", get(killmails::one))
-        .route("/health/live", get(health::live))
-        .route("/health/ready", get(health::ready))
         .fallback(error::not_found)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
         .with_state(state)
+        .merge(health::probes(probe))
 }

@@ -34,6 +34,9 @@ enum Command {
     /// Run the whole platform in one process on embedded defaults: replay
     /// or poll killmails, cluster them into battles, serve the HTTP API.
     Serve(crate::serve::ServeArgs),
+    /// Run one service of the platform (ingest, enrich, clusterer, writer,
+    /// indexer, api) on shared backends: Kafka, PostgreSQL, Typesense.
+    Service(crate::service::ServiceArgs),
     /// A local stub of zKillboard (R2Z2, RedisQ) and ESI serving real
     /// samples and generated killmails, with faults on demand.
     Stub(stub::StubArgs),
@@ -53,6 +56,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()?;
             runtime.block_on(crate::serve::run(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Service(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(crate::service::run(args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stub(args) => stub::run(&args),
