@@ -442,7 +442,7 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 ///
 /// # Errors
 /// Schemes not built yet, and unknown ones.
-pub fn open_search(
+pub async fn open_search(
     url: &str,
     data: &std::path::Path,
 ) -> anyhow::Result<Option<Arc<dyn SearchIndex>>> {
@@ -456,7 +456,16 @@ pub fn open_search(
                 .with_context(|| format!("--search embedded: {}", dir.display()))?;
             Ok(Some(Arc::new(index)))
         }
-        "typesense" => bail!("--search {url}: the Typesense index is not built yet; use --search embedded"),
+        "typesense" | "typesense+https" => {
+            let config = crate::adapters::typesense::TypesenseConfig::from_url(
+                url,
+                std::env::var("TYPESENSE_API_KEY").ok(),
+            )?;
+            let index = crate::adapters::typesense::TypesenseIndex::open(config)
+                .await
+                .with_context(|| format!("--search {url}"))?;
+            Ok(Some(Arc::new(index)))
+        }
         other => bail!("--search {url}: unknown scheme `{other}` (known: embedded, none, typesense://HOST:PORT)"),
     }
 }
@@ -547,7 +556,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("sqlite://{}", args.data.join("battlescope.db").display()));
     let bus = open_bus(&args.bus, args.partitions)?;
     let store = open_store(&store_url).await?;
-    let search = open_search(&args.search, &args.data)?;
+    let search = open_search(&args.search, &args.data).await?;
     let esi = open_esi(args.esi.as_deref())?;
     if let Some(path) = &args.ruleset {
         store_ruleset(&*store, path).await?;

@@ -292,7 +292,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
         }
         Service::Indexer(a) => {
             init_logs(a.common.log_format);
-            let Some(search) = open_search(&a.search, &a.data)? else {
+            let Some(search) = open_search(&a.search, &a.data).await? else {
                 bail!(
                     "service indexer: --search {} indexes nothing; name an index",
                     a.search

@@ -221,3 +221,96 @@ async fn search(ts: &Typesense, collection: &str, q: &str) -> Result<Value, Stri
     }
     serde_json::from_str(&body).map_err(|e| format!("search {q}: not JSON ({e}): {body}"))
 }
+
+#[path = "common/search_contract.rs"]
+mod search_contract;
+
+/// The search port's contract (shared with the embedded index) on
+/// Typesense: each test in collections of its own, dropped afterwards.
+mod contract {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use super::common::{require_env, unique_name, within};
+    use super::search_contract as c;
+    use super::LIMIT;
+    use battlescope_platform::adapters::typesense::{TypesenseConfig, TypesenseIndex};
+    use battlescope_platform::ports::search::SearchIndex;
+
+    type Check = for<'a> fn(&'a dyn SearchIndex) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+    async fn on_typesense(name: &str, check: Check) {
+        battlescope_platform::adapters::http::install_tls_provider();
+        let base = require_env("TYPESENSE_URL");
+        let host = base.trim_end_matches('/').trim_start_matches("http://");
+        let url = format!("typesense://{host}?prefix={}_", unique_name("contract"));
+        let config = TypesenseConfig::from_url(&url, Some(require_env("TYPESENSE_API_KEY")))
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        let index = within(LIMIT, name, TypesenseIndex::open(config))
+            .await
+            .unwrap_or_else(|e| panic!("cannot open the Typesense index at {url}: {e}"));
+        // Run, then drop the collections whatever the outcome.
+        let outcome = tokio::spawn({
+            let index = index.clone();
+            async move { within(LIMIT, "contract check", check(&index)).await }
+        })
+        .await;
+        index
+            .drop_collections()
+            .await
+            .expect("drop the test collections");
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic.into_panic());
+        }
+    }
+
+    #[tokio::test]
+    async fn finds_a_misspelt_alliance() {
+        on_typesense("misspelt alliance", |i| {
+            Box::pin(c::finds_a_misspelt_alliance(i))
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn kinds_limit_the_hits() {
+        on_typesense("kinds", |i| Box::pin(c::kinds_limit_the_hits(i))).await;
+    }
+
+    #[tokio::test]
+    async fn battles_are_found_by_place_bigger_first() {
+        on_typesense("battles", |i| {
+            Box::pin(c::battles_are_found_by_place_bigger_first(i))
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_rewrite_replaces_and_a_delete_removes() {
+        on_typesense("rewrite and delete", |i| {
+            Box::pin(c::a_rewrite_replaces_and_a_delete_removes(i))
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn an_empty_query_finds_nothing() {
+        on_typesense("empty query", |i| {
+            Box::pin(c::an_empty_query_finds_nothing(i))
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_wrong_key_is_refused_at_open() {
+        let base = require_env("TYPESENSE_URL");
+        let host = base.trim_end_matches('/').trim_start_matches("http://");
+        let config =
+            TypesenseConfig::from_url(&format!("typesense://{host}"), Some("wrong-key".into()))
+                .unwrap();
+        let e = within(LIMIT, "wrong key", TypesenseIndex::open(config))
+            .await
+            .expect_err("a wrong key must be refused");
+        assert!(e.to_string().contains("401"), "{e}");
+    }
+}

@@ -299,3 +299,41 @@ async fn the_port_indexes_what_the_indexer_sends_and_finds_it_misspelled() {
         .unwrap();
     assert!(hits.iter().all(|h| h.id != biggest_in_jita.id.to_string()));
 }
+
+#[path = "common/search_contract.rs"]
+mod search_contract;
+
+/// The port's contract (shared with Typesense) on the embedded index.
+mod contract {
+    use super::search_contract as c;
+    use battlescope_platform::adapters::search::{SearchConfig, SearchIndex};
+
+    fn empty() -> SearchIndex {
+        SearchIndex::in_memory(SearchConfig::default()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn finds_a_misspelt_alliance() {
+        c::finds_a_misspelt_alliance(&empty()).await;
+    }
+
+    #[tokio::test]
+    async fn kinds_limit_the_hits() {
+        c::kinds_limit_the_hits(&empty()).await;
+    }
+
+    #[tokio::test]
+    async fn battles_are_found_by_place_bigger_first() {
+        c::battles_are_found_by_place_bigger_first(&empty()).await;
+    }
+
+    #[tokio::test]
+    async fn a_rewrite_replaces_and_a_delete_removes() {
+        c::a_rewrite_replaces_and_a_delete_removes(&empty()).await;
+    }
+
+    #[tokio::test]
+    async fn an_empty_query_finds_nothing() {
+        c::an_empty_query_finds_nothing(&empty()).await;
+    }
+}

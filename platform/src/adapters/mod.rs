@@ -15,3 +15,4 @@ pub mod replay;
 pub mod search;
 pub mod source;
 pub mod sqlite;
+pub mod typesense;

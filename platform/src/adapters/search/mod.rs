@@ -22,6 +22,8 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 pub use doc::{DocKind, SearchDoc, SearchHit};
+/// The port's documents as index documents, shared with the Typesense index.
+pub(crate) use port::{battle_doc, doc_kind, entity_kind, hit_kind, killmail_doc};
 
 /// Tuning of the index writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

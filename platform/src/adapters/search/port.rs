@@ -15,7 +15,7 @@ fn backend(e: impl std::fmt::Display) -> SearchError {
     SearchError::Backend(e.to_string())
 }
 
-fn entity_kind(kind: EntityKind) -> DocKind {
+pub(crate) fn entity_kind(kind: EntityKind) -> DocKind {
     match kind {
         EntityKind::Alliance => DocKind::Alliance,
         EntityKind::Corporation => DocKind::Corporation,
@@ -24,7 +24,7 @@ fn entity_kind(kind: EntityKind) -> DocKind {
     }
 }
 
-fn hit_kind(kind: DocKind) -> HitKind {
+pub(crate) fn hit_kind(kind: DocKind) -> HitKind {
     match kind {
         DocKind::Battle => HitKind::Battle,
         DocKind::Alliance => HitKind::Entity(EntityKind::Alliance),
@@ -35,7 +35,7 @@ fn hit_kind(kind: DocKind) -> HitKind {
     }
 }
 
-fn doc_kind(kind: HitKind) -> DocKind {
+pub(crate) fn doc_kind(kind: HitKind) -> DocKind {
     match kind {
         HitKind::Battle => DocKind::Battle,
         HitKind::Entity(e) => entity_kind(e),
@@ -45,7 +45,7 @@ fn doc_kind(kind: HitKind) -> DocKind {
 
 /// A battle is found by its system (the name), its region and security
 /// class; bigger battles first among equal matches.
-fn battle_doc(b: &BattleDocument) -> SearchDoc {
+pub(crate) fn battle_doc(b: &BattleDocument) -> SearchDoc {
     let system = b
         .system_name
         .clone()
@@ -66,7 +66,7 @@ fn battle_doc(b: &BattleDocument) -> SearchDoc {
 }
 
 /// A killmail is found by its ship class and the names on it.
-fn killmail_doc(k: &KillmailDocument) -> SearchDoc {
+pub(crate) fn killmail_doc(k: &KillmailDocument) -> SearchDoc {
     let class = serde_json::to_value(k.summary.ship_class)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
