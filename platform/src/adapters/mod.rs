@@ -1,7 +1,7 @@
 //! Implementations of the ports, one module per implementation; only the
 //! wiring ([`crate::serve`]) names them. Embedded: the in-process bus
 //! ([`memory_bus`]), the SQLite store ([`sqlite`]), file replay
-//! ([`replay`]). The outside world: the zKillboard pollers ([`r2z2`],
+//! ([`replay`]). What the SQL stores share: [`sql`]. The outside world: the zKillboard pollers ([`r2z2`],
 //! [`redisq`]), the ESI client ([`esi`]) and the embedded search index
 //! ([`search`]), with what they share ([`http`], [`breaker`], [`source`]).
 
@@ -14,4 +14,5 @@ pub mod redisq;
 pub mod replay;
 pub mod search;
 pub mod source;
+mod sql;
 pub mod sqlite;
