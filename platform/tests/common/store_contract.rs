@@ -241,26 +241,52 @@ pub async fn ping_answers(store: Arc<dyn Store>) {
     store.ping().await.expect("a fresh store answers ping");
 }
 
-pub async fn a_batch_written_twice_is_stored_once(store: Arc<dyn Store>) {
+/// A batch of a bit of everything: two kills, their battle, two events
+/// (one holding a killmail by reference) and a dead letter.
+pub fn sample_batch() -> WriteBatch {
+    let (a, b) = (simple_kill(1, JITA, 0), simple_kill(3, JITA, 60));
+    let mut batch = killmails(&[&a, &b]);
+    batch.battles = vec![upsert(&battle(1, &[&a, &b]))];
+    batch.events = vec![
+        json_event(1),
+        event(
+            2,
+            EventBody::Killmail {
+                killmail_id: 3,
+                timestamp: at(60),
+                metadata: EventMetadata {
+                    correlation_id: Uuid::from_u128(2),
+                    causation_id: Uuid::from_u128(2),
+                    source: "battlescope-enrich".to_owned(),
+                },
+            },
+        ),
+    ];
+    batch.dead_letters = vec![dead_letter("enrich/0@7", 7)];
+    batch
+}
+
+/// `store` holds [`sample_batch`], each row once.
+pub async fn assert_holds_sample_once(store: &dyn Store) {
     let (a, b) = (simple_kill(1, JITA, 0), simple_kill(3, JITA, 60));
     let fight = battle(1, &[&a, &b]);
-    let mut batch = killmails(&[&a, &b]);
-    batch.battles = vec![upsert(&fight)];
-    batch.events = vec![json_event(1), json_event(2)];
-    batch.dead_letters = vec![dead_letter("enrich/0@7", 7)];
-    write(&*store, &batch).await;
-    write(&*store, &batch).await;
-
-    assert_eq!(list(&*store, query()).await, vec![fight.id]);
+    assert_eq!(list(store, query()).await, vec![fight.id]);
     assert_eq!(store.events_after(0, 100).await.unwrap().len(), 2);
     assert_eq!(store.dead_letters(100).await.unwrap().len(), 1);
     assert_eq!(store.killmails_in(JITA, 0, i64::MAX).await.unwrap(), [a, b]);
     // Participants too: the victim's history has the one loss.
     assert_eq!(store.pilot_ships(character(1), 100).await.unwrap().len(), 1);
+    assert_eq!(battle_of(store, 3).await, Some(fight.id));
     assert_eq!(
-        lookup(&*store, fight.id).await,
+        lookup(store, fight.id).await,
         Some(BattleLookup::Found(Box::new(fight)))
     );
+}
+
+pub async fn a_batch_written_twice_is_stored_once(store: Arc<dyn Store>) {
+    write(&*store, &sample_batch()).await;
+    write(&*store, &sample_batch()).await;
+    assert_holds_sample_once(&*store).await;
 }
 
 pub async fn a_killmail_reads_back_with_its_battle(store: Arc<dyn Store>) {

@@ -1,7 +1,9 @@
 //! The statements SQLite and PostgreSQL both run as written: `$N`
 //! parameters (SQLite reads `$N` as the N-th bind, as sqlx binds it), the
 //! standard `ON CONFLICT` upsert, no dialect functions. A statement whose
-//! dialects differ stays in its store.
+//! dialects differ stays in its store. The longer ones come with their
+//! binds too ([`battle_list`], [`put_ruleset`], [`save_checkpoint`]),
+//! generic over the database.
 
 // --- rulesets
 
@@ -44,8 +46,9 @@ pub(crate) const SAVE_CHECKPOINT: &str =
 
 // --- battles retired
 
-/// `$1` battle: a document-less tombstone, so a late copy of an old
-/// document cannot revive it.
+/// `$1` battle: its row stays, without a document (it answers 404 and
+/// leaves the list); a later document of the same id, from a re-cluster
+/// that forms it again, brings it back.
 pub(crate) const TOMBSTONE_DISSOLVED: &str =
     "INSERT INTO battles (id, merged_into, document, kill_count) VALUES ($1, NULL, NULL, NULL) \
      ON CONFLICT (id) DO UPDATE SET document = NULL";
@@ -112,3 +115,70 @@ pub(crate) const PILOT_SHIPS: &str =
     "SELECT ship_type_id, killmail_id, killmail_time, lost FROM pilot_ship_history \
      WHERE character_id = $1 AND ship_type_id IS NOT NULL \
      ORDER BY killmail_time DESC, killmail_id DESC LIMIT $2";
+
+/// [`BATTLE_LIST`] with the binds of `q`, for either database.
+pub(crate) fn battle_list<'q, DB>(
+    q: &'q crate::ports::store::BattleQuery,
+) -> sqlx::query::QueryAs<'q, DB, (String, i64, String), <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    (String, i64, String): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    sqlx::query_as(BATTLE_LIST)
+        .bind(q.system_id.map(i64::from))
+        .bind(q.region_id.map(i64::from))
+        .bind(
+            q.security_class
+                .map(battlescope_core::universe::SecurityClass::as_str),
+        )
+        .bind(q.since)
+        .bind(q.until)
+        .bind(q.min_kills.map(i64::from))
+        .bind(q.after.map(|a| a.0))
+        .bind(q.after.map(|a| a.1.to_string()))
+        .bind(q.alliance_id.map(super::id))
+        .bind(q.corporation_id.map(super::id))
+        .bind(q.character_id.map(super::id))
+        .bind(super::reads::page_rows(q.limit))
+}
+
+/// [`PUT_RULESET`] with the binds of `ruleset`, for either database.
+pub(crate) fn put_ruleset<'q, DB>(
+    ruleset: &'q crate::ports::store::StoredRuleset,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(PUT_RULESET)
+        .bind(ruleset.name.as_str())
+        .bind(ruleset.format.as_str())
+        .bind(ruleset.text.as_str())
+        .bind(ruleset.active)
+        .bind(super::now())
+}
+
+/// [`SAVE_CHECKPOINT`] with the binds of `cp`, for either database.
+pub(crate) fn save_checkpoint<'q, DB>(
+    cp: &'q crate::ports::store::Checkpoint,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(SAVE_CHECKPOINT)
+        .bind(cp.group.as_str())
+        .bind(cp.topic.as_str())
+        .bind(i64::from(cp.partition))
+        .bind(cp.log_id.as_str())
+        .bind(super::id(cp.next_offset))
+        .bind(cp.snapshot.as_str())
+        .bind(super::now())
+}

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use battlescope_core::universe::SecurityClass;
 use battlescope_core::{Battle, Killmail};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
@@ -303,12 +302,7 @@ impl Store for SqliteStore {
                 .await
                 .map_err(backend)?;
         }
-        sqlx::query(statements::PUT_RULESET)
-            .bind(&ruleset.name)
-            .bind(&ruleset.format)
-            .bind(&ruleset.text)
-            .bind(ruleset.active)
-            .bind(now())
+        statements::put_ruleset(ruleset)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -400,14 +394,7 @@ impl Store for SqliteStore {
 
     async fn save_checkpoint(&self, cp: &Checkpoint) -> Result<(), StoreError> {
         let _turn = turn(&self.write, "save_checkpoint").await;
-        sqlx::query(statements::SAVE_CHECKPOINT)
-            .bind(&cp.group)
-            .bind(&cp.topic)
-            .bind(i64::from(cp.partition))
-            .bind(&cp.log_id)
-            .bind(id(cp.next_offset))
-            .bind(&cp.snapshot)
-            .bind(now())
+        statements::save_checkpoint(cp)
             .execute(&self.pool)
             .await
             .map_err(backend)?;
@@ -456,19 +443,7 @@ impl Store for SqliteStore {
     }
 
     async fn battles(&self, q: &BattleQuery) -> Result<BattlePage, StoreError> {
-        let rows: Vec<(String, i64, String)> = sqlx::query_as(statements::BATTLE_LIST)
-            .bind(q.system_id.map(i64::from))
-            .bind(q.region_id.map(i64::from))
-            .bind(q.security_class.map(SecurityClass::as_str))
-            .bind(q.since)
-            .bind(q.until)
-            .bind(q.min_kills.map(i64::from))
-            .bind(q.after.map(|a| a.0))
-            .bind(q.after.map(|a| a.1.to_string()))
-            .bind(q.alliance_id.map(id))
-            .bind(q.corporation_id.map(id))
-            .bind(q.character_id.map(id))
-            .bind(reads::page_rows(q.limit))
+        let rows = statements::battle_list(q)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
