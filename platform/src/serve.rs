@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::adapters::memory_bus::{MemoryBus, DEFAULT_CAPACITY};
+use crate::adapters::postgres::PgStore;
 use crate::adapters::replay::ReplaySource;
 use crate::adapters::sqlite::SqliteStore;
 use crate::api::{self, AppState};
@@ -54,7 +55,9 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8)]
     partitions: u32,
 
-    /// Store: `sqlite://PATH` (default: battlescope.db under --data).
+    /// Store: `sqlite://PATH` (default: battlescope.db under --data) or
+    /// `postgres://USER@HOST:PORT/DB` (a schema of its own with
+    /// `?options=-c%20search_path%3DNAME`).
     #[arg(long, value_name = "URL")]
     store: Option<String>,
 
@@ -430,11 +433,29 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
     match url.split_once("://").map_or(url, |(scheme, _)| scheme) {
         "postgres" | "postgresql" => {
-            bail!("--store {url}: the PostgreSQL store is not built yet; use sqlite://PATH")
+            let store = PgStore::connect(url)
+                .await
+                .with_context(|| format!("--store {}", without_password(url)))?;
+            Ok(Arc::new(store))
         }
         other => {
             bail!("--store {url}: unknown scheme `{other}` (known: sqlite://PATH, postgres://…)")
         }
+    }
+}
+
+/// `url` with its password, if any, replaced by `***`: for messages.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    match authority.rsplit_once('@') {
+        Some((user_info, _)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***{}", &rest[user_info.len()..])
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -644,4 +665,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .context("the HTTP server failed")?;
     signals.abort();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn a_store_url_in_a_message_hides_its_password() {
+        assert_eq!(
+            without_password("postgres://app:s3cr@t@db:5432/battles?sslmode=require"),
+            "postgres://app:***@db:5432/battles?sslmode=require"
+        );
+        assert_eq!(
+            without_password("postgres://app@db/battles"),
+            "postgres://app@db/battles"
+        );
+        assert_eq!(without_password("sqlite://x.db"), "sqlite://x.db");
+    }
 }

@@ -3,16 +3,29 @@
 //! runs the migrations in `platform/migrations/smoke/`, writes idempotently
 //! and reads back; the store test runs the store's migrations — the same
 //! files the SQLite store runs — and the statements the store relies on.
+//! Then the PostgreSQL store itself: the store contract
+//! (`common/store_contract.rs`, which SQLite passes too), `serve`'s
+//! `open_store` with a `postgres://` URL, and a database cut off and back.
 //! Needs `deploy/local/services up`.
 
 mod common;
+#[path = "common/store_contract.rs"]
+mod store_contract;
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use battlescope_platform::adapters::postgres::PgStore;
+use battlescope_platform::ports::Store;
 use common::{require_env, unique_name, within};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Row};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 
 static SMOKE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/smoke");
 /// The store's migrations, shared with the SQLite store.
@@ -46,32 +59,53 @@ enum Test {
     Store,
 }
 
+/// A schema of a test's own: keeps tests re-runnable, apart from each
+/// other and away from real tables.
+struct Schema {
+    name: String,
+    /// `DATABASE_URL`'s options.
+    base: PgConnectOptions,
+    admin: PgConnection,
+}
+
+impl Schema {
+    async fn create(prefix: &str) -> Self {
+        let url = require_env("DATABASE_URL");
+        let base: PgConnectOptions = url
+            .parse()
+            .unwrap_or_else(|e| panic!("DATABASE_URL={url} is not a PostgreSQL URL: {e}"));
+        let name = unique_name(prefix);
+        let mut admin = PgConnection::connect_with(&base).await.unwrap_or_else(|e| {
+            panic!("cannot connect to PostgreSQL at DATABASE_URL={url} (is `deploy/local/services up` running?): {e}")
+        });
+        sqlx::query(&format!("CREATE SCHEMA \"{name}\""))
+            .execute(&mut admin)
+            .await
+            .expect("create schema");
+        Self { name, base, admin }
+    }
+
+    /// Connection options that work in this schema.
+    fn options(&self) -> PgConnectOptions {
+        self.base.clone().options([("search_path", &self.name)])
+    }
+
+    async fn drop(mut self) {
+        sqlx::query(&format!("DROP SCHEMA \"{}\" CASCADE", self.name))
+            .execute(&mut self.admin)
+            .await
+            .expect("drop schema");
+        self.admin.close().await.expect("close admin connection");
+    }
+}
+
 async fn in_own_schema(prefix: &str, test: Test) {
-    let url = require_env("DATABASE_URL");
-    let base: PgConnectOptions = url
-        .parse()
-        .unwrap_or_else(|e| panic!("DATABASE_URL={url} is not a PostgreSQL URL: {e}"));
-
-    // A schema per run keeps the test re-runnable and away from real tables.
-    let schema = unique_name(prefix);
-    let mut admin = PgConnection::connect_with(&base).await.unwrap_or_else(|e| {
-        panic!("cannot connect to PostgreSQL at DATABASE_URL={url} (is `deploy/local/services up` running?): {e}")
-    });
-    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
-        .execute(&mut admin)
-        .await
-        .expect("create schema");
-
+    let schema = Schema::create(prefix).await;
     let result = match test {
-        Test::Smoke => exercise(&base, &schema).await,
-        Test::Store => store_schema(&base, &schema).await,
+        Test::Smoke => exercise(&schema.base, &schema.name).await,
+        Test::Store => store_schema(&schema.base, &schema.name).await,
     };
-
-    sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-        .execute(&mut admin)
-        .await
-        .expect("drop schema");
-    admin.close().await.expect("close admin connection");
+    schema.drop().await;
     if let Err(message) = result {
         panic!("{message}");
     }
@@ -266,4 +300,166 @@ async fn store_schema(base: &PgConnectOptions, schema: &str) -> Result<(), Strin
     }
     pool.close().await;
     Ok(())
+}
+
+// ------------------------------------------------------- the PostgreSQL store --
+
+/// Runs a contract test on a fresh PostgreSQL store in a schema of its
+/// own, dropped afterwards also when the test fails.
+async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    within(LIMIT, "store contract on PostgreSQL", async {
+        let schema = Schema::create("contract").await;
+        let store = PgStore::open(schema.options(), 4)
+            .await
+            .unwrap_or_else(|e| panic!("open the PostgreSQL store: {e}"));
+        // Spawned, so that a failing test still drops its schema.
+        let outcome = tokio::spawn(test(Arc::new(store))).await;
+        schema.drop().await;
+        if let Err(failure) = outcome {
+            std::panic::resume_unwind(failure.into_panic());
+        }
+    })
+    .await;
+}
+
+store_contract::contract_tests!(on_postgres);
+
+#[tokio::test]
+async fn serve_opens_the_postgres_store_a_url_names() {
+    within(LIMIT, "open_store with a postgres:// URL", async {
+        let mut schema = Schema::create("open_store").await;
+        let url = require_env("DATABASE_URL");
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options=-c%20search_path%3D{}", schema.name);
+        let store = battlescope_platform::serve::open_store(&url)
+            .await
+            .unwrap_or_else(|e| panic!("open_store({url}): {e:#}"));
+        store.ping().await.expect("ping");
+        store
+            .write(&store_contract::sample_batch())
+            .await
+            .expect("write");
+        store_contract::assert_holds_sample_once(&*store).await;
+        // In the URL's schema, not in `public`.
+        let killmails: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM \"{}\".killmails",
+            schema.name
+        ))
+        .fetch_one(&mut schema.admin)
+        .await
+        .expect("count killmails in the schema");
+        assert_eq!(killmails, 2);
+        drop(store);
+        schema.drop().await;
+    })
+    .await;
+}
+
+/// A TCP relay to PostgreSQL that can be cut (every connection dropped,
+/// new ones refused) and restored, on the same port.
+struct Relay {
+    addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(to: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let addr = listener.local_addr().expect("relay address");
+        let up = Arc::new(AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let accept = tokio::spawn({
+            let (up, links) = (up.clone(), links.clone());
+            async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !up.load(Ordering::SeqCst) {
+                        continue; // dropped: the connection is refused
+                    }
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = TcpStream::connect(to).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    links.lock().expect("relay links").push(link);
+                }
+            }
+        });
+        Self {
+            addr,
+            up,
+            links,
+            accept,
+        }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().expect("relay links").drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_store_cut_off_is_not_ready_fails_writes_and_loses_nothing() {
+    within(
+        Duration::from_secs(120),
+        "PostgreSQL cut off and back",
+        async {
+            let schema = Schema::create("cut_off").await;
+            let server = tokio::net::lookup_host((schema.base.get_host(), schema.base.get_port()))
+                .await
+                .expect("resolve DATABASE_URL's host")
+                .next()
+                .expect("an address for DATABASE_URL's host");
+            let relay = Relay::start(server).await;
+            let store = PgStore::open(
+                schema.options().host("127.0.0.1").port(relay.addr.port()),
+                2,
+            )
+            .await
+            .expect("open the store through the relay");
+            store.ping().await.expect("ping while connected");
+
+            relay.cut();
+            let ping = store.ping().await;
+            assert!(ping.is_err(), "ping with the database cut off: {ping:?}");
+            let write = store.write(&store_contract::sample_batch()).await;
+            let error = write.expect_err("a write with the database cut off fails");
+            assert!(
+                error.to_string().contains("write"),
+                "names what failed: {error}"
+            );
+
+            // The caller retries once the database is back: stored once, whole.
+            relay.restore();
+            store.ping().await.expect("ping once restored");
+            store
+                .write(&store_contract::sample_batch())
+                .await
+                .expect("the retried write");
+            store_contract::assert_holds_sample_once(&store).await;
+            drop(store);
+            drop(relay);
+            schema.drop().await;
+        },
+    )
+    .await;
 }

@@ -85,8 +85,9 @@ fn port_urls_this_build_lacks_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     for (args, expected) in [
         (
-            vec!["--store", "postgres://localhost/bs"],
-            "PostgreSQL store is not built yet",
+            // Nothing listens on port 1: the error says where it tried.
+            vec!["--store", "postgres://battlescope@127.0.0.1:1/bs"],
+            "cannot connect to PostgreSQL at 127.0.0.1:1/bs",
         ),
         (
             vec!["--bus", "kafka://127.0.0.1:9092"],

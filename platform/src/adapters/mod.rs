@@ -1,7 +1,8 @@
 //! Implementations of the ports, one module per implementation; only the
 //! wiring ([`crate::serve`]) names them. Embedded: the in-process bus
 //! ([`memory_bus`]), the SQLite store ([`sqlite`]), file replay
-//! ([`replay`]). The outside world: the zKillboard pollers ([`r2z2`],
+//! ([`replay`]). Distributed: the PostgreSQL store ([`postgres`]), which
+//! shares its tables, rows and most statements with SQLite's ([`sql`]). The outside world: the zKillboard pollers ([`r2z2`],
 //! [`redisq`]), the ESI client ([`esi`]) and the embedded search index
 //! ([`search`]), with what they share ([`http`], [`breaker`], [`source`]).
 
@@ -9,10 +10,12 @@ pub mod breaker;
 pub mod esi;
 pub mod http;
 pub mod memory_bus;
+pub mod postgres;
 pub mod r2z2;
 pub mod redisq;
 pub mod replay;
 pub mod search;
 pub mod source;
+mod sql;
 pub mod sqlite;
 pub mod typesense;

@@ -72,11 +72,13 @@ pub struct StoredKillmail {
 /// What a battle event does to the stored battles.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BattleChange {
-    /// Insert or replace the document; a document with fewer kills than the
-    /// stored one is an old redelivery and is ignored, and so is any
-    /// document of a battle already merged away. `added` are the kills new
-    /// to it (all of them for a created battle), `removed` the kills that
-    /// left it (a replaced copy, a re-cluster).
+    /// Insert or replace the document: the last one written is current,
+    /// even with fewer kills (a re-cluster shrinks battles; a system's
+    /// events arrive in order). A document of a battle already merged away
+    /// is ignored (a late redelivery); one of a dissolved battle forms it
+    /// again. `added` are the kills new to it (all of them for a created
+    /// battle), `removed` the kills that left it (a replaced copy, a
+    /// re-cluster).
     Upsert {
         battle: Box<Battle>,
         added: Vec<u64>,

@@ -1,8 +1,9 @@
 //! The SQLite store, through sqlx: one file, WAL, the migrations of
-//! `platform/migrations/store` (portable to PostgreSQL).
+//! `platform/migrations/store` (shared with PostgreSQL, as are the rows and
+//! most statements: [`super::sql`]).
 //!
-//! Every query is a constant string with binds. Ids are stored as BIGINT
-//! (EVE ids fit in 2^53), UUIDs and JSON as TEXT, times as seconds.
+//! Every query is a constant string with binds; lists travel as one JSON
+//! array for `json_each`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,20 +14,21 @@ use std::time::Duration;
 use async_trait::async_trait;
 use battlescope_core::{Battle, Killmail};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
+use super::sql::reads::{self, BattleStateRow, StoredEventRow, StoredKillmailRow};
+use super::sql::rows::{kill_pairs, live_battles, BattleRow, Retirement, Rows, StoredBattle};
+use super::sql::{backend, id, now, statements, uid};
 use crate::ports::source::SourceCursor;
 use crate::ports::store::{
-    BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, EventBody, EventRecord,
-    PilotShip, Store, StoreError, StoredEvent, StoredKillmail, StoredRuleset, WriteBatch,
+    BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, PilotShip, Store, StoreError,
+    StoredEvent, StoredKillmail, StoredRuleset, WriteBatch,
 };
 
-mod rows;
 mod wal;
 
-use rows::{BattleRow, Retirement, Rows};
 use wal::{checkpoint, turn, Checkpointer, CHECKPOINT_EVERY, WAL_LIMIT_PAGES};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/store");
@@ -36,9 +38,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/store");
 const ROWS_PER_STATEMENT: usize = 500;
 /// (kill, battle) rows per INSERT into `battle_kills`: two parameters each.
 const KILL_PAIRS_PER_STATEMENT: usize = 4_000;
-
-/// How far a chain of merges is followed before giving up (a cycle would be a bug).
-const MAX_MERGE_HOPS: usize = 64;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -50,31 +49,6 @@ pub struct SqliteStore {
     write: Arc<Mutex<()>>,
     /// The background checkpointer of a file database (see [`SqliteStore::open`]).
     _checkpointer: Option<Arc<Checkpointer>>,
-}
-
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        what: what.to_owned(),
-        reason: e.to_string(),
-    }
-}
-
-/// EVE ids fit in 2^53, so the cast never wraps on real data; a foreign
-/// value out of range saturates instead of wrapping.
-fn id(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn uid(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
 }
 
 impl SqliteStore {
@@ -194,7 +168,7 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         if !rows.battles.is_empty() {
             let ids: Vec<&str> = rows.battles.iter().map(|b| b.id.as_str()).collect();
-            let stored: HashMap<String, (Option<i64>, Option<String>)> = sqlx::query_as(
+            let stored: HashMap<String, StoredBattle> = sqlx::query_as(
                 "SELECT id, kill_count, merged_into FROM battles WHERE id IN (SELECT value FROM json_each(?))",
             )
             .bind(serde_json::to_string(&ids).map_err(backend)?)
@@ -204,20 +178,7 @@ impl SqliteStore {
             .into_iter()
             .map(|(id, count, merged): (String, Option<i64>, Option<String>)| (id, (count, merged)))
             .collect();
-            // Merged away: a redelivered update of a retired id changes
-            // nothing. (Sizes are no revision: a re-cluster can shrink a
-            // battle; a system's events arrive in order, so the last write
-            // is current.)
-            let live: Vec<(&BattleRow, i64)> = rows
-                .battles
-                .iter()
-                .filter_map(|b| match stored.get(&b.id) {
-                    Some((_, Some(_))) => None,
-                    Some((count, None)) => Some((b, count.unwrap_or(0))),
-                    None => Some((b, 0)),
-                })
-                .collect();
-            Self::upsert_battles(tx, &live).await?;
+            Self::upsert_battles(tx, &live_battles(&rows.battles, &stored)).await?;
         }
         for retirement in &rows.retirements {
             match *retirement {
@@ -260,34 +221,17 @@ impl SqliteStore {
         // Kills that left a battle first: a delete touches only rows still
         // pointing at that battle, so doing them all before the inserts
         // gives what battle-by-battle order gave.
-        for (b, _) in battles {
-            if let Some(removed) = &b.removed {
-                sqlx::query(
-                    "DELETE FROM battle_kills WHERE battle_id = ? AND killmail_id IN (SELECT value FROM json_each(?))",
-                )
-                .bind(&b.id)
-                .bind(removed)
-                .execute(&mut **tx)
-                .await
-                .map_err(backend)?;
-            }
+        for (b, _) in battles.iter().filter(|(b, _)| !b.removed.is_empty()) {
+            sqlx::query(
+                "DELETE FROM battle_kills WHERE battle_id = ? AND killmail_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(&b.id)
+            .bind(serde_json::to_string(&b.removed).map_err(backend)?)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
         }
-        // The delta is enough when the stored document was the one just
-        // before; otherwise (an update missed or reordered) write them all.
-        // In batch order: a kill claimed twice ends with the later battle.
-        let pairs: Vec<(i64, &str)> = battles
-            .iter()
-            .flat_map(|(b, prior)| {
-                let added = i64::try_from(b.added.len()).unwrap_or(i64::MAX);
-                let kills = if added > 0 && b.removed.is_none() && prior + added == b.kill_count {
-                    &b.added
-                } else {
-                    &b.all
-                };
-                kills.iter().map(|&k| (k, b.id.as_str()))
-            })
-            .collect();
-        for chunk in pairs.chunks(KILL_PAIRS_PER_STATEMENT) {
+        for chunk in kill_pairs(battles).chunks(KILL_PAIRS_PER_STATEMENT) {
             let mut q =
                 QueryBuilder::<Sqlite>::new("INSERT INTO battle_kills (killmail_id, battle_id) ");
             q.push_values(chunk, |mut row, (k, b)| {
@@ -300,21 +244,17 @@ impl SqliteStore {
     }
 
     /// A battle whose kills no longer form one: its row stays as a
-    /// document-less tombstone (so a late copy of an old document cannot
-    /// revive it) and its kills are released.
+    /// document-less tombstone and its kills are released.
     async fn dissolve_battle(
         tx: &mut Transaction<'_, Sqlite>,
         gone: Uuid,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO battles (id, merged_into, document, kill_count) VALUES (?, NULL, NULL, NULL) \
-             ON CONFLICT (id) DO UPDATE SET document = NULL",
-        )
-        .bind(gone.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
-        sqlx::query("DELETE FROM battle_kills WHERE battle_id = ?")
+        sqlx::query(statements::TOMBSTONE_DISSOLVED)
+            .bind(gone.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(statements::RELEASE_KILLS)
             .bind(gone.to_string())
             .execute(&mut **tx)
             .await
@@ -327,18 +267,13 @@ impl SqliteStore {
         gone: Uuid,
         into: Uuid,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO battles (id, merged_into) VALUES (?, ?) \
-             ON CONFLICT (id) DO UPDATE SET merged_into = excluded.merged_into",
-        )
-        .bind(gone.to_string())
-        .bind(into.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
-        // Its kills belong to the survivor, whose update re-points them (it
-        // precedes the delete, but may travel on another partition).
-        sqlx::query("UPDATE battle_kills SET battle_id = ? WHERE battle_id = ?")
+        sqlx::query(statements::TOMBSTONE_MERGED)
+            .bind(gone.to_string())
+            .bind(into.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(statements::REPOINT_KILLS)
             .bind(into.to_string())
             .bind(gone.to_string())
             .execute(&mut **tx)
@@ -346,14 +281,6 @@ impl SqliteStore {
             .map_err(backend)?;
         Ok(())
     }
-}
-
-fn parse_battle(text: &str) -> Result<Battle, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt("battle document", e))
-}
-
-fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(text).map_err(|e| corrupt("uuid", e))
 }
 
 #[async_trait]
@@ -370,33 +297,23 @@ impl Store for SqliteStore {
         let _turn = turn(&self.write, "put_ruleset").await;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         if ruleset.active {
-            sqlx::query("UPDATE rulesets SET active = FALSE WHERE active")
+            sqlx::query(statements::DEACTIVATE_RULESETS)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
         }
-        sqlx::query(
-            "INSERT INTO rulesets (name, format, body, active, updated_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (name) DO UPDATE SET format = excluded.format, body = excluded.body, \
-             active = excluded.active, updated_at = excluded.updated_at",
-        )
-        .bind(&ruleset.name)
-        .bind(&ruleset.format)
-        .bind(&ruleset.text)
-        .bind(ruleset.active)
-        .bind(now())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        statements::put_ruleset(ruleset)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 
     async fn active_ruleset(&self) -> Result<Option<StoredRuleset>, StoreError> {
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT name, format, body FROM rulesets WHERE active LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
+        let row: Option<(String, String, String)> = sqlx::query_as(statements::ACTIVE_RULESET)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(row.map(|(name, format, text)| StoredRuleset {
             name,
             format,
@@ -406,13 +323,12 @@ impl Store for SqliteStore {
     }
 
     async fn source_cursor(&self, source: &str) -> Result<Option<SourceCursor>, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT cursor FROM source_cursors WHERE source = ?")
-                .bind(source)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-        Ok(row.map(|(c,)| SourceCursor(c)))
+        let cursor: Option<String> = sqlx::query_scalar(statements::SOURCE_CURSOR)
+            .bind(source)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(cursor.map(SourceCursor))
     }
 
     async fn ingested(&self, ids: &[u64]) -> Result<Vec<u64>, StoreError> {
@@ -421,7 +337,7 @@ impl Store for SqliteStore {
         }
         // One query per batch: the ids travel as one JSON array bind.
         let list = serde_json::to_string(ids).map_err(backend)?;
-        let rows: Vec<(i64,)> = sqlx::query_as(
+        let rows: Vec<i64> = sqlx::query_scalar(
             "SELECT killmail_id FROM ingested_killmails \
              WHERE killmail_id IN (SELECT value FROM json_each(?))",
         )
@@ -429,7 +345,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        Ok(rows.into_iter().map(|(k,)| uid(k)).collect())
+        Ok(rows.into_iter().map(uid).collect())
     }
 
     async fn record_ingested(
@@ -453,63 +369,35 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         }
         if let Some(cursor) = cursor {
-            sqlx::query(
-                "INSERT INTO source_cursors (source, cursor, updated_at) VALUES (?, ?, ?) \
-                 ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            )
-            .bind(source)
-            .bind(&cursor.0)
-            .bind(now())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+            sqlx::query(statements::SAVE_SOURCE_CURSOR)
+                .bind(source)
+                .bind(&cursor.0)
+                .bind(now())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)
     }
 
     async fn checkpoints(&self, group: &str, topic: &str) -> Result<Vec<Checkpoint>, StoreError> {
-        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
-            "SELECT partition_id, log_id, next_offset, snapshot FROM clusterer_checkpoints \
-             WHERE consumer_group = ? AND topic = ? ORDER BY partition_id",
-        )
-        .bind(group)
-        .bind(topic)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows: Vec<reads::CheckpointRow> = sqlx::query_as(statements::CHECKPOINTS)
+            .bind(group)
+            .bind(topic)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.into_iter()
-            .map(|(partition, log_id, next_offset, snapshot)| {
-                Ok(Checkpoint {
-                    group: group.to_owned(),
-                    topic: topic.to_owned(),
-                    partition: u32::try_from(partition)
-                        .map_err(|e| corrupt("checkpoint partition", e))?,
-                    log_id,
-                    next_offset: u64::try_from(next_offset)
-                        .map_err(|e| corrupt("checkpoint offset", e))?,
-                    snapshot,
-                })
-            })
+            .map(|row| reads::checkpoint(group, topic, row))
             .collect()
     }
 
     async fn save_checkpoint(&self, cp: &Checkpoint) -> Result<(), StoreError> {
         let _turn = turn(&self.write, "save_checkpoint").await;
-        sqlx::query(
-            "INSERT INTO clusterer_checkpoints (consumer_group, topic, partition_id, log_id, next_offset, snapshot, saved_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (consumer_group, topic, partition_id) DO UPDATE SET \
-             log_id = excluded.log_id, next_offset = excluded.next_offset, snapshot = excluded.snapshot, saved_at = excluded.saved_at",
-        )
-        .bind(&cp.group)
-        .bind(&cp.topic)
-        .bind(i64::from(cp.partition))
-        .bind(&cp.log_id)
-        .bind(id(cp.next_offset))
-        .bind(&cp.snapshot)
-        .bind(now())
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        statements::save_checkpoint(cp)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -536,127 +424,50 @@ impl Store for SqliteStore {
             q.push(" ON CONFLICT (event_id) DO NOTHING");
             q.build().execute(&mut *tx).await.map_err(backend)?;
         }
-        for d in &batch.dead_letters {
-            sqlx::query(
-                "INSERT INTO dead_letters (id, stage, position, error, payload, recorded_at) VALUES (?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&d.id)
-            .bind(&d.stage)
-            .bind(&d.position)
-            .bind(&d.error)
-            .bind(&d.payload)
-            .bind(d.recorded_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        for chunk in batch.dead_letters.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO dead_letters (id, stage, position, error, payload, recorded_at) ",
+            );
+            q.push_values(chunk, |mut row, d| {
+                row.push_bind(&d.id)
+                    .push_bind(&d.stage)
+                    .push_bind(&d.position)
+                    .push_bind(&d.error)
+                    .push_bind(&d.payload)
+                    .push_bind(d.recorded_at);
+            });
+            q.push(" ON CONFLICT (id) DO NOTHING");
+            q.build().execute(&mut *tx).await.map_err(backend)?;
         }
         tx.commit().await.map_err(backend)
     }
 
     async fn battles(&self, q: &BattleQuery) -> Result<BattlePage, StoreError> {
-        let security = q.security_class.map(|c| c.as_str().to_owned());
-        let limit = q.limit.clamp(1, 500);
-        let rows = sqlx::query(
-            "SELECT document, start_time, id FROM battles b \
-             WHERE document IS NOT NULL AND merged_into IS NULL \
-             AND (?1 IS NULL OR system_id = ?1) \
-             AND (?2 IS NULL OR region_id = ?2) \
-             AND (?3 IS NULL OR security_class = ?3) \
-             AND (?4 IS NULL OR end_time >= ?4) \
-             AND (?5 IS NULL OR start_time <= ?5) \
-             AND (?6 IS NULL OR kill_count >= ?6) \
-             AND (?7 IS NULL OR start_time < ?7 OR (start_time = ?7 AND id < ?8)) \
-             AND (?9 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
-                  WHERE bk.battle_id = b.id AND p.alliance_id = ?9)) \
-             AND (?10 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
-                  WHERE bk.battle_id = b.id AND p.corporation_id = ?10)) \
-             AND (?11 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
-                  WHERE bk.battle_id = b.id AND p.character_id = ?11)) \
-             ORDER BY start_time DESC, id DESC LIMIT ?12",
-        )
-        .bind(q.system_id.map(i64::from))
-        .bind(q.region_id.map(i64::from))
-        .bind(security)
-        .bind(q.since)
-        .bind(q.until)
-        .bind(q.min_kills.map(i64::from))
-        .bind(q.after.map(|a| a.0))
-        .bind(q.after.map(|a| a.1.to_string()))
-        .bind(q.alliance_id.map(id))
-        .bind(q.corporation_id.map(id))
-        .bind(q.character_id.map(id))
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        let mut battles = Vec::with_capacity(rows.len());
-        let mut keys = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let doc: String = row.try_get(0).map_err(backend)?;
-            let start: i64 = row.try_get(1).map_err(backend)?;
-            let bid: String = row.try_get(2).map_err(backend)?;
-            battles.push(parse_battle(&doc)?);
-            keys.push((start, parse_uuid(&bid)?));
-        }
-        let more = battles.len() > limit as usize;
-        battles.truncate(limit as usize);
-        let next = if more {
-            keys.get(limit as usize - 1).copied()
-        } else {
-            None
-        };
-        Ok(BattlePage { battles, next })
+        let rows = statements::battle_list(q)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        reads::battle_page(rows, q.limit)
     }
 
     async fn battle(&self, wanted: Uuid) -> Result<Option<BattleLookup>, StoreError> {
-        let mut current = wanted;
-        for _ in 0..MAX_MERGE_HOPS {
-            let row: Option<(Option<String>, Option<String>)> =
-                sqlx::query_as("SELECT document, merged_into FROM battles WHERE id = ?")
-                    .bind(current.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(backend)?;
-            match row {
-                None => {
-                    return Ok((current != wanted).then_some(BattleLookup::MergedInto(current)));
-                }
-                Some((_, Some(into))) => current = parse_uuid(&into)?,
-                Some((Some(doc), None)) => {
-                    return Ok(Some(if current == wanted {
-                        BattleLookup::Found(Box::new(parse_battle(&doc)?))
-                    } else {
-                        BattleLookup::MergedInto(current)
-                    }));
-                }
-                Some((None, None)) => return Ok(None),
-            }
-        }
-        Err(corrupt(
-            "battle merges",
-            format!("chain from {wanted} longer than {MAX_MERGE_HOPS}"),
-        ))
+        reads::follow_merges(wanted, |current| async move {
+            sqlx::query_as::<_, BattleStateRow>(statements::BATTLE)
+                .bind(current.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)
+        })
+        .await
     }
 
     async fn killmail(&self, kid: u64) -> Result<Option<StoredKillmail>, StoreError> {
-        let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT k.body, k.summary, k.names, bk.battle_id FROM killmails k \
-             LEFT JOIN battle_kills bk ON bk.killmail_id = k.killmail_id WHERE k.killmail_id = ?",
-        )
-        .bind(id(kid))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some((body, summary, names, battle)) = row else {
-            return Ok(None);
-        };
-        Ok(Some(StoredKillmail {
-            killmail: serde_json::from_str(&body).map_err(|e| corrupt("killmail", e))?,
-            summary: serde_json::from_str(&summary).map_err(|e| corrupt("kill summary", e))?,
-            names: serde_json::from_str(&names).map_err(|e| corrupt("names", e))?,
-            battle_id: battle.as_deref().map(parse_uuid).transpose()?,
-        }))
+        let row: Option<StoredKillmailRow> = sqlx::query_as(statements::KILLMAIL)
+            .bind(id(kid))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(reads::stored_killmail).transpose()
     }
 
     async fn killmails_in(
@@ -665,20 +476,14 @@ impl Store for SqliteStore {
         from: i64,
         to: i64,
     ) -> Result<Vec<Killmail>, StoreError> {
-        let bodies: Vec<String> = sqlx::query_scalar(
-            "SELECT body FROM killmails WHERE solar_system_id = ? AND killmail_time BETWEEN ? AND ? \
-             ORDER BY killmail_time, killmail_id",
-        )
-        .bind(i64::from(system_id))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).map_err(|e| corrupt("killmail", e)))
-            .collect()
+        let bodies: Vec<String> = sqlx::query_scalar(statements::KILLMAILS_IN)
+            .bind(i64::from(system_id))
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        bodies.iter().map(|b| reads::parse_killmail(b)).collect()
     }
 
     async fn battles_holding(&self, killmail_ids: &[u64]) -> Result<Vec<Battle>, StoreError> {
@@ -691,7 +496,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        documents.iter().map(|d| parse_battle(d)).collect()
+        documents.iter().map(|d| reads::parse_battle(d)).collect()
     }
 
     async fn events_after(
@@ -699,8 +504,8 @@ impl Store for SqliteStore {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        // rowid: SQLite's own insertion order (PostgreSQL adds an identity column).
-        let rows: Vec<(i64, String, String, String, i64, String)> = sqlx::query_as(
+        // rowid: SQLite's own insertion order (PostgreSQL has an identity column).
+        let rows: Vec<StoredEventRow> = sqlx::query_as(
             "SELECT rowid, event_id, event_type, event_key, timestamp_ms, payload FROM events \
              WHERE rowid > ? ORDER BY rowid LIMIT ?",
         )
@@ -709,61 +514,33 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let mut events = Vec::with_capacity(rows.len());
-        for (seq, event_id, event_type, key, timestamp_ms, payload) in rows {
-            let event_id = parse_uuid(&event_id)?;
-            let body = match EventBody::from_column(payload) {
-                EventBody::Killmail {
-                    killmail_id,
-                    timestamp,
-                    metadata,
-                } => {
-                    let stored = self.killmail(killmail_id).await?.ok_or_else(|| {
-                        corrupt("event store", format!("event {event_id} names killmail {killmail_id}, which is not stored"))
-                    })?;
-                    EventBody::Json(
-                        EventBody::killmail_envelope(event_id, stored, timestamp, metadata)
-                            .map_err(|e| corrupt("event store", e))?,
-                    )
-                }
-                json => json,
-            };
-            events.push(StoredEvent {
-                seq,
-                record: EventRecord {
-                    event_id,
-                    event_type,
-                    key,
-                    timestamp_ms,
-                    body,
-                },
-            });
-        }
-        Ok(events)
+        let events = rows
+            .into_iter()
+            .map(reads::stored_event)
+            .collect::<Result<Vec<_>, _>>()?;
+        let referenced = reads::referenced_killmails(&events);
+        let killmails: Vec<StoredKillmailRow> = if referenced.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(
+                "SELECT k.killmail_id, k.body, k.summary, k.names, NULL FROM killmails k \
+                 WHERE k.killmail_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(serde_json::to_string(&referenced).map_err(backend)?)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?
+        };
+        reads::with_envelopes(events, killmails)
     }
 
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError> {
-        let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, stage, position, error, payload, recorded_at FROM dead_letters \
-             ORDER BY recorded_at DESC, id LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, stage, position, error, payload, recorded_at)| DeadLetter {
-                    id,
-                    stage,
-                    position,
-                    error,
-                    payload,
-                    recorded_at,
-                },
-            )
-            .collect())
+        let rows: Vec<reads::DeadLetterRow> = sqlx::query_as(statements::DEAD_LETTERS)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(reads::dead_letter).collect())
     }
 
     async fn pilot_ships(
@@ -771,25 +548,12 @@ impl Store for SqliteStore {
         character_id: u64,
         limit: u32,
     ) -> Result<Vec<PilotShip>, StoreError> {
-        let rows: Vec<(Option<i64>, i64, i64, bool)> = sqlx::query_as(
-            "SELECT ship_type_id, killmail_id, killmail_time, lost FROM pilot_ship_history \
-             WHERE character_id = ? ORDER BY killmail_time DESC, killmail_id DESC LIMIT ?",
-        )
-        .bind(id(character_id))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(ship, killmail_id, killmail_time, lost)| {
-                Some(PilotShip {
-                    ship_type_id: u32::try_from(ship?).ok()?,
-                    killmail_id: uid(killmail_id),
-                    killmail_time,
-                    lost,
-                })
-            })
-            .collect())
+        let rows: Vec<reads::PilotShipRow> = sqlx::query_as(statements::PILOT_SHIPS)
+            .bind(id(character_id))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().filter_map(reads::pilot_ship).collect())
     }
 }

@@ -1,7 +1,11 @@
-//! A write batch encoded into the rows SQLite keeps, before the store's one
-//! write turn is taken: serialising bodies and documents is most of a
-//! batch's CPU, and done inside the turn it would stall every other writer
-//! (measured on benches/serve-replay.sh: the turn was held for it).
+//! A write batch encoded into the rows the SQL stores keep, before a store
+//! takes its write turn (SQLite) or opens its transaction (PostgreSQL):
+//! serialising bodies and documents is most of a batch's CPU, and done
+//! inside the turn it would stall every other writer (measured on
+//! benches/serve-replay.sh: the turn was held for it). Also what a store
+//! decides from the rows it read back before writing: which battles still
+//! take documents ([`live_battles`]) and which kills to point at them
+//! ([`kill_pairs`]).
 
 use std::collections::HashMap;
 
@@ -13,7 +17,7 @@ use crate::ports::store::{BattleChange, StoreError, WriteBatch};
 
 /// A batch as rows; built by [`Rows::encode`] outside the write turn.
 #[derive(Debug, Default)]
-pub(super) struct Rows {
+pub(crate) struct Rows {
     pub killmails: Vec<KillmailRow>,
     pub participants: Vec<Participant>,
     /// Per battle only its last document (a system's events arrive in
@@ -28,7 +32,7 @@ pub(super) struct Rows {
 
 /// One row of `killmails`.
 #[derive(Debug)]
-pub(super) struct KillmailRow {
+pub(crate) struct KillmailRow {
     pub id: i64,
     pub time: i64,
     pub system: i64,
@@ -40,7 +44,7 @@ pub(super) struct KillmailRow {
 
 /// One row of `participants`: slot 0 is the victim.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Participant {
+pub(crate) struct Participant {
     pub killmail_id: i64,
     pub slot: i64,
     pub time: i64,
@@ -53,7 +57,7 @@ pub(super) struct Participant {
 
 /// One battle document to upsert, and its kills to (re)point.
 #[derive(Debug)]
-pub(super) struct BattleRow {
+pub(crate) struct BattleRow {
     pub id: String,
     pub system_id: i64,
     pub region_id: Option<i64>,
@@ -66,21 +70,20 @@ pub(super) struct BattleRow {
     /// The kills new to it in this batch, and all of its kills.
     pub added: Vec<i64>,
     pub all: Vec<i64>,
-    /// The kills that left it, as a JSON array for `json_each` (None when
-    /// none did).
-    pub removed: Option<String>,
+    /// The kills that left it (and did not come back in the batch).
+    pub removed: Vec<i64>,
 }
 
 /// A battle that stops answering with a document.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Retirement {
+pub(crate) enum Retirement {
     Merged { gone: Uuid, into: Uuid },
     Dissolved { gone: Uuid },
 }
 
 /// One row of the event store.
 #[derive(Debug)]
-pub(super) struct EventRow {
+pub(crate) struct EventRow {
     pub event_id: String,
     pub event_type: String,
     pub key: String,
@@ -180,14 +183,62 @@ fn latest_documents(changes: &[BattleChange]) -> Result<Vec<BattleRow>, StoreErr
                 document: serde_json::to_string(battle).map_err(backend)?,
                 added: added.into_iter().map(id).collect(),
                 all: battle.killmail_ids.iter().copied().map(id).collect(),
-                removed: if removed.is_empty() {
-                    None
-                } else {
-                    Some(serde_json::to_string(&removed).map_err(backend)?)
-                },
+                removed: removed.into_iter().map(id).collect(),
             })
         })
         .collect()
+}
+
+/// What a battle row holds before a batch is written: its kill count and
+/// the battle it was merged into (`battles.kill_count`, `merged_into`).
+pub(crate) type StoredBattle = (Option<i64>, Option<String>);
+
+/// The battles of `rows` that take their document, each with the kill
+/// count stored before (0 when new or dissolved). A battle merged away
+/// takes none: a redelivered update of a retired id changes nothing.
+/// (Sizes are no revision: a re-cluster can shrink a battle; a system's
+/// events arrive in order, so the last write is current.)
+pub(crate) fn live_battles<'a>(
+    battles: &'a [BattleRow],
+    stored: &HashMap<String, StoredBattle>,
+) -> Vec<(&'a BattleRow, i64)> {
+    battles
+        .iter()
+        .filter_map(|b| match stored.get(&b.id) {
+            Some((_, Some(_))) => None,
+            Some((count, None)) => Some((b, count.unwrap_or(0))),
+            None => Some((b, 0)),
+        })
+        .collect()
+}
+
+/// The (kill, battle) pairs to upsert into `battle_kills` for `battles`
+/// (from [`live_battles`]). The delta is enough when the stored document
+/// was the one just before; otherwise (an update missed or reordered) all
+/// of a battle's kills. A kill claimed twice ends with the later battle of
+/// the batch, and appears once (PostgreSQL refuses to update a row twice
+/// in one statement).
+pub(crate) fn kill_pairs<'a>(battles: &[(&'a BattleRow, i64)]) -> Vec<(i64, &'a str)> {
+    let mut pairs: Vec<(i64, &'a str)> = Vec::new();
+    let mut at: HashMap<i64, usize> = HashMap::new();
+    for (b, prior) in battles {
+        let added = i64::try_from(b.added.len()).unwrap_or(i64::MAX);
+        let kills = if added > 0 && b.removed.is_empty() && prior + added == b.kill_count {
+            &b.added
+        } else {
+            &b.all
+        };
+        for &kill in kills {
+            match at.get(&kill) {
+                Some(&i) => pairs[i].1 = b.id.as_str(),
+                None => {
+                    at.insert(kill, pairs.len());
+                    pairs.push((kill, b.id.as_str()));
+                }
+            }
+        }
+    }
+    pairs
 }
 
 fn participants(km: &Killmail) -> impl Iterator<Item = Participant> + '_ {
