@@ -94,8 +94,9 @@ fn port_urls_this_build_lacks_are_refused_clearly() {
             "Kafka bus is not built yet",
         ),
         (
-            vec!["--search", "typesense://127.0.0.1:8108"],
-            "Typesense index is not built yet",
+            // Nothing listens on port 1 (or no key is set): named either way.
+            vec!["--search", "typesense://127.0.0.1:1"],
+            "--search typesense://127.0.0.1:1",
         ),
         (
             vec!["--bus", "carrier-pigeon"],
