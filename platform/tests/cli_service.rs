@@ -102,17 +102,14 @@ fn get(addr: &str, path: &str) -> (u16, serde_json::Value) {
     (status, serde_json::from_str(json).unwrap())
 }
 
-#[test]
-fn the_api_service_serves_a_store_filled_by_serve() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let examples = root().join("examples/data");
+/// The sample data replayed by `serve` into `data` (no search index).
+fn fill(data: &Path) {
     let filled = battlescope()
         .args(["serve", "--listen", "127.0.0.1:0", "--search", "none"])
         .arg("--data")
-        .arg(&data)
+        .arg(data)
         .arg("--replay")
-        .arg(&examples)
+        .arg(root().join("examples/data"))
         .args(["--allowed-lateness", "3y", "--exit-after-replay"])
         .output()
         .unwrap();
@@ -121,6 +118,61 @@ fn the_api_service_serves_a_store_filled_by_serve() {
         "{}",
         String::from_utf8_lossy(&filled.stderr)
     );
+}
+
+#[tokio::test]
+async fn reindex_rebuilds_a_search_index_from_the_event_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fill(&data);
+    let store = format!("sqlite://{}", data.join("battlescope.db").display());
+    let out = battlescope()
+        .args([
+            "reindex", "--store", &store, "--search", "embedded", "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("(0 skipped)"), "{stderr}");
+    // Each battle of batch clustering is found by its system's name.
+    use battlescope_platform::adapters::search::{DocKind, SearchConfig, SearchIndex, SearchQuery};
+    let index = SearchIndex::open(&data.join("search"), SearchConfig::default()).unwrap();
+    let batch = battlescope()
+        .arg("cluster")
+        .arg(root().join("examples/data"))
+        .args(["--allowed-lateness", "3y", "--format", "jsonl", "--quiet"])
+        .output()
+        .unwrap();
+    let battles: Vec<serde_json::Value> = String::from_utf8_lossy(&batch.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!battles.is_empty());
+    for b in &battles {
+        let system = b["systemName"].as_str().unwrap();
+        let hits = index
+            .search(SearchQuery {
+                limit: 100,
+                ..SearchQuery::new(system).kinds(&[DocKind::Battle])
+            })
+            .await
+            .unwrap();
+        let id = b["id"].as_str().unwrap();
+        assert!(
+            hits.iter().any(|h| h.id == id),
+            "battle {id} in {system} not found: {hits:?}"
+        );
+    }
+}
+
+#[test]
+fn the_api_service_serves_a_store_filled_by_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let examples = root().join("examples/data");
+    fill(&data);
 
     let store = format!("sqlite://{}", data.join("battlescope.db").display());
     let mut api = battlescope()

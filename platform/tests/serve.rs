@@ -944,6 +944,20 @@ async fn the_indexer_keeps_the_search_index_in_step_with_the_store() {
         .map(|(_, id)| *id)
         .collect();
     assert_eq!(entity_systems, systems);
+
+    // A re-index from the event store rebuilds the same index.
+    let rebuilt = RecordingIndex::default();
+    let done = battlescope_platform::services::indexer::reindex(&*run.store, &rebuilt, 97)
+        .await
+        .unwrap();
+    assert_eq!(done.skipped, 0, "{done:?}");
+    assert!(done.events > kills.len() as u64, "{done:?}");
+    assert_eq!(*rebuilt.battles.lock().unwrap(), expected);
+    assert_eq!(*rebuilt.killmails.lock().unwrap(), ids);
+    assert_eq!(
+        *rebuilt.entities.lock().unwrap(),
+        *index.entities.lock().unwrap()
+    );
 }
 
 #[tokio::test]

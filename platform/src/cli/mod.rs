@@ -5,6 +5,7 @@ mod filter;
 pub(crate) mod inputs;
 mod intel;
 mod output;
+mod reindex;
 mod rules;
 mod stub;
 
@@ -37,6 +38,8 @@ enum Command {
     /// Run one service of the platform (ingest, enrich, clusterer, writer,
     /// indexer, api) on shared backends: Kafka, PostgreSQL, Typesense.
     Service(crate::service::ServiceArgs),
+    /// Rebuild a search index from the event store of a store.
+    Reindex(reindex::ReindexArgs),
     /// A local stub of zKillboard (R2Z2, RedisQ) and ESI serving real
     /// samples and generated killmails, with faults on demand.
     Stub(stub::StubArgs),
@@ -63,6 +66,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()?;
             runtime.block_on(crate::service::run(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(reindex::run(&args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stub(args) => stub::run(&args),

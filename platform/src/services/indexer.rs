@@ -110,17 +110,21 @@ impl Indexer {
     }
 
     async fn index(&self, docs: &Docs) -> Result<(), SearchError> {
+        Self::index_into(&*self.search, docs).await
+    }
+
+    async fn index_into(search: &dyn SearchIndex, docs: &Docs) -> Result<(), SearchError> {
         if !docs.battles.is_empty() {
-            self.search.index_battles(&docs.battles).await?;
+            search.index_battles(&docs.battles).await?;
         }
         if !docs.deleted.is_empty() {
-            self.search.delete_battles(&docs.deleted).await?;
+            search.delete_battles(&docs.deleted).await?;
         }
         if !docs.entities.is_empty() {
-            self.search.index_entities(&docs.entities).await?;
+            search.index_entities(&docs.entities).await?;
         }
         if !docs.killmails.is_empty() {
-            self.search.index_killmails(&docs.killmails).await?;
+            search.index_killmails(&docs.killmails).await?;
         }
         Ok(())
     }
@@ -131,39 +135,48 @@ fn add(m: &Message, docs: &mut Docs) -> Result<(), String> {
         let e = m
             .decode::<Envelope<KillmailEnrichedData>>()
             .map_err(|e| format!("not a killmail.enriched event: {e}"))?;
-        let d = &e.data;
-        for n in &d.names {
-            let kind = match n.category {
-                NameCategory::Alliance => EntityKind::Alliance,
-                NameCategory::Corporation => EntityKind::Corporation,
-                NameCategory::Character => EntityKind::Character,
-                NameCategory::SolarSystem => EntityKind::System,
-                _ => continue,
-            };
-            docs.entities.push(EntityDocument {
-                kind,
-                id: n.id,
-                name: n.name.clone(),
-            });
-        }
-        if let Some(system) = battlescope_core::universe::system(d.killmail.solar_system_id) {
-            docs.entities.push(EntityDocument {
-                kind: EntityKind::System,
-                id: u64::from(system.id),
-                name: system.name.to_owned(),
-            });
-        }
-        docs.killmails.push(KillmailDocument {
-            system_id: d.killmail.solar_system_id,
-            names: d.names.iter().map(|n| n.name.clone()).collect(),
-            summary: d.summary.clone(),
-        });
+        add_killmail(&e.data, docs);
         return Ok(());
     }
     let event = m
         .decode::<Event>()
         .map_err(|e| format!("not a battle event: {e}"))?;
-    match &*event {
+    add_battle(&event, docs)
+}
+
+/// A killmail's document and the entities named on it.
+fn add_killmail(d: &KillmailEnrichedData, docs: &mut Docs) {
+    for n in &d.names {
+        let kind = match n.category {
+            NameCategory::Alliance => EntityKind::Alliance,
+            NameCategory::Corporation => EntityKind::Corporation,
+            NameCategory::Character => EntityKind::Character,
+            NameCategory::SolarSystem => EntityKind::System,
+            _ => continue,
+        };
+        docs.entities.push(EntityDocument {
+            kind,
+            id: n.id,
+            name: n.name.clone(),
+        });
+    }
+    if let Some(system) = battlescope_core::universe::system(d.killmail.solar_system_id) {
+        docs.entities.push(EntityDocument {
+            kind: EntityKind::System,
+            id: u64::from(system.id),
+            name: system.name.to_owned(),
+        });
+    }
+    docs.killmails.push(KillmailDocument {
+        system_id: d.killmail.solar_system_id,
+        names: d.names.iter().map(|n| n.name.clone()).collect(),
+        summary: d.summary.clone(),
+    });
+}
+
+/// What a battle event changes in the battle documents.
+fn add_battle(event: &Event, docs: &mut Docs) -> Result<(), String> {
+    match event {
         Event::BattleCreated(e) => docs.battles.push(BattleDocument::of(&e.data.battle)),
         Event::BattleUpdated(e) => {
             if let Some(previous) = e.data.previous_id.filter(|p| *p != e.data.battle.id) {
@@ -180,4 +193,80 @@ fn add(m: &Message, docs: &mut Docs) -> Result<(), String> {
         other => return Err(format!("{} on the battle topic", other.event_type())),
     }
     Ok(())
+}
+
+/// What [`reindex`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reindexed {
+    /// Events of the event store read.
+    pub events: u64,
+    /// Documents written (battles, deletions, entities, killmails).
+    pub documents: u64,
+    /// Events that were not killmails or battles, or did not parse.
+    pub skipped: u64,
+}
+
+/// Rebuild the search index from the store's event store: every
+/// `killmail.enriched` and battle event, oldest first, through the same
+/// documents the live indexer makes (writes are upserts and deletes, so
+/// running it over a live index is harmless).
+///
+/// # Errors
+/// The store or the index failing (nothing is retried: an operator re-runs).
+pub async fn reindex(
+    store: &dyn crate::ports::Store,
+    search: &dyn SearchIndex,
+    page: u32,
+) -> Result<Reindexed, ServiceError> {
+    let mut done = Reindexed::default();
+    let mut after = 0;
+    loop {
+        let events =
+            store
+                .events_after(after, page)
+                .await
+                .map_err(|source| ServiceError::Store {
+                    service: SERVICE,
+                    source,
+                })?;
+        let Some(last) = events.last() else { break };
+        after = last.seq;
+        let mut docs = Docs::default();
+        for stored in &events {
+            done.events += 1;
+            let parsed = stored
+                .record
+                .body
+                .json()
+                .ok_or_else(|| "a killmail reference the store did not resolve".to_owned())
+                .and_then(|json| serde_json::from_str::<Event>(json).map_err(|e| e.to_string()));
+            let added = match parsed {
+                Ok(Event::KillmailEnriched(e)) => {
+                    add_killmail(&e.data, &mut docs);
+                    Ok(())
+                }
+                Ok(Event::KillmailIngested(_)) => Err("not indexed".to_owned()),
+                Ok(event) => add_battle(&event, &mut docs),
+                Err(e) => Err(e),
+            };
+            if let Err(reason) = added {
+                done.skipped += 1;
+                tracing::debug!(seq = stored.seq, event_type = %stored.record.event_type, %reason, "event not indexed");
+            }
+        }
+        docs.entities.sort_unstable_by_key(|e| (e.kind, e.id));
+        docs.entities.dedup();
+        Indexer::index_into(search, &docs)
+            .await
+            .map_err(|e| ServiceError::Invalid {
+                service: SERVICE,
+                reason: e.to_string(),
+            })?;
+        done.documents += docs.len() as u64;
+    }
+    search.commit().await.map_err(|e| ServiceError::Invalid {
+        service: SERVICE,
+        reason: e.to_string(),
+    })?;
+    Ok(done)
 }
