@@ -47,11 +47,13 @@ pub struct ServeArgs {
     #[arg(long)]
     exit_after_replay: bool,
 
-    /// Event bus: `memory` (in-process).
+    /// Event bus: `memory` (in-process) or `kafka://HOST:PORT[,HOST:PORT…]`
+    /// (with `--features backends`; optional `?replication=N&prefix=P`).
     #[arg(long, default_value = "memory", value_name = "URL")]
     bus: String,
 
-    /// Partitions per topic of the in-process bus.
+    /// Partitions per topic: of the in-process bus, and of the Kafka topics
+    /// the platform creates (a topic that exists keeps its own count).
     #[arg(long, default_value_t = 8)]
     partitions: u32,
 
@@ -398,16 +400,37 @@ impl Pipeline {
     }
 }
 
-/// The bus a URL names.
+/// The bus a URL names. `partitions` is the count of each topic the bus
+/// creates (a Kafka topic that exists keeps its own).
 ///
 /// # Errors
-/// Schemes not built yet, and unknown ones.
-pub fn open_bus(url: &str, partitions: u32) -> anyhow::Result<Arc<dyn Bus>> {
+/// Unknown schemes, a malformed Kafka URL, a broker that does not answer,
+/// and `kafka://` in a build without the `backends` feature.
+pub async fn open_bus(url: &str, partitions: u32) -> anyhow::Result<Arc<dyn Bus>> {
     match url.split_once("://").map_or(url, |(scheme, _)| scheme) {
         "memory" => Ok(Arc::new(MemoryBus::new(partitions, DEFAULT_CAPACITY))),
-        "kafka" => bail!("--bus {url}: the Kafka bus is not built yet; use --bus memory"),
+        "kafka" => open_kafka(url, partitions).await,
         other => bail!("--bus {url}: unknown scheme `{other}` (known: memory, kafka://HOST:PORT)"),
     }
+}
+
+#[cfg(feature = "backends")]
+async fn open_kafka(url: &str, partitions: u32) -> anyhow::Result<Arc<dyn Bus>> {
+    use crate::adapters::kafka::{KafkaBus, KafkaConfig};
+    let config = KafkaConfig::from_url(url, partitions)?;
+    let bus = KafkaBus::connect(config)
+        .await
+        .with_context(|| format!("--bus {url}"))?;
+    Ok(Arc::new(bus))
+}
+
+#[cfg(not(feature = "backends"))]
+#[allow(clippy::unused_async)] // the same signature as with the feature
+async fn open_kafka(url: &str, _partitions: u32) -> anyhow::Result<Arc<dyn Bus>> {
+    bail!(
+        "--bus {url}: this battlescope was built without Kafka; build it with \
+         `cargo build --features backends` (or use --bus memory)"
+    )
 }
 
 /// The store a URL names.
@@ -575,7 +598,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .store
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", args.data.join("battlescope.db").display()));
-    let bus = open_bus(&args.bus, args.partitions)?;
+    let bus = open_bus(&args.bus, args.partitions).await?;
     let store = open_store(&store_url).await?;
     let search = open_search(&args.search, &args.data).await?;
     let esi = open_esi(args.esi.as_deref())?;
@@ -669,7 +692,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::without_password;
+    use super::*;
 
     #[test]
     fn a_store_url_in_a_message_hides_its_password() {
@@ -682,5 +705,30 @@ mod tests {
             "postgres://app@db/battles"
         );
         assert_eq!(without_password("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[tokio::test]
+    async fn the_bus_url_names_the_bus() {
+        let memory = open_bus("memory", 3).await.unwrap();
+        assert_eq!(memory.partitions("battle.events").await.unwrap(), 3);
+        let unknown = open_bus("nats://localhost", 3).await.unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown scheme `nats`"),
+            "{unknown}"
+        );
+    }
+
+    #[cfg(not(feature = "backends"))]
+    #[tokio::test]
+    async fn kafka_needs_the_backends_feature() {
+        let err = open_bus("kafka://127.0.0.1:9092", 8).await.unwrap_err();
+        assert!(err.to_string().contains("--features backends"), "{err}");
+    }
+
+    #[cfg(feature = "backends")]
+    #[tokio::test]
+    async fn a_malformed_kafka_url_is_refused_before_connecting() {
+        let err = open_bus("kafka://127.0.0.1", 8).await.unwrap_err();
+        assert!(err.to_string().contains("host:port"), "{err}");
     }
 }

@@ -224,7 +224,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
     match args.service {
         Service::Ingest(a) => {
             init_logs(a.common.log_format);
-            let bus = shared_bus(&a.common)?;
+            let bus = shared_bus(&a.common).await?;
             let store = open_store(&a.store.store).await?;
             if let Some(path) = &a.ruleset {
                 store_ruleset(&*store, path).await?;
@@ -248,7 +248,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
             init_logs(a.common.log_format);
             let esi = open_esi(a.esi.as_deref())?;
             let service = Enrich {
-                bus: shared_bus(&a.common)?,
+                bus: shared_bus(&a.common).await?,
                 resolve_names: esi.is_some(),
                 esi,
                 stats: stats.clone(),
@@ -261,7 +261,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
             init_logs(a.common.log_format);
             let store = open_store(&a.store.store).await?;
             let service = ClustererService {
-                bus: shared_bus(&a.common)?,
+                bus: shared_bus(&a.common).await?,
                 store: store.clone(),
                 config: ClusterConfig::default().with_allowed_lateness(a.allowed_lateness),
                 stats: stats.clone(),
@@ -279,7 +279,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
             init_logs(a.common.log_format);
             let store = open_store(&a.store.store).await?;
             let service = Writer {
-                bus: shared_bus(&a.common)?,
+                bus: shared_bus(&a.common).await?,
                 store: store.clone(),
                 stats: stats.clone(),
                 group: a.group.or("writer"),
@@ -299,7 +299,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
                 );
             };
             let service = Indexer {
-                bus: shared_bus(&a.common)?,
+                bus: shared_bus(&a.common).await?,
                 search,
                 stats: stats.clone(),
                 group: a.group.or("indexer"),
@@ -320,7 +320,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
 
 /// The bus of `--bus`, which must reach beyond this process: an
 /// in-process bus would connect this service to nothing.
-fn shared_bus(common: &Common) -> anyhow::Result<Arc<dyn Bus>> {
+async fn shared_bus(common: &Common) -> anyhow::Result<Arc<dyn Bus>> {
     if common
         .bus
         .split_once("://")
@@ -333,7 +333,7 @@ fn shared_bus(common: &Common) -> anyhow::Result<Arc<dyn Bus>> {
             common.bus
         );
     }
-    open_bus(&common.bus, common.partitions)
+    open_bus(&common.bus, common.partitions).await
 }
 
 /// Run one service with its probes until it ends or a signal stops it.

@@ -13,7 +13,15 @@
 //! Offsets are committed only for messages already processed (recorded),
 //! which is the platform's at-least-once rule; with no crash in between,
 //! that is exactly once.
+//!
+//! The platform's own Kafka bus, on the same broker, is tested in [`bus`]:
+//! the bus contract every bus passes, rebalances, and 10,000 messages.
 
+#[macro_use]
+#[path = "common/bus_contract.rs"]
+mod bus_contract;
+#[path = "backend_kafka/bus.rs"]
+mod bus;
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -7,6 +7,13 @@
 //! partition are delivered in order, and a consumer group resumes after the
 //! last position it committed — anything read but not committed is
 //! delivered again to the next consumer of the group.
+//!
+//! A group with several consumers splits the partitions between them and
+//! moves partitions when a member joins or leaves; each consumer learns of
+//! it through [`Consumer::take_rebalance`], in time to rebuild a new
+//! partition's state before its first message. The behaviour every
+//! implementation shows is written down once, as tests run against each
+//! (`platform/tests/common/bus_contract.rs`).
 
 use std::any::Any;
 use std::fmt;
@@ -204,6 +211,20 @@ pub struct Position {
     pub offset: u64,
 }
 
+/// Partitions that changed hands since a consumer last asked
+/// ([`Consumer::take_rebalance`]). Both lists are sorted; a partition in
+/// both was taken away and given back, and what was built for it before is
+/// stale.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rebalance {
+    /// Taken away: stop using their state; their positions are no longer
+    /// committed (another member reads on from the group's committed one).
+    pub revoked: Vec<u32>,
+    /// Given to this consumer: rebuild their state, and [`Consumer::seek`]
+    /// them if positions are kept with it, before using their messages.
+    pub assigned: Vec<u32>,
+}
+
 /// What can go wrong on the bus.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -246,8 +267,26 @@ pub trait Bus: Send + Sync + fmt::Debug {
 /// One consumer of one topic in one group.
 #[async_trait]
 pub trait Consumer: Send + fmt::Debug {
-    /// The partitions assigned to this consumer.
+    /// The partitions assigned to this consumer now, sorted. With a
+    /// broker's group this is empty until the group hands partitions out,
+    /// which happens while the consumer polls.
     fn assignment(&self) -> Vec<u32>;
+
+    /// What the group's rebalances changed since the consumer was created
+    /// or this was last called; `None` when nothing did. Call it after
+    /// every [`Consumer::poll`] and apply `revoked` before `assigned`.
+    ///
+    /// A poll never returns messages of a partition assigned during that
+    /// same poll (they come with the next one), nor of a partition revoked
+    /// during it, so a caller that takes the change between polls can
+    /// rebuild state and seek before a new partition's first message. The
+    /// assignment a consumer starts with counts as a change when it arrives
+    /// after [`Bus::subscribe`] returned (a broker's group); a bus that
+    /// assigns every partition at once and never moves them (the in-memory
+    /// one) answers `None`, which is what this default does.
+    fn take_rebalance(&mut self) -> Option<Rebalance> {
+        None
+    }
 
     /// Identity of the topic's log: positions stored elsewhere (a clusterer
     /// checkpoint) are only meaningful for the same log. An in-memory bus
@@ -256,9 +295,11 @@ pub trait Consumer: Send + fmt::Debug {
 
     /// Read `partition` from `next_offset` on, instead of the group's
     /// committed position (positions kept with the data, as quickwit does).
+    /// Messages of the partition the next poll returns start there.
     ///
     /// # Errors
-    /// [`BusError::NotAssigned`], or the backend.
+    /// [`BusError::NotAssigned`] when the partition is not in
+    /// [`Consumer::assignment`], or the backend.
     async fn seek(&mut self, partition: u32, next_offset: u64) -> Result<(), BusError>;
 
     /// Up to `max` messages, waiting at most `wait` for the first one. An
@@ -269,11 +310,15 @@ pub trait Consumer: Send + fmt::Debug {
     async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<Message>, BusError>;
 
     /// Mark messages processed, up to and including each position (per
-    /// partition the highest one counts). Commit only after the work the
-    /// messages caused is stored: that is what makes delivery at-least-once.
+    /// partition the highest one counts, and a group's position never moves
+    /// back). Commit only after the work the messages caused is stored:
+    /// that is what makes delivery at-least-once. Positions of a partition
+    /// a rebalance took from this consumer are ignored: its new owner reads
+    /// those messages again.
     ///
     /// # Errors
-    /// [`BusError::NotAssigned`], or the backend.
+    /// [`BusError::NotAssigned`] for a partition this consumer never held
+    /// (nothing is committed then), or the backend.
     async fn commit(&mut self, positions: &[Position]) -> Result<(), BusError>;
 }
 
