@@ -327,6 +327,16 @@ impl Consumer for MemoryConsumer {
         }
     }
 
+    async fn caught_up(&mut self) -> Result<bool, BusError> {
+        let topic = &self.bus.inner.topics[&*self.topic];
+        let state = lock(topic);
+        Ok(state
+            .partitions
+            .iter()
+            .zip(&self.fetch)
+            .all(|(log, &next)| next >= log.end()))
+    }
+
     async fn commit(&mut self, positions: &[Position]) -> Result<(), BusError> {
         for pos in positions {
             self.check(pos.partition)?;

@@ -309,6 +309,16 @@ pub trait Consumer: Send + fmt::Debug {
     /// [`BusError::Closed`], or the backend.
     async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<Message>, BusError>;
 
+    /// Has a poll returned every message of the assigned partitions that
+    /// was stored (acknowledged to its publisher) before this call? A
+    /// service whose upstream has finished stops once this holds, so it
+    /// cannot stop while a broker still has its upstream's last messages
+    /// on the way. False while nothing is assigned yet.
+    ///
+    /// # Errors
+    /// The backend failing (the caller asks again later).
+    async fn caught_up(&mut self) -> Result<bool, BusError>;
+
     /// Mark messages processed, up to and including each position (per
     /// partition the highest one counts, and a group's position never moves
     /// back). Commit only after the work the messages caused is stored:

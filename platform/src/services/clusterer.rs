@@ -33,8 +33,8 @@ use battlescope_core::events::{Envelope, Event, KillmailEnrichedData};
 
 use super::late::{recluster_late, Late};
 use super::{
-    commit, dead_letter, finished, poll, publish_dead_letters, retry, PipelineStats, ServiceError,
-    Upstream,
+    commit, dead_letter, drained, finished, poll, publish_dead_letters, retry, PipelineStats,
+    ServiceError, Upstream,
 };
 use crate::ports::bus::{topics, Bus, Consumer, Message, OutgoingMessage, Position};
 use crate::ports::store::{Checkpoint, DeadLetter, Store};
@@ -179,7 +179,7 @@ impl ClustererService {
                 since_checkpoint = 0;
                 last_checkpoint = Instant::now();
             }
-            if messages.is_empty() && done {
+            if messages.is_empty() && done && drained(&mut *consumer).await {
                 return Ok(());
             }
         }

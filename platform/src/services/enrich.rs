@@ -14,8 +14,8 @@ use battlescope_core::Killmail;
 
 use super::ingest::IngestedKillmail;
 use super::{
-    commit, dead_letter, finished, poll, publish_dead_letters, retry, PipelineStats, ServiceError,
-    Upstream,
+    commit, dead_letter, drained, finished, poll, publish_dead_letters, retry, PipelineStats,
+    ServiceError, Upstream,
 };
 use crate::ports::bus::{
     latest_positions, topics, Bus, Message, OutgoingMessage, KILLMAIL_BODY_HEADER,
@@ -57,7 +57,7 @@ impl Enrich {
             let done = finished(&upstream);
             let messages = poll(&self.stats, &mut *consumer, self.batch).await;
             if messages.is_empty() {
-                if done {
+                if done && drained(&mut *consumer).await {
                     return Ok(());
                 }
                 continue;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use battlescope_core::events::{Envelope, Event, KillmailEnrichedData, NameCategory};
 
-use super::{commit, finished, poll, retry, PipelineStats, ServiceError, Upstream};
+use super::{commit, drained, finished, poll, retry, PipelineStats, ServiceError, Upstream};
 use crate::ports::bus::{latest_positions, topics, Bus, Message};
 use crate::ports::search::{
     BattleDocument, EntityDocument, EntityKind, KillmailDocument, SearchError, SearchIndex,
@@ -103,7 +103,7 @@ impl Indexer {
                 commit(&self.stats, &mut *consumer, &positions).await;
                 last_commit = Instant::now();
             }
-            if messages.is_empty() && done {
+            if messages.is_empty() && done && drained(&mut *consumer).await {
                 return Ok(());
             }
         }

@@ -146,6 +146,20 @@ pub(crate) async fn poll(
     }
 }
 
+/// May a service whose upstream has finished stop? Only once its consumer
+/// has read everything stored before now ([`Consumer::caught_up`]): an
+/// empty poll alone is no proof on a broker, whose last messages may still
+/// be on the way. A failing check counts as "not yet".
+pub(crate) async fn drained(consumer: &mut dyn Consumer) -> bool {
+    match consumer.caught_up().await {
+        Ok(caught_up) => caught_up,
+        Err(e) => {
+            tracing::warn!(operation = "caught_up", error = %e, "bus failed; asking again");
+            false
+        }
+    }
+}
+
 /// Commit, retrying while the bus fails (see [`retry`]).
 pub(crate) async fn commit(
     stats: &PipelineStats,

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use battlescope_core::events::{Envelope, Event, KillmailEnrichedData};
 
-use super::{commit, dead_letter, finished, poll, retry, PipelineStats, ServiceError, Upstream};
+use super::{
+    commit, dead_letter, drained, finished, poll, retry, PipelineStats, ServiceError, Upstream,
+};
 use crate::ports::bus::{latest_positions, topics, Bus, Message};
 use crate::ports::store::{BattleChange, DeadLetter, EventBody, EventRecord, Store, WriteBatch};
 
@@ -78,7 +80,7 @@ impl Writer {
             let done = finished(&upstream);
             let messages = poll(&self.stats, &mut *consumer, self.batch).await;
             if messages.is_empty() {
-                if done {
+                if done && drained(&mut *consumer).await {
                     return Ok(());
                 }
                 continue;

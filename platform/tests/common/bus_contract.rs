@@ -50,6 +50,7 @@ macro_rules! bus_contract_tests {
             a_poll_waits_at_most_its_wait_and_returns_at_most_max,
             every_group_reads_every_message,
             unknown_topics_are_refused,
+            caught_up_means_everything_stored_was_read,
         );
     };
     (@cases $harness:expr; $($case:ident),+ $(,)?) => {
@@ -397,4 +398,48 @@ pub async fn unknown_topics_are_refused(h: &dyn Harness) {
         bus.publish("no.such.topic", vec![message("k", 1)]).await
     ));
     assert!(unknown(bus.subscribe("no.such.topic", "g").await.map(drop)));
+}
+
+/// A consumer is caught up only once polls returned every message stored
+/// before the question: what a drain after the upstream stopped relies on.
+pub async fn caught_up_means_everything_stored_was_read(h: &dyn Harness) {
+    let bus = h.bus(2).await;
+    let mut c = bus.subscribe(topics::KILLMAIL_ENRICHED, "g").await.unwrap();
+    let early = joined(h, &mut c, 2).await;
+    assert!(early.is_empty());
+    assert!(
+        c.caught_up().await.unwrap(),
+        "nothing published, nothing to read"
+    );
+    let msgs: Vec<_> = (0..6).map(|i| message(&format!("k{i}"), i)).collect();
+    bus.publish(topics::KILLMAIL_ENRICHED, msgs).await.unwrap();
+    assert!(
+        !c.caught_up().await.unwrap(),
+        "six messages stored, none read"
+    );
+    let mut got = Vec::new();
+    let deadline = Instant::now() + h.patience();
+    while got.len() < 5 {
+        assert!(Instant::now() < deadline, "read {} of 6", got.len());
+        got.extend(
+            c.poll(5 - got.len(), Duration::from_millis(200))
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(!c.caught_up().await.unwrap(), "one of six not read yet");
+    while got.len() < 6 {
+        assert!(Instant::now() < deadline, "read {} of 6", got.len());
+        got.extend(c.poll(10, Duration::from_millis(200)).await.unwrap());
+    }
+    assert!(c.caught_up().await.unwrap(), "all six read");
+    // A consumer of another group starts behind.
+    let mut other = bus
+        .subscribe(topics::KILLMAIL_ENRICHED, "other")
+        .await
+        .unwrap();
+    assert!(
+        !other.caught_up().await.unwrap(),
+        "a new group has read nothing"
+    );
 }

@@ -60,6 +60,9 @@ pub struct KafkaConsumer {
     /// The group's committed next offset per held partition, as far as
     /// this consumer knows: commits never move it back.
     committed: HashMap<u32, u64>,
+    /// Per held partition, the offset after the last message a poll
+    /// returned (or a seek's target): where reading goes on.
+    delivered: HashMap<u32, u64>,
 }
 
 impl fmt::Debug for KafkaConsumer {
@@ -114,6 +117,7 @@ impl KafkaConsumer {
             rebalances,
             seeks: BTreeMap::new(),
             committed: HashMap::new(),
+            delivered: HashMap::new(),
         })
     }
 
@@ -134,6 +138,7 @@ impl KafkaConsumer {
     /// cannot take it yet.
     async fn seek_now(&mut self, partition: u32, next_offset: u64) {
         self.seeks.insert(partition, next_offset);
+        self.delivered.insert(partition, next_offset);
         let (Ok(kafka_partition), Ok(offset)) =
             (i32::try_from(partition), i64::try_from(next_offset))
         else {
@@ -224,6 +229,7 @@ impl Consumer for KafkaConsumer {
         for p in &change.revoked {
             self.seeks.remove(p);
             self.committed.remove(p);
+            self.delivered.remove(p);
         }
         Some(change)
     }
@@ -301,6 +307,11 @@ impl Consumer for KafkaConsumer {
             self.seeks.retain(|&p, _| !assignment.revoked_in_poll(p));
             self.committed
                 .retain(|&p, _| !assignment.revoked_in_poll(p));
+            self.delivered
+                .retain(|&p, _| !assignment.revoked_in_poll(p));
+        }
+        for m in &out {
+            self.delivered.insert(m.partition, m.offset + 1);
         }
         match failure {
             Some(e) if out.is_empty() => Err(self.backend("reading", &e)),
@@ -312,6 +323,20 @@ impl Consumer for KafkaConsumer {
             }
             None => Ok(out),
         }
+    }
+
+    async fn caught_up(&mut self) -> Result<bool, BusError> {
+        let held = self.assignment();
+        if held.is_empty() {
+            return Ok(false);
+        }
+        let member = Arc::clone(self.member());
+        let topic = self.subscription.broker_topic.clone();
+        let delivered = self.delivered.clone();
+        tokio::task::spawn_blocking(move || caught_up(&member, &topic, &held, &delivered))
+            .await
+            .map_err(|e| self.backend("checking the position in", &e))?
+            .map_err(|e| self.backend("checking the position in", &e))
     }
 
     async fn commit(&mut self, positions: &[Position]) -> Result<(), BusError> {
@@ -345,6 +370,55 @@ impl Consumer for KafkaConsumer {
         self.committed = stored;
         Ok(())
     }
+}
+
+/// Is every held partition read up to its high watermark? Where a
+/// partition was not read yet, reading starts at the group's committed
+/// offset, or at the beginning when there is none. Blocking: a broker
+/// round trip per partition and one for the committed offsets.
+fn caught_up(
+    member: &Member,
+    topic: &str,
+    held: &[u32],
+    delivered: &HashMap<u32, u64>,
+) -> Result<bool, String> {
+    let unread: Vec<u32> = held
+        .iter()
+        .copied()
+        .filter(|p| !delivered.contains_key(p))
+        .collect();
+    let mut committed: HashMap<u32, u64> = HashMap::new();
+    if !unread.is_empty() {
+        let mut list = TopicPartitionList::new();
+        for &p in &unread {
+            list.add_partition(topic, i32::try_from(p).map_err(|e| e.to_string())?);
+        }
+        let known = member
+            .committed_offsets(list, REQUEST_TIMEOUT)
+            .map_err(|e| format!("reading the committed offsets: {e}"))?;
+        for element in known.elements_for_topic(topic) {
+            if let (Ok(p), Offset::Offset(o)) =
+                (u32::try_from(element.partition()), element.offset())
+            {
+                committed.insert(p, u64::try_from(o).unwrap_or(0));
+            }
+        }
+    }
+    for &p in held {
+        let partition = i32::try_from(p).map_err(|e| e.to_string())?;
+        let (low, high) = member
+            .fetch_watermarks(topic, partition, REQUEST_TIMEOUT)
+            .map_err(|e| format!("the watermarks of partition {p}: {e}"))?;
+        let next = delivered
+            .get(&p)
+            .or_else(|| committed.get(&p))
+            .copied()
+            .unwrap_or_else(|| u64::try_from(low).unwrap_or(0));
+        if next < u64::try_from(high).unwrap_or(0) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Commit each position's next offset, unless the group's committed
