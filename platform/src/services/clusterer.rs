@@ -4,8 +4,12 @@
 //! Exactly-once state over at-least-once delivery: each partition's
 //! clusterer snapshot is saved with the offset it covers in one store
 //! write ([`Checkpoint`]), and bus offsets are committed only after that.
-//! On start every checkpointed partition is restored and, when the
-//! checkpoint belongs to the same log, read from its offset.
+//! Each partition this member is given (at start on the in-process bus,
+//! by the group's rebalances on Kafka) is restored from its checkpoint and,
+//! when the checkpoint belongs to the same log, read from its offset; a
+//! partition taken away is dropped, its progress since the last checkpoint
+//! left to the member that takes it (it reads on from that checkpoint).
+//! Several clusterers in one group so share the solar systems.
 //!
 //! Each poll's events are coalesced per partition (core's [`Coalescer`]):
 //! one event per battle per poll, its document built once. Events published
@@ -13,7 +17,9 @@
 //! grouped differently; each carries its battle's current document, so a
 //! consumer applying the stream in order ends with the same battles, and
 //! an event published twice with the same content has the same id (the
-//! writer stores it once).
+//! writer stores it once); a battle the first run published in passing and
+//! the second never names is retired by the store once other battles hold
+//! all its kills.
 //!
 //! This module is the only one that calls [`Clusterer`]: every outcome it
 //! can report is mapped in `ClustererService::push`. A kill beyond the
@@ -86,13 +92,30 @@ impl ClustererService {
                 service: SERVICE,
                 source,
             })?;
-        let mut partitions = self.restore(&mut *consumer).await?;
+        self.check_partition_count().await?;
+        // A bus that assigns every partition at subscription (the in-process
+        // one) reports no rebalance; a broker's group assigns while polling.
+        let mut partitions = BTreeMap::new();
+        let initial = consumer.assignment();
+        self.restore(&mut *consumer, &initial, &mut partitions)
+            .await?;
         let mut pending: Vec<Position> = Vec::new();
         let mut since_checkpoint = 0usize;
         let mut last_checkpoint = Instant::now();
         loop {
             let done = finished(&upstream);
             let messages = poll(&self.stats, &mut *consumer, self.batch).await;
+            if let Some(change) = consumer.take_rebalance() {
+                // Revoked: another member goes on from the last checkpoint,
+                // so what was done here since is dropped, not committed.
+                for p in &change.revoked {
+                    partitions.remove(p);
+                }
+                pending.retain(|pos| !change.revoked.contains(&pos.partition));
+                self.restore(&mut *consumer, &change.assigned, &mut partitions)
+                    .await?;
+                tracing::info!(revoked = ?change.revoked, assigned = ?change.assigned, "clusterer partitions moved");
+            }
             if !messages.is_empty() {
                 let mut out = Vec::new();
                 let mut letters = Vec::new();
@@ -185,12 +208,53 @@ impl ClustererService {
         }
     }
 
-    /// Rebuild each checkpointed partition; seek to its offset when the
-    /// checkpoint belongs to this log.
+    /// Checkpoints of partitions the topic does not have mean the
+    /// partition count changed: their state belongs to no partition now.
+    async fn check_partition_count(&self) -> Result<(), ServiceError> {
+        let count = self
+            .bus
+            .partitions(topics::KILLMAIL_ENRICHED)
+            .await
+            .map_err(|source| ServiceError::Bus {
+                service: SERVICE,
+                source,
+            })?;
+        let checkpoints = self
+            .store
+            .checkpoints(&self.group, topics::KILLMAIL_ENRICHED)
+            .await
+            .map_err(|source| ServiceError::Store {
+                service: SERVICE,
+                source,
+            })?;
+        if let Some(cp) = checkpoints.iter().find(|cp| cp.partition >= count) {
+            return Err(ServiceError::Invalid {
+                service: SERVICE,
+                reason: format!(
+                    "checkpoint of partition {}: the topic has {count} partitions now (the partition count changed)",
+                    cp.partition
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Rebuild `assigned` partitions from their checkpoints (the newest in
+    /// the store: another member may have written it) and seek each to its
+    /// offset when the checkpoint belongs to this log; a partition without
+    /// one starts empty.
     async fn restore(
         &self,
         consumer: &mut dyn Consumer,
-    ) -> Result<BTreeMap<u32, PartitionState>, ServiceError> {
+        assigned: &[u32],
+        partitions: &mut BTreeMap<u32, PartitionState>,
+    ) -> Result<(), ServiceError> {
+        for p in assigned {
+            partitions.remove(p);
+        }
+        if assigned.is_empty() {
+            return Ok(());
+        }
         let checkpoints = self
             .store
             .checkpoints(&self.group, topics::KILLMAIL_ENRICHED)
@@ -200,9 +264,10 @@ impl ClustererService {
                 source,
             })?;
         let log_id = consumer.log_id();
-        let assigned = consumer.assignment();
-        let mut partitions = BTreeMap::new();
-        for cp in checkpoints {
+        for cp in checkpoints
+            .into_iter()
+            .filter(|cp| assigned.contains(&cp.partition))
+        {
             let invalid = |reason: String| ServiceError::Invalid {
                 service: SERVICE,
                 reason: format!("checkpoint of partition {}: {reason}", cp.partition),
@@ -216,11 +281,6 @@ impl ClustererService {
                 );
             }
             let clusterer = Clusterer::restore(snapshot).map_err(|e| invalid(e.to_string()))?;
-            if !assigned.contains(&cp.partition) {
-                return Err(invalid(format!(
-                    "partition not assigned (have {assigned:?}): the partition count changed"
-                )));
-            }
             let next_offset = if cp.log_id == log_id {
                 consumer
                     .seek(cp.partition, cp.next_offset)
@@ -249,7 +309,7 @@ impl ClustererService {
                 },
             );
         }
-        Ok(partitions)
+        Ok(())
     }
 
     /// Save every changed partition with its offset, then commit the bus.

@@ -39,6 +39,7 @@ macro_rules! contract_tests {
             a_dissolved_battle_answers_nothing_until_formed_again,
             kills_that_left_a_battle_no_longer_point_at_it,
             a_kill_claimed_twice_in_a_batch_ends_with_the_later_battle,
+            a_battle_whose_every_kill_another_took_is_merged_into_it,
             the_list_filters_select_what_they_name,
             the_list_pages_newest_first_without_gaps_or_repeats,
             killmails_in_gives_a_systems_window_in_time_order,
@@ -340,6 +341,37 @@ pub async fn a_late_document_of_a_merged_battle_changes_nothing(store: Arc<dyn S
     );
     assert_eq!(list(&*store, query()).await, vec![survivor.id]);
     assert_eq!(battle_of(&*store, 5).await, Some(survivor.id));
+}
+
+/// A clusterer resuming from a checkpoint may never name again a battle
+/// the first run published in passing: once every kill of it belongs to
+/// other battles, it redirects to the one that took them, and is listed no
+/// more; a battle that keeps a kill stays.
+pub async fn a_battle_whose_every_kill_another_took_is_merged_into_it(store: Arc<dyn Store>) {
+    let (a, b, c, d) = (
+        simple_kill(1, JITA, 0),
+        simple_kill(3, JITA, 60),
+        simple_kill(5, JITA, 120),
+        simple_kill(7, JITA, 180),
+    );
+    let passing = battle(5, &[&b, &c]);
+    let keeps_one = battle(7, &[&d]);
+    let mut batch = killmails(&[&a, &b, &c, &d]);
+    batch.battles = vec![upsert(&passing), upsert(&keeps_one)];
+    write(&*store, &batch).await;
+    // The resumed run's battle takes b and c (and a), never naming `passing`.
+    let whole = battle(1, &[&a, &b, &c]);
+    write(&*store, &battles(vec![upsert(&whole)])).await;
+
+    assert_eq!(
+        lookup(&*store, passing.id).await,
+        Some(BattleLookup::MergedInto(whole.id))
+    );
+    let mut listed = list(&*store, query()).await;
+    listed.sort();
+    assert_eq!(listed, vec![whole.id, keeps_one.id]);
+    assert_eq!(battle_of(&*store, 5).await, Some(whole.id));
+    assert_eq!(battle_of(&*store, 7).await, Some(keeps_one.id));
 }
 
 pub async fn merges_redirect_to_the_end_of_their_chain(store: Arc<dyn Store>) {

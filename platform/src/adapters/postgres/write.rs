@@ -10,7 +10,7 @@ use sqlx::{Postgres, Transaction};
 
 use super::failed;
 use crate::adapters::sql::rows::{
-    kill_pairs, live_battles, BattleRow, EventRow, Retirement, Rows, StoredBattle,
+    kill_pairs, kill_takers, live_battles, BattleRow, EventRow, Retirement, Rows, StoredBattle,
 };
 use crate::adapters::sql::statements;
 use crate::ports::store::{DeadLetter, StoreError};
@@ -96,7 +96,15 @@ pub(super) async fn battles(
         let live = live_battles(&rows.battles, &stored);
         upsert_documents(tx, &live.iter().map(|(b, _)| *b).collect::<Vec<_>>()).await?;
         release_removed(tx, &live).await?;
-        for chunk in kill_pairs(&live).chunks(ROWS_PER_STATEMENT) {
+        let pairs = kill_pairs(&live);
+        let previous: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT killmail_id, battle_id FROM battle_kills WHERE killmail_id = ANY($1)",
+        )
+        .bind(column(&pairs, |(kill, _)| *kill))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(failed("read the kills' battles"))?;
+        for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
             sqlx::query(
                 "INSERT INTO battle_kills (killmail_id, battle_id) \
                  SELECT * FROM UNNEST($1::bigint[], $2::text[]) \
@@ -107,6 +115,27 @@ pub(super) async fn battles(
             .execute(&mut **tx)
             .await
             .map_err(failed("write battle kills"))?;
+        }
+        // See kill_takers: a battle whose every kill another took is merged into it.
+        let takers = kill_takers(&previous, &pairs);
+        if !takers.is_empty() {
+            let emptied: Vec<(String,)> = sqlx::query_as(
+                "SELECT id FROM battles b WHERE id = ANY($1) \
+                 AND merged_into IS NULL AND document IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM battle_kills k WHERE k.battle_id = b.id)",
+            )
+            .bind(takers.keys().map(String::as_str).collect::<Vec<_>>())
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(failed("find emptied battles"))?;
+            for (gone,) in emptied {
+                sqlx::query(statements::TOMBSTONE_MERGED)
+                    .bind(&gone)
+                    .bind(&takers[&gone])
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(failed("retire an emptied battle"))?;
+            }
         }
     }
     // Few and order-dependent (a chain of merges): one at a time.

@@ -241,6 +241,32 @@ pub(crate) fn kill_pairs<'a>(battles: &[(&'a BattleRow, i64)]) -> Vec<(i64, &'a 
     pairs
 }
 
+/// Battles that held kills `pairs` now give to another battle, each with
+/// the battle that took its (first such) kill: if one is left with no
+/// kill at all, it is merged into that one. A clusterer that resumed from
+/// a checkpoint (after a crash or a rebalance) may group the kills it
+/// reads again differently: a battle the first run published only in
+/// passing is then never named again, and without this it would stay,
+/// listing kills other battles hold.
+pub(crate) fn kill_takers(
+    previous: &[(i64, String)],
+    pairs: &[(i64, &str)],
+) -> HashMap<String, String> {
+    let new_owner: HashMap<i64, &str> = pairs.iter().copied().collect();
+    let written: std::collections::HashSet<&str> = pairs.iter().map(|(_, b)| *b).collect();
+    let mut takers: HashMap<String, String> = HashMap::new();
+    for (kill, before) in previous {
+        if let Some(&after) = new_owner.get(kill) {
+            if after != before && !written.contains(before.as_str()) {
+                takers
+                    .entry(before.clone())
+                    .or_insert_with(|| after.to_owned());
+            }
+        }
+    }
+    takers
+}
+
 fn participants(km: &Killmail) -> impl Iterator<Item = Participant> + '_ {
     let (killmail_id, time) = (id(km.killmail_id), km.killmail_time.timestamp());
     let v = &km.victim;

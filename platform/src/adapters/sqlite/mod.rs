@@ -19,7 +19,9 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::sql::reads::{self, BattleStateRow, StoredEventRow, StoredKillmailRow};
-use super::sql::rows::{kill_pairs, live_battles, BattleRow, Retirement, Rows, StoredBattle};
+use super::sql::rows::{
+    kill_pairs, kill_takers, live_battles, BattleRow, Retirement, Rows, StoredBattle,
+};
 use super::sql::{backend, id, now, statements, uid};
 use crate::ports::source::SourceCursor;
 use crate::ports::store::{
@@ -231,7 +233,20 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         }
-        for chunk in kill_pairs(battles).chunks(KILL_PAIRS_PER_STATEMENT) {
+        let pairs = kill_pairs(battles);
+        let kills: Vec<i64> = pairs.iter().map(|(k, _)| *k).collect();
+        let previous: Vec<(i64, String)> = if kills.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(
+                "SELECT killmail_id, battle_id FROM battle_kills WHERE killmail_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(serde_json::to_string(&kills).map_err(backend)?)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(backend)?
+        };
+        for chunk in pairs.chunks(KILL_PAIRS_PER_STATEMENT) {
             let mut q =
                 QueryBuilder::<Sqlite>::new("INSERT INTO battle_kills (killmail_id, battle_id) ");
             q.push_values(chunk, |mut row, (k, b)| {
@@ -239,6 +254,27 @@ impl SqliteStore {
             });
             q.push(" ON CONFLICT (killmail_id) DO UPDATE SET battle_id = excluded.battle_id");
             q.build().execute(&mut **tx).await.map_err(backend)?;
+        }
+        let takers = kill_takers(&previous, &pairs);
+        if !takers.is_empty() {
+            let candidates: Vec<&String> = takers.keys().collect();
+            let emptied: Vec<(String,)> = sqlx::query_as(
+                "SELECT id FROM battles b WHERE id IN (SELECT value FROM json_each(?)) \
+                 AND merged_into IS NULL AND document IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM battle_kills k WHERE k.battle_id = b.id)",
+            )
+            .bind(serde_json::to_string(&candidates).map_err(backend)?)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(backend)?;
+            for (gone,) in emptied {
+                sqlx::query(statements::TOMBSTONE_MERGED)
+                    .bind(&gone)
+                    .bind(&takers[&gone])
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+            }
         }
         Ok(())
     }
