@@ -259,6 +259,47 @@ async fn replayed_fights_give_the_battles_of_batch_clustering() {
     );
     assert!(latency.p50_ms <= latency.p99_ms && latency.p99_ms <= latency.max_ms);
 
+    // The same counters on /metrics, in Prometheus' format.
+    let api = router(AppState {
+        store: run.store.clone(),
+        ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        stats: run.stats.clone(),
+    });
+    let response = api
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} not in\n{text}"))
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let kills_f = kills.len() as f64;
+    assert_eq!(value("battlescope_ingested_total"), kills_f);
+    assert_eq!(value("battlescope_clustered_total"), kills_f);
+    assert_eq!(value("battlescope_dead_letters_total"), 0.0);
+    #[allow(clippy::cast_precision_loss)]
+    let timed = latency.count as f64;
+    assert_eq!(value("battlescope_kill_to_battle_seconds_count"), timed);
+    assert_eq!(
+        value("battlescope_kill_to_battle_seconds_bucket{le=\"+Inf\"}"),
+        timed,
+        "buckets are cumulative"
+    );
+    assert!(value("battlescope_kill_to_battle_seconds_bucket{le=\"120.0\"}") <= timed);
+
     // The CLI's batch command on the same file agrees too.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_battlescope"))
         .arg("cluster")

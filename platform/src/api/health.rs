@@ -1,6 +1,7 @@
 //! Probes: live (the process answers) and ready (the service runs, no
 //! backend operation is retrying, and the store, if it has one, answers).
-//! Every service serves them, the API and the pipeline-less ones alike.
+//! Every service serves them, the API and the pipeline-less ones alike,
+//! with its metrics ([`super::metrics`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -25,12 +26,18 @@ pub struct Probe {
     pub store: Option<Arc<dyn Store>>,
 }
 
-/// `GET /health/live` and `GET /health/ready`.
+/// `GET /health/live`, `GET /health/ready` and `GET /metrics`.
 pub fn probes(probe: Probe) -> Router {
+    let registry = Arc::new(super::metrics::registry(probe.stats.clone()));
     Router::new()
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .with_state(probe)
+        .merge(
+            Router::new()
+                .route("/metrics", get(super::metrics::metrics))
+                .with_state(registry),
+        )
 }
 
 async fn live() -> Json<Value> {

@@ -8,6 +8,7 @@ mod battles;
 mod error;
 pub mod health;
 mod killmails;
+pub mod metrics;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

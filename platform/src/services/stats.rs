@@ -80,6 +80,30 @@ impl Latency {
         }
     }
 
+    /// For a histogram with `bounds` (seconds, ascending): the sum of the
+    /// values in seconds, their count, and per bucket its upper bound and
+    /// the values in it (not cumulative), the last bucket unbounded.
+    #[must_use]
+    pub fn buckets(&self, bounds: &[f64]) -> (f64, u64, Vec<(f64, u64)>) {
+        let Ok(h) = self.0.lock() else {
+            return (0.0, 0, Vec::new());
+        };
+        let mut out = Vec::with_capacity(bounds.len() + 1);
+        let mut below = 0;
+        for &bound in bounds {
+            // Milliseconds; the histogram's bounds are whole milliseconds.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let ms = (bound * 1_000.0) as u64;
+            let upto = h.count_between(0, ms);
+            out.push((bound, upto.saturating_sub(below)));
+            below = upto;
+        }
+        out.push((f64::INFINITY, h.len().saturating_sub(below)));
+        #[allow(clippy::cast_precision_loss)]
+        let sum = h.mean() * h.len() as f64 / 1_000.0;
+        (sum, h.len(), out)
+    }
+
     /// The percentiles so far; `None` before the first value.
     #[must_use]
     pub fn summary(&self) -> Option<LatencySummary> {
