@@ -236,8 +236,9 @@ pub struct PipelineOptions {
     /// the writer, when that many are waiting (a live feed brings far
     /// fewer, so latency is untouched). Larger than `batch` because a
     /// commit writes each index page it dirtied once: on the 100k replay
-    /// benchmark, ~2,600 kills per transaction instead of ~500 halved the
-    /// bytes written (3.7 → 1.9 GB) and the writer's time.
+    /// benchmark, ~500 kills per transaction wrote 3.7 GB, 3,000 wrote
+    /// 2.1 GB (+45 % kills/s) and 8,000 1.6 GB (+60 %), but 8,000 took
+    /// the peak RSS past 500 MB (docs/benchmarks.md).
     pub store_batch: usize,
     pub checkpoint_interval: Duration,
     pub checkpoint_every: usize,
@@ -247,7 +248,7 @@ impl Default for PipelineOptions {
     fn default() -> Self {
         Self {
             batch: 1000,
-            store_batch: 8000,
+            store_batch: 3000,
             checkpoint_interval: Duration::from_secs(5),
             checkpoint_every: 50_000,
         }

@@ -30,8 +30,9 @@ use crate::ports::bus::{
 
 /// Partitions per topic unless configured.
 pub const DEFAULT_PARTITIONS: u32 = 8;
-/// Uncommitted messages per partition before publishers wait.
-pub const DEFAULT_CAPACITY: usize = 20_000;
+/// Uncommitted messages per partition before publishers wait: what the
+/// bus may hold in memory is about this × partitions × ~5 KB per killmail.
+pub const DEFAULT_CAPACITY: usize = 4_000;
 
 /// The in-process bus (cheap to clone; clones share the topics).
 #[derive(Debug, Clone)]
