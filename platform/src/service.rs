@@ -28,7 +28,7 @@ use clap::{Args, Subcommand};
 use tokio::sync::watch;
 
 use crate::api::{self, health, AppState};
-use crate::ports::{Bus, Store};
+use crate::ports::{Bus, SearchIndex, Store};
 use crate::serve::{
     init_logs, open_bus, open_esi, open_search, open_store, signal, store_ruleset, LogFormat,
     PipelineOptions, SourceArgs,
@@ -115,11 +115,12 @@ impl Group {
     }
 }
 
+/// The store a process uses.
 #[derive(Debug, Args)]
-struct StoreUrl {
+pub struct StoreUrl {
     /// Store: `postgres://USER:PASSWORD@HOST:PORT/DB` or `sqlite://PATH`.
     #[arg(long, env = "BATTLESCOPE_STORE", value_name = "URL")]
-    store: String,
+    pub store: String,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +184,13 @@ struct IndexerArgs {
     common: Common,
     #[command(flatten)]
     group: Group,
+    #[command(flatten)]
+    search: SearchArgs,
+}
+
+/// The search index a process writes (the indexer, `reindex`).
+#[derive(Debug, Args)]
+pub struct SearchArgs {
     /// Search index: `typesense://HOST:PORT` (key from `TYPESENSE_API_KEY`)
     /// or `embedded` (under --data).
     #[arg(long, env = "BATTLESCOPE_SEARCH", value_name = "URL")]
@@ -195,6 +203,19 @@ struct IndexerArgs {
         value_name = "DIR"
     )]
     data: PathBuf,
+}
+
+impl SearchArgs {
+    /// The index the flags name; `none` is refused (nothing to write to).
+    ///
+    /// # Errors
+    /// An index that cannot be opened, or `none`.
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn SearchIndex>> {
+        match open_search(&self.search, &self.data).await? {
+            Some(index) => Ok(index),
+            None => bail!("--search {}: names no index", self.search),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -292,15 +313,9 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
         }
         Service::Indexer(a) => {
             init_logs(a.common.log_format);
-            let Some(search) = open_search(&a.search, &a.data).await? else {
-                bail!(
-                    "service indexer: --search {} indexes nothing; name an index",
-                    a.search
-                );
-            };
             let service = Indexer {
                 bus: shared_bus(&a.common).await?,
-                search,
+                search: a.search.open().await?,
                 stats: stats.clone(),
                 group: a.group.or("indexer"),
                 batch: a.common.batch,

@@ -208,6 +208,17 @@ impl ClustererService {
         }
     }
 
+    /// The group's checkpoints of its topic, as stored now.
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, ServiceError> {
+        self.store
+            .checkpoints(&self.group, topics::KILLMAIL_ENRICHED)
+            .await
+            .map_err(|source| ServiceError::Store {
+                service: SERVICE,
+                source,
+            })
+    }
+
     /// Checkpoints of partitions the topic does not have mean the
     /// partition count changed: their state belongs to no partition now.
     async fn check_partition_count(&self) -> Result<(), ServiceError> {
@@ -219,14 +230,7 @@ impl ClustererService {
                 service: SERVICE,
                 source,
             })?;
-        let checkpoints = self
-            .store
-            .checkpoints(&self.group, topics::KILLMAIL_ENRICHED)
-            .await
-            .map_err(|source| ServiceError::Store {
-                service: SERVICE,
-                source,
-            })?;
+        let checkpoints = self.checkpoints().await?;
         if let Some(cp) = checkpoints.iter().find(|cp| cp.partition >= count) {
             return Err(ServiceError::Invalid {
                 service: SERVICE,
@@ -255,14 +259,7 @@ impl ClustererService {
         if assigned.is_empty() {
             return Ok(());
         }
-        let checkpoints = self
-            .store
-            .checkpoints(&self.group, topics::KILLMAIL_ENRICHED)
-            .await
-            .map_err(|source| ServiceError::Store {
-                service: SERVICE,
-                source,
-            })?;
+        let checkpoints = self.checkpoints().await?;
         let log_id = consumer.log_id();
         for cp in checkpoints
             .into_iter()
