@@ -22,6 +22,7 @@ use crate::adapters::memory_bus::{MemoryBus, DEFAULT_CAPACITY};
 use crate::adapters::postgres::PgStore;
 use crate::adapters::replay::ReplaySource;
 use crate::adapters::sqlite::SqliteStore;
+use crate::api::health::Backend;
 use crate::api::{self, AppState};
 use crate::ports::store::StoredRuleset;
 use crate::ports::{Bus, Esi, KillmailSource, SearchIndex, Store};
@@ -613,11 +614,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let stats = Arc::new(PipelineStats::default());
     let ready = Arc::new(AtomicBool::new(false));
-    let app = api::router(AppState {
-        store: store.clone(),
-        ready: ready.clone(),
-        stats: stats.clone(),
-    });
+    let mut backends = vec![Backend::Store(store.clone()), Backend::Bus(bus.clone())];
+    backends.extend(search.clone().map(Backend::Search));
+    let app = api::router_needing(
+        AppState {
+            store: store.clone(),
+            ready: ready.clone(),
+            stats: stats.clone(),
+        },
+        backends,
+    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("--listen {}: cannot bind", args.listen))?;

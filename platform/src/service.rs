@@ -27,7 +27,8 @@ use battlescope_core::cluster::ClusterConfig;
 use clap::{Args, Subcommand};
 use tokio::sync::watch;
 
-use crate::api::{self, health, AppState};
+use crate::api::health::{self, Backend};
+use crate::api::{self, AppState};
 use crate::ports::{Bus, SearchIndex, Store};
 use crate::serve::{
     init_logs, open_bus, open_esi, open_search, open_store, signal, store_ruleset, LogFormat,
@@ -253,14 +254,15 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
             let Some(source) = a.source.open()? else {
                 bail!("service ingest: no source; give --replay PATH…, --r2z2 URL or --redisq URL");
             };
+            let backends = vec![Backend::Store(store.clone()), Backend::Bus(bus.clone())];
             let service = Ingest {
                 bus,
-                store: store.clone(),
+                store,
                 source,
                 stats: stats.clone(),
                 batch: PipelineOptions::default().store_batch,
             };
-            run_one("ingest", &a.common, Some(store), stats, |stop| {
+            run_one("ingest", &a.common, backends, stats, |stop| {
                 service.run(stop)
             })
             .await
@@ -268,22 +270,29 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
         Service::Enrich(a) => {
             init_logs(a.common.log_format);
             let esi = open_esi(a.esi.as_deref())?;
+            let bus = shared_bus(&a.common).await?;
+            let backends = vec![Backend::Bus(bus.clone())];
             let service = Enrich {
-                bus: shared_bus(&a.common).await?,
+                bus,
                 resolve_names: esi.is_some(),
                 esi,
                 stats: stats.clone(),
                 group: a.group.or("enrich"),
                 batch: a.common.batch,
             };
-            run_one("enrich", &a.common, None, stats, |stop| service.run(stop)).await
+            run_one("enrich", &a.common, backends, stats, |stop| {
+                service.run(stop)
+            })
+            .await
         }
         Service::Clusterer(a) => {
             init_logs(a.common.log_format);
             let store = open_store(&a.store.store).await?;
+            let bus = shared_bus(&a.common).await?;
+            let backends = vec![Backend::Store(store.clone()), Backend::Bus(bus.clone())];
             let service = ClustererService {
-                bus: shared_bus(&a.common).await?,
-                store: store.clone(),
+                bus,
+                store,
                 config: ClusterConfig::default().with_allowed_lateness(a.allowed_lateness),
                 stats: stats.clone(),
                 group: a.group.or("clusterer"),
@@ -291,7 +300,7 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
                 checkpoint_interval: a.checkpoint_interval,
                 checkpoint_every: PipelineOptions::default().checkpoint_every,
             };
-            run_one("clusterer", &a.common, Some(store), stats, |stop| {
+            run_one("clusterer", &a.common, backends, stats, |stop| {
                 service.run(stop)
             })
             .await
@@ -299,28 +308,33 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
         Service::Writer(a) => {
             init_logs(a.common.log_format);
             let store = open_store(&a.store.store).await?;
+            let bus = shared_bus(&a.common).await?;
+            let backends = vec![Backend::Store(store.clone()), Backend::Bus(bus.clone())];
             let service = Writer {
-                bus: shared_bus(&a.common).await?,
-                store: store.clone(),
+                bus,
+                store,
                 stats: stats.clone(),
                 group: a.group.or("writer"),
                 batch: a.store_batch,
             };
-            run_one("writer", &a.common, Some(store), stats, |stop| {
+            run_one("writer", &a.common, backends, stats, |stop| {
                 service.run(stop.clone(), stop.clone(), stop)
             })
             .await
         }
         Service::Indexer(a) => {
             init_logs(a.common.log_format);
+            let bus = shared_bus(&a.common).await?;
+            let search = a.search.open().await?;
+            let backends = vec![Backend::Bus(bus.clone()), Backend::Search(search.clone())];
             let service = Indexer {
-                bus: shared_bus(&a.common).await?,
-                search: a.search.open().await?,
+                bus,
+                search,
                 stats: stats.clone(),
                 group: a.group.or("indexer"),
                 batch: a.common.batch,
             };
-            run_one("indexer", &a.common, None, stats, |stop| {
+            run_one("indexer", &a.common, backends, stats, |stop| {
                 service.run(stop.clone(), stop)
             })
             .await
@@ -355,7 +369,7 @@ async fn shared_bus(common: &Common) -> anyhow::Result<Arc<dyn Bus>> {
 async fn run_one<F, Fut>(
     name: &'static str,
     common: &Common,
-    store: Option<Arc<dyn Store>>,
+    backends: Vec<Backend>,
     stats: Arc<PipelineStats>,
     start: F,
 ) -> anyhow::Result<()>
@@ -367,7 +381,7 @@ where
     let probes = health::probes(health::Probe {
         ready: ready.clone(),
         stats,
-        store,
+        backends,
     });
     let listener = tokio::net::TcpListener::bind(common.health_listen)
         .await

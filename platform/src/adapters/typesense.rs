@@ -345,6 +345,16 @@ impl SearchIndex for TypesenseIndex {
         Ok(())
     }
 
+    async fn ping(&self) -> Result<(), SearchError> {
+        let request = self
+            .request(Method::GET, "/health")
+            .timeout(Duration::from_secs(2));
+        match self.send("health", request).await? {
+            (status, _) if status.is_success() => Ok(()),
+            (status, body) => Err(backend("health", format!("{status}: {body}"))),
+        }
+    }
+
     async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
         let text = query.text.trim();
         if text.is_empty() || query.limit == 0 {

@@ -1,10 +1,12 @@
 //! Probes: live (the process answers) and ready (the service runs, no
-//! backend operation is retrying, and the store, if it has one, answers).
+//! backend operation is retrying, and every backend it needs answers now).
 //! Every service serves them, the API and the pipeline-less ones alike,
 //! with its metrics ([`super::metrics`]).
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,7 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::ports::Store;
+use crate::ports::{Bus, SearchIndex, Store};
 use crate::services::PipelineStats;
 
 /// What readiness looks at.
@@ -22,8 +24,52 @@ pub struct Probe {
     pub ready: Arc<AtomicBool>,
     /// Its operations retrying a failing backend make it unready.
     pub stats: Arc<PipelineStats>,
-    /// Pinged on each readiness probe, when the service has one.
-    pub store: Option<Arc<dyn Store>>,
+    /// The backends the service needs, pinged on each readiness probe.
+    pub backends: Vec<Backend>,
+}
+
+/// A backend a service needs: while it does not answer the service is not
+/// ready (it keeps retrying, and recovers without a restart).
+#[derive(Clone)]
+pub enum Backend {
+    Store(Arc<dyn Store>),
+    Bus(Arc<dyn Bus>),
+    Search(Arc<dyn SearchIndex>),
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How long one backend may take to answer a readiness ping.
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Store(_) => "store",
+            Self::Bus(_) => "bus",
+            Self::Search(_) => "search",
+        }
+    }
+
+    /// `None` when it answers, else why not.
+    async fn failure(&self) -> Option<String> {
+        let ping = async {
+            match self {
+                Self::Store(s) => s.ping().await.map_err(|e| e.to_string()),
+                Self::Bus(b) => b.ping().await.map_err(|e| e.to_string()),
+                Self::Search(s) => s.ping().await.map_err(|e| e.to_string()),
+            }
+        };
+        match tokio::time::timeout(PING_TIMEOUT, ping).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(_) => Some(format!("no answer within {PING_TIMEOUT:?}")),
+        }
+    }
 }
 
 /// `GET /health/live`, `GET /health/ready` and `GET /metrics`.
@@ -51,24 +97,38 @@ async fn ready(State(probe): State<Probe>) -> (StatusCode, Json<Value>) {
             Json(json!({ "status": "starting", "reason": "the service is not running yet" })),
         );
     }
+    // Pinged side by side, so one slow backend bounds the probe.
+    let mut pings = tokio::task::JoinSet::new();
+    for b in probe.backends.clone() {
+        pings.spawn(async move { b.failure().await.map(|e| (b.name(), e)) });
+    }
+    let mut failures = serde_json::Map::new();
+    while let Some(done) = pings.join_next().await {
+        if let Ok(Some((name, e))) = done {
+            failures.insert(name.to_owned(), Value::String(e));
+        }
+    }
     let failing = PipelineStats::get(&probe.stats.failing);
-    if failing > 0 {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({
-                "status": "not_ready",
-                "reason": format!("{failing} operation(s) retrying a failing backend (see the logs)"),
-            })),
-        );
-    }
-    let Some(store) = &probe.store else {
+    if failures.is_empty() && failing == 0 {
         return (StatusCode::OK, Json(json!({ "status": "ready" })));
-    };
-    match store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not_ready", "reason": e.to_string() })),
-        ),
     }
+    let mut reasons = Vec::new();
+    if !failures.is_empty() {
+        let names: Vec<&str> = failures.keys().map(String::as_str).collect();
+        reasons.push(format!("unreachable: {}", names.join(", ")));
+    }
+    if failing > 0 {
+        reasons.push(format!(
+            "{failing} operation(s) retrying a failing backend (see the logs)"
+        ));
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({
+            "status": "not_ready",
+            "reason": reasons.join("; "),
+            "backends": failures,
+            "retrying": failing,
+        })),
+    )
 }

@@ -40,12 +40,19 @@ pub struct AppState {
     pub stats: Arc<PipelineStats>,
 }
 
-/// The routes.
+/// The routes, ready while the store answers.
 pub fn router(state: AppState) -> Router {
+    let store = health::Backend::Store(state.store.clone());
+    router_needing(state, vec![store])
+}
+
+/// The routes, ready while every one of `backends` answers (`serve`
+/// needs its bus and search index too).
+pub fn router_needing(state: AppState, backends: Vec<health::Backend>) -> Router {
     let probe = health::Probe {
         ready: state.ready.clone(),
         stats: state.stats.clone(),
-        store: Some(state.store.clone()),
+        backends,
     };
     Router::new()
         .route("/api/battles", get(battles::list))

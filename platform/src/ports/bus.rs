@@ -235,6 +235,13 @@ pub enum BusError {
     NotAssigned { topic: String, partition: u32 },
     #[error("the bus is closed")]
     Closed,
+    /// The consumer group moved on without this consumer (a broker outage
+    /// longer than its session, a rebalance it missed): the commit cannot
+    /// succeed, and need not: the uncommitted messages go to the
+    /// partitions' next owner, which may be this consumer after its next
+    /// poll rejoins the group.
+    #[error("commit on `{topic}` refused, the group moved on: {reason}")]
+    Fenced { topic: String, reason: String },
     /// The broker or client failed (message from the implementation).
     #[error("bus: {0}")]
     Backend(String),
@@ -262,6 +269,15 @@ pub trait Bus: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`BusError::UnknownTopic`], or the backend.
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn Consumer>, BusError>;
+
+    /// Whether the bus answers now (readiness). An in-process bus always
+    /// does.
+    ///
+    /// # Errors
+    /// The backend unreachable, with its message.
+    async fn ping(&self) -> Result<(), BusError> {
+        Ok(())
+    }
 }
 
 /// One consumer of one topic in one group.

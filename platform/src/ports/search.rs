@@ -146,4 +146,12 @@ pub trait SearchIndex: Send + Sync + fmt::Debug {
     async fn commit(&self) -> Result<(), SearchError>;
     /// Typo-tolerant search.
     async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError>;
+    /// Whether the index answers now (readiness). An embedded index always
+    /// does.
+    ///
+    /// # Errors
+    /// The backend unreachable, with its message.
+    async fn ping(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
 }

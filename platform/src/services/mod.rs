@@ -160,7 +160,9 @@ pub(crate) async fn drained(consumer: &mut dyn Consumer) -> bool {
     }
 }
 
-/// Commit, retrying while the bus fails (see [`retry`]).
+/// Commit, retrying while the bus fails (see [`retry`]). A commit the
+/// group refuses for good ([`BusError::Fenced`]) is given up: the messages
+/// are redelivered, and every write downstream is idempotent.
 pub(crate) async fn commit(
     stats: &PipelineStats,
     consumer: &mut dyn Consumer,
@@ -169,6 +171,10 @@ pub(crate) async fn commit(
     let mut delay = Duration::from_millis(100);
     let mut failing = stats::Failing::new(stats);
     while let Err(e) = consumer.commit(positions).await {
+        if matches!(e, BusError::Fenced { .. }) {
+            tracing::warn!(operation = "commit", error = %e, "commit given up; the messages will be redelivered");
+            return;
+        }
         failing.set();
         tracing::warn!(operation = "commit", error = %e, retry_in_ms = delay.as_millis(), "bus failed; retrying");
         tokio::time::sleep(delay).await;

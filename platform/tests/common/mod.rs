@@ -41,3 +41,6 @@ pub async fn within<T>(limit: Duration, what: &str, fut: impl Future<Output = T>
         Err(_) => panic!("timed out after {limit:?}: {what}"),
     }
 }
+
+#[cfg(feature = "backends")]
+pub mod platform;

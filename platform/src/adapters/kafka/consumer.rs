@@ -23,6 +23,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::message::{BorrowedMessage, Headers, Message as _};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use tokio::sync::watch;
@@ -274,8 +275,13 @@ impl Consumer for KafkaConsumer {
             let message = match received {
                 Err(_elapsed) => break,
                 Ok(Err(e)) => {
+                    // librdkafka queues an error event per failed
+                    // connection attempt and reconnects by itself: read
+                    // past them (within this poll's wait), or a consumer
+                    // taking one per poll would lag the recovery by
+                    // the whole queue.
                     failure = Some(e);
-                    break;
+                    continue;
                 }
                 Ok(Ok(borrowed)) => self.convert(&borrowed),
             };
@@ -366,7 +372,13 @@ impl Consumer for KafkaConsumer {
         })
         .await
         .map_err(|e| self.backend("committing", &e))?
-        .map_err(|e| self.backend("committing", &e))?;
+        .map_err(|e| match e {
+            CommitError::Fenced(e) => BusError::Fenced {
+                topic: self.subscription.topic.to_string(),
+                reason: e,
+            },
+            CommitError::Other(e) => self.backend("committing", &e),
+        })?;
         self.committed = stored;
         Ok(())
     }
@@ -424,12 +436,28 @@ fn caught_up(
 /// Commit each position's next offset, unless the group's committed
 /// offset is already there or beyond (asked for once per partition).
 /// Blocking: two broker round trips at most.
+/// Why a commit failed.
+enum CommitError {
+    /// The group no longer counts this member in (it was away longer than
+    /// the session, or a rebalance ran without it): retrying cannot
+    /// succeed; the next poll rejoins, and the partitions' next owner reads
+    /// the uncommitted messages again.
+    Fenced(String),
+    Other(String),
+}
+
+impl From<String> for CommitError {
+    fn from(e: String) -> Self {
+        Self::Other(e)
+    }
+}
+
 fn commit_forward(
     member: &Member,
     topic: &str,
     wanted: &[Position],
     committed: &mut HashMap<u32, u64>,
-) -> Result<(), String> {
+) -> Result<(), CommitError> {
     let unknown: Vec<i32> = wanted
         .iter()
         .filter(|p| !committed.contains_key(&p.partition))
@@ -466,7 +494,7 @@ fn commit_forward(
         }
         let (Ok(partition), Ok(offset)) = (i32::try_from(position.partition), i64::try_from(next))
         else {
-            return Err(format!("position {position:?} is beyond Kafka's range"));
+            return Err(format!("position {position:?} is beyond Kafka's range").into());
         };
         list.add_partition_offset(topic, partition, Offset::Offset(offset))
             .map_err(|e| format!("partition {partition} offset {offset}: {e}"))?;
@@ -475,9 +503,18 @@ fn commit_forward(
     if advanced.is_empty() {
         return Ok(());
     }
-    member
-        .commit(&list, CommitMode::Sync)
-        .map_err(|e| format!("next offsets {advanced:?}: {e}"))?;
+    member.commit(&list, CommitMode::Sync).map_err(|e| {
+        let message = format!("next offsets {advanced:?}: {e}");
+        match e.rdkafka_error_code() {
+            Some(
+                RDKafkaErrorCode::UnknownMemberId
+                | RDKafkaErrorCode::IllegalGeneration
+                | RDKafkaErrorCode::RebalanceInProgress
+                | RDKafkaErrorCode::FencedInstanceId,
+            ) => CommitError::Fenced(message),
+            _ => CommitError::Other(message),
+        }
+    })?;
     committed.extend(advanced);
     Ok(())
 }

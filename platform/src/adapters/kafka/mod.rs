@@ -250,6 +250,15 @@ impl Bus for KafkaBus {
         first_error.map_or(Ok(()), Err)
     }
 
+    async fn ping(&self) -> Result<(), BusError> {
+        topics::reachable(
+            self.inner.producer.clone(),
+            &self.inner.config,
+            Duration::from_secs(2),
+        )
+        .await
+    }
+
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn Consumer>, BusError> {
         let t = self.topic(topic)?;
         let consumer = KafkaConsumer::new(

@@ -137,6 +137,20 @@ async fn metadata(
         .map_err(|e| BusError::Backend(format!("{config}: metadata: {e}")))
 }
 
+/// One metadata round trip, bounded by `timeout`: whether a broker answers
+/// now (readiness; librdkafka reconnects by itself, so this only reports).
+pub(super) async fn reachable(
+    producer: FutureProducer<Logs>,
+    config: &KafkaConfig,
+    timeout: Duration,
+) -> Result<(), BusError> {
+    tokio::task::spawn_blocking(move || producer.client().fetch_metadata(None, timeout))
+        .await
+        .map_err(|e| BusError::Backend(format!("{config}: metadata request: {e}")))?
+        .map(drop)
+        .map_err(|e| BusError::Backend(format!("{config}: unreachable: {e}")))
+}
+
 async fn cluster_id(
     producer: FutureProducer<Logs>,
     config: &KafkaConfig,
