@@ -21,6 +21,7 @@ use super::{
     BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, Envelope, Event,
     EventType, KillmailEnrichedData, KillmailIngestedData, VERSION,
 };
+use crate::api;
 use crate::battle::{Battle, KillSummary};
 use crate::cluster::ClusterConfig;
 use crate::killmail::Killmail;
@@ -80,7 +81,7 @@ enum Contract {
 }
 
 /// Every schema file, in a stable order: the event union, the events in
-/// pipeline order, then the documents.
+/// pipeline order, the documents, then the HTTP API's bodies (`api-*`).
 #[must_use]
 pub fn schema_files() -> Vec<SchemaFile> {
     use Contract::{Deserialize, Serialize};
@@ -99,6 +100,16 @@ pub fn schema_files() -> Vec<SchemaFile> {
         file::<Killmail>(document("killmail"), Serialize),
         file::<ClusterConfig>(document("cluster-config"), Deserialize),
         file::<Ruleset>(document("ruleset"), Deserialize),
+        file::<api::BattlePage>(document("api-battle-page"), Serialize),
+        file::<api::BattleRedirect>(document("api-battle-redirect"), Serialize),
+        file::<api::Timeline>(document("api-timeline"), Serialize),
+        file::<api::Participants>(document("api-participants"), Serialize),
+        file::<api::KillmailView>(document("api-killmail"), Serialize),
+        file::<api::KillmailPage>(document("api-killmail-page"), Serialize),
+        file::<api::SearchResults>(document("api-search-results"), Serialize),
+        file::<api::BattleSearch>(document("api-battle-search"), Deserialize),
+        file::<api::EntityPage>(document("api-entity-page"), Serialize),
+        file::<api::ErrorBody>(document("api-error"), Serialize),
     ]
 }
 
