@@ -615,6 +615,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let ready = Arc::new(AtomicBool::new(false));
     let app = api::router(AppState {
         store: store.clone(),
+        search: search.clone(),
         ready: ready.clone(),
         stats: stats.clone(),
     });

@@ -24,7 +24,10 @@ fn a_timeline_adds_up_to_its_battle_and_its_sides() {
     for b in &battles {
         let t = timeline(b, &kills);
         assert_eq!(t.battle_id, b.id);
-        assert_eq!(t.minutes.iter().map(|m| m.kills).sum::<u32>(), b.stats.kill_count);
+        assert_eq!(
+            t.minutes.iter().map(|m| m.kills).sum::<u32>(),
+            b.stats.kill_count
+        );
         let isk: f64 = t.minutes.iter().map(|m| m.isk_destroyed).sum();
         assert!((isk - b.stats.isk_destroyed).abs() <= 1e-6 * isk.max(1.0));
         assert_eq!(
@@ -35,7 +38,11 @@ fn a_timeline_adds_up_to_its_battle_and_its_sides() {
         assert!(t.minutes.first().unwrap().minute <= b.start_time);
         assert!(t.minutes.last().unwrap().minute <= b.end_time);
         for side in &b.sides {
-            let mine = t.minutes.iter().flat_map(|m| &m.sides).filter(|s| s.side == side.index);
+            let mine = t
+                .minutes
+                .iter()
+                .flat_map(|m| &m.sides)
+                .filter(|s| s.side == side.index);
             let (losses, isk) = mine.fold((0, 0.0), |(n, v), s| (n + s.losses, v + s.isk_lost));
             assert_eq!(losses, side.losses, "battle {} side {}", b.id, side.index);
             assert!((isk - side.isk_lost).abs() <= 1e-6 * isk.max(1.0));
@@ -47,11 +54,15 @@ fn a_timeline_adds_up_to_its_battle_and_its_sides() {
 fn participants_are_the_pilots_of_the_battle() {
     let (kills, battles) = fights();
     for b in &battles {
-        let mine: Vec<&Killmail> = kills.iter().filter(|k| b.killmail_ids.contains(&k.killmail_id)).collect();
+        let mine: Vec<&Killmail> = kills
+            .iter()
+            .filter(|k| b.killmail_ids.contains(&k.killmail_id))
+            .collect();
         let pilots: BTreeSet<u64> = mine
             .iter()
             .flat_map(|k| {
-                std::iter::once(k.victim.character_id).chain(k.attackers.iter().map(|a| a.character_id))
+                std::iter::once(k.victim.character_id)
+                    .chain(k.attackers.iter().map(|a| a.character_id))
             })
             .flatten()
             .collect();
@@ -70,7 +81,11 @@ fn participants_are_the_pilots_of_the_battle() {
         assert_eq!(rows_lost, losses);
         for r in &p.participants {
             assert_eq!(r.lost, !r.loss_killmail_ids.is_empty());
-            let side = b.sides.iter().find(|s| s.pilots.contains(&r.character_id)).map(|s| s.index);
+            let side = b
+                .sides
+                .iter()
+                .find(|s| s.pilots.contains(&r.character_id))
+                .map(|s| s.index);
             assert_eq!(r.side, side);
         }
     }

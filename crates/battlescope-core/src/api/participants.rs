@@ -74,18 +74,20 @@ pub fn participants(battle: &Battle, killmails: &[Killmail], names: &Names) -> P
     }
     let mut rows: BTreeMap<(EntityId, Option<TypeId>), Participant> = BTreeMap::new();
     let mut row = |character, corporation, alliance, ship, loss: Option<u64>| {
-        let p = rows.entry((character, ship)).or_insert_with(|| Participant {
-            character_id: character,
-            character_name: names.get(NameCategory::Character, Some(character)),
-            corporation_id: None,
-            corporation_name: None,
-            alliance_id: None,
-            alliance_name: None,
-            ship_type_id: ship,
-            side: side_of.get(&character).copied(),
-            lost: false,
-            loss_killmail_ids: Vec::new(),
-        });
+        let p = rows
+            .entry((character, ship))
+            .or_insert_with(|| Participant {
+                character_id: character,
+                character_name: names.get(NameCategory::Character, Some(character)),
+                corporation_id: None,
+                corporation_name: None,
+                alliance_id: None,
+                alliance_name: None,
+                ship_type_id: ship,
+                side: side_of.get(&character).copied(),
+                lost: false,
+                loss_killmail_ids: Vec::new(),
+            });
         // Kills come in time order: the latest affiliation stays.
         p.corporation_id = corporation;
         p.corporation_name = names.get(NameCategory::Corporation, corporation);
