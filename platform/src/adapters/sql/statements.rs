@@ -174,6 +174,10 @@ pub(crate) const PILOT_SHIPS: &str =
      WHERE character_id = $1 AND ship_type_id IS NOT NULL \
      ORDER BY killmail_time DESC, killmail_id DESC LIMIT $2";
 
+/// The battle list's query, rows of (document, start time, id).
+pub(crate) type BattleListQuery<'q, DB> =
+    sqlx::query::QueryAs<'q, DB, (String, i64, String), <DB as sqlx::Database>::Arguments<'q>>;
+
 /// The battle list (`sql`: [`BATTLE_LIST_SQLITE`] or
 /// [`BATTLE_LIST_POSTGRES`]) with the binds of `q`.
 ///
@@ -182,10 +186,7 @@ pub(crate) const PILOT_SHIPS: &str =
 pub(crate) fn battle_list<'q, DB>(
     sql: &'static str,
     q: &'q crate::ports::store::BattleQuery,
-) -> Result<
-    sqlx::query::QueryAs<'q, DB, (String, i64, String), <DB as sqlx::Database>::Arguments<'q>>,
-    crate::ports::store::StoreError,
->
+) -> Result<BattleListQuery<'q, DB>, crate::ports::store::StoreError>
 where
     DB: sqlx::Database,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
