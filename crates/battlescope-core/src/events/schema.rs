@@ -56,6 +56,8 @@ pub enum SchemaKind {
     AnyEvent,
     /// A document.
     Document,
+    /// A body of the HTTP API (`api-*`, from [`crate::api`]).
+    ApiBody,
 }
 
 impl SchemaFile {
@@ -87,6 +89,7 @@ pub fn schema_files() -> Vec<SchemaFile> {
     use Contract::{Deserialize, Serialize};
     let event = |t: EventType| (t.as_str(), SchemaKind::Event(t));
     let document = |name| (name, SchemaKind::Document);
+    let body = |name| (name, SchemaKind::ApiBody);
     vec![
         file::<Event>(("event", SchemaKind::AnyEvent), Serialize),
         file::<Envelope<KillmailIngestedData>>(event(EventType::KillmailIngested), Serialize),
@@ -100,16 +103,16 @@ pub fn schema_files() -> Vec<SchemaFile> {
         file::<Killmail>(document("killmail"), Serialize),
         file::<ClusterConfig>(document("cluster-config"), Deserialize),
         file::<Ruleset>(document("ruleset"), Deserialize),
-        file::<api::BattlePage>(document("api-battle-page"), Serialize),
-        file::<api::BattleRedirect>(document("api-battle-redirect"), Serialize),
-        file::<api::Timeline>(document("api-timeline"), Serialize),
-        file::<api::Participants>(document("api-participants"), Serialize),
-        file::<api::KillmailView>(document("api-killmail"), Serialize),
-        file::<api::KillmailPage>(document("api-killmail-page"), Serialize),
-        file::<api::SearchResults>(document("api-search-results"), Serialize),
-        file::<api::BattleSearch>(document("api-battle-search"), Deserialize),
-        file::<api::EntityPage>(document("api-entity-page"), Serialize),
-        file::<api::ErrorBody>(document("api-error"), Serialize),
+        file::<api::BattlePage>(body("api-battle-page"), Serialize),
+        file::<api::BattleRedirect>(body("api-battle-redirect"), Serialize),
+        file::<api::Timeline>(body("api-timeline"), Serialize),
+        file::<api::Participants>(body("api-participants"), Serialize),
+        file::<api::KillmailView>(body("api-killmail"), Serialize),
+        file::<api::KillmailPage>(body("api-killmail-page"), Serialize),
+        file::<api::SearchResults>(body("api-search-results"), Serialize),
+        file::<api::BattleSearch>(body("api-battle-search"), Deserialize),
+        file::<api::EntityPage>(body("api-entity-page"), Serialize),
+        file::<api::ErrorBody>(body("api-error"), Serialize),
     ]
 }
 
