@@ -619,6 +619,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let app = api::router_needing(
         AppState {
             store: store.clone(),
+            search: search.clone(),
             ready: ready.clone(),
             stats: stats.clone(),
         },

@@ -229,6 +229,15 @@ struct ApiArgs {
     /// Log format on stderr.
     #[arg(long, env = "BATTLESCOPE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Search index the API reads (`GET /api/search`): `typesense://HOST:PORT`
+    /// (the indexer writes it), or `none` (search answers 503).
+    #[arg(
+        long = "search",
+        env = "BATTLESCOPE_SEARCH",
+        default_value = "none",
+        value_name = "URL"
+    )]
+    search: String,
 }
 
 /// A duration as users write it (`30s`, `1h30m`, `90`), by core's rules.
@@ -342,7 +351,16 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
         Service::Api(a) => {
             init_logs(a.log_format);
             let store = open_store(&a.store.store).await?;
-            serve_api(&a, store, stats).await
+            // The embedded index has one writer per directory (the
+            // indexer's): a separate API process reads Typesense.
+            if a.search.starts_with("embedded") {
+                bail!(
+                    "--search {}: a separate API reads typesense://… or none",
+                    a.search
+                );
+            }
+            let search = open_search(&a.search, std::path::Path::new(".")).await?;
+            serve_api(&a, store, search, stats).await
         }
     }
 }
@@ -423,10 +441,12 @@ where
 async fn serve_api(
     a: &ApiArgs,
     store: Arc<dyn Store>,
+    search: Option<Arc<dyn SearchIndex>>,
     stats: Arc<PipelineStats>,
 ) -> anyhow::Result<()> {
     let app = api::router(AppState {
         store,
+        search,
         ready: Arc::new(AtomicBool::new(true)),
         stats,
     });

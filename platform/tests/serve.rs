@@ -177,6 +177,7 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMa
 fn app(store: Arc<dyn Store>) -> axum::Router {
     router(AppState {
         store,
+        search: None,
         ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         stats: Arc::new(PipelineStats::default()),
     })
@@ -262,6 +263,7 @@ async fn replayed_fights_give_the_battles_of_batch_clustering() {
     // The same counters on /metrics, in Prometheus' format.
     let api = router(AppState {
         store: run.store.clone(),
+        search: None,
         ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         stats: run.stats.clone(),
     });
@@ -1221,6 +1223,31 @@ impl Store for FlakyStore {
     > {
         self.inner.pilot_ships(c, limit).await
     }
+    async fn battle_killmails(
+        &self,
+        id: Uuid,
+    ) -> Result<
+        Vec<battlescope_platform::ports::store::StoredKillmail>,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.battle_killmails(id).await
+    }
+    async fn recent_killmails(
+        &self,
+        after: Option<(i64, u64)>,
+        limit: u32,
+    ) -> Result<
+        battlescope_platform::ports::store::KillmailPage,
+        battlescope_platform::ports::StoreError,
+    > {
+        self.inner.recent_killmails(after, limit).await
+    }
+    async fn entity_seen(
+        &self,
+        entity: battlescope_core::intel::Entity,
+    ) -> Result<bool, battlescope_platform::ports::StoreError> {
+        self.inner.entity_seen(entity).await
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1240,6 +1267,7 @@ async fn a_store_that_refuses_writes_makes_the_process_unready_and_loses_nothing
     let stats = Arc::new(PipelineStats::default());
     let api = router(AppState {
         store: store.clone(),
+        search: None,
         ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         stats: stats.clone(),
     });

@@ -16,9 +16,47 @@ export type SecurityClass =
 export type UpdateReason =
   "appended" | "out_of_order" | "late_arrival" | "merge" | "replaced" | "reclustered";
 /**
+ * The hull class of a ship type.
+ */
+export type ShipClass =
+  | "frigate"
+  | "destroyer"
+  | "cruiser"
+  | "battlecruiser"
+  | "battleship"
+  | "capital"
+  | "supercapital"
+  | "titan"
+  | "industrial"
+  | "mining"
+  | "capsule"
+  | "shuttle"
+  | "corvette"
+  | "structure"
+  | "deployable"
+  | "fighter"
+  | "npc"
+  | "other";
+/**
  * What counts as a shared participant between two killmails.
  */
 export type CorrelateBy = "character" | "corporation" | "alliance";
+/**
+ * Whom a report is about, and how others are named in it.
+ */
+export type Entity =
+  | {
+      id: number;
+      kind: "alliance";
+    }
+  | {
+      id: number;
+      kind: "corporation";
+    }
+  | {
+      id: number;
+      kind: "character";
+    };
 /**
  * What a resolved name belongs to (ESI's categories).
  */
@@ -42,28 +80,6 @@ export type Event =
   | BattleUpdatedEvent
   | BattleDeletedEvent
   | BattleSealedEvent;
-/**
- * The hull class of a ship type.
- */
-export type ShipClass =
-  | "frigate"
-  | "destroyer"
-  | "cruiser"
-  | "battlecruiser"
-  | "battleship"
-  | "capital"
-  | "supercapital"
-  | "titan"
-  | "industrial"
-  | "mining"
-  | "capsule"
-  | "shuttle"
-  | "corvette"
-  | "structure"
-  | "deployable"
-  | "fighter"
-  | "npc"
-  | "other";
 /**
  * A plain list of values (on the ruleset's side), or the values with a side of their own.
  */
@@ -137,6 +153,11 @@ export type ParticipantListUint32 =
  * What an ISK bound does with a killmail whose value is unknown.
  */
 export type UnknownValue = "reject" | "accept";
+/**
+ * What a hit is.
+ */
+export type SearchHitKind =
+  "battle" | "alliance" | "corporation" | "character" | "system" | "killmail";
 
 /**
  * One attacker: a pilot, an NPC (no `character_id`) or a structure.
@@ -400,6 +421,28 @@ export interface BattleDeletedEvent {
   version: "1";
 }
 /**
+ * `GET /api/battles` and `POST /api/search/battles`: newest first.
+ */
+export interface BattlePage {
+  /**
+   * Battles, newest first (by start time, then id).
+   */
+  battles: Battle[];
+  /**
+   * Pass as `cursor` for the next page; `null` on the last page.
+   */
+  nextCursor: string | null;
+}
+/**
+ * The body of a `308` for a battle merged into another (the `Location` header names the same).
+ */
+export interface BattleRedirect {
+  /**
+   * The battle that holds its kills now.
+   */
+  mergedInto: string;
+}
+/**
  * `battle.sealed`: the battle is final — no kill within the allowed lateness can change it; only a re-cluster of its range could.
  */
 export interface BattleSealedData {
@@ -424,6 +467,63 @@ export interface BattleSealedEvent {
    * Version of this event type's schema; additive changes keep it.
    */
   version: "1";
+}
+/**
+ * `POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+ */
+export interface BattleSearch {
+  /**
+   * An alliance on any of the battle's killmails.
+   */
+  alliance?: number | null;
+  /**
+   * A character on any of the battle's killmails.
+   */
+  character?: number | null;
+  /**
+   * A corporation on any of the battle's killmails.
+   */
+  corporation?: number | null;
+  /**
+   * The `nextCursor` of the previous page.
+   */
+  cursor?: string | null;
+  /**
+   * Page size, 1 to 500 (default 50).
+   */
+  limit?: number | null;
+  /**
+   * At least this much ISK destroyed.
+   */
+  minIsk?: number | null;
+  /**
+   * At least this many kills.
+   */
+  minKills?: number | null;
+  /**
+   * Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found.
+   */
+  q?: string | null;
+  /**
+   * Region id.
+   */
+  region?: number | null;
+  /**
+   * Security class.
+   */
+  security?: SecurityClass | null;
+  /**
+   * Battles still going at or after this time.
+   */
+  since?: string | null;
+  /**
+   * Solar system id.
+   */
+  system?: number | null;
+  /**
+   * Battles begun at or before this time.
+   */
+  until?: string | null;
 }
 /**
  * `battle.updated`: kills joined a battle, or battles merged into it.
@@ -469,6 +569,36 @@ export interface BattleUpdatedEvent {
   version: "1";
 }
 /**
+ * One hull class.
+ */
+export interface ClassStats {
+  class: ShipClass;
+  /**
+   * Pilot-battles in a hull of this class.
+   */
+  flown: number;
+  /**
+   * Value of those kills (the kills that have one).
+   */
+  iskKilled: number;
+  /**
+   * Value of those losses (the losses that have one).
+   */
+  iskLost: number;
+  /**
+   * Killmails on which one of the entity's pilots in a hull of this class attacked.
+   */
+  kills: number;
+  /**
+   * The entity's losses of hulls of this class.
+   */
+  lost: number;
+  /**
+   * Those losses without a value (not counted as zero ISK).
+   */
+  lostWithoutValue: number;
+}
+/**
  * Parameters of clustering (DESIGN.md "Clustering").
  */
 export interface ClusterConfig {
@@ -511,6 +641,195 @@ export interface EntityName {
    * Its name.
    */
   name: string;
+}
+/**
+ * `GET /api/alliances/{id}`, `/api/corporations/{id}`, `/api/characters/{id}`.
+ */
+export interface EntityPage {
+  entity: Entity;
+  /**
+   * Its name, when one was stored with a killmail of its battles.
+   */
+  name: string | null;
+  /**
+   * Groups fought against, most engaged first.
+   */
+  opponents: Opponent[];
+  /**
+   * Its most recent battles, newest first; the figures below are over these.
+   */
+  recentBattles: Battle[];
+  ships: Ships;
+  summary: Summary;
+}
+/**
+ * A group the entity fought against.
+ */
+export interface Opponent {
+  /**
+   * Battles in which the group was on a side other than the entity's.
+   */
+  battles: number;
+  group: Entity;
+  /**
+   * Value of those kills (the kills that have one).
+   */
+  iskKilled: number;
+  /**
+   * Value of those losses (the losses that have one).
+   */
+  iskLost: number;
+  /**
+   * Killmails of those battles where the entity attacked a member of the group (the group's losses to the entity).
+   */
+  kills: number;
+  /**
+   * Those kills without a value (not counted as zero ISK).
+   */
+  killsWithoutValue: number;
+  /**
+   * Killmails of those battles where the entity lost a ship with a member of the group among the attackers (the entity's losses to it).
+   */
+  losses: number;
+  /**
+   * Those losses without a value (not counted as zero ISK).
+   */
+  lossesWithoutValue: number;
+}
+/**
+ * Hulls and classes of the entity.
+ */
+export interface Ships {
+  /**
+   * By class, most flown first (then most lost, then class).
+   */
+  classes: ClassStats[];
+  /**
+   * By hull, most flown first (then most lost, then type id).
+   */
+  hulls: HullStats[];
+}
+/**
+ * One hull.
+ */
+export interface HullStats {
+  class: ShipClass;
+  /**
+   * Pilot-battles in this hull.
+   */
+  flown: number;
+  /**
+   * Value of those kills (the kills that have one).
+   */
+  iskKilled: number;
+  /**
+   * Value of those losses (the losses that have one).
+   */
+  iskLost: number;
+  /**
+   * Killmails on which one of the entity's pilots in this hull attacked.
+   */
+  kills: number;
+  /**
+   * The entity's losses of this hull.
+   */
+  lost: number;
+  /**
+   * Those losses without a value (not counted as zero ISK).
+   */
+  lostWithoutValue: number;
+  /**
+   * The type's name; `null` for types the universe table does not know.
+   */
+  name: string | null;
+  /**
+   * Distinct pilots seen in it.
+   */
+  pilots: number;
+  /**
+   * The hull's ship type.
+   */
+  typeId: number;
+}
+/**
+ * The entity's figures over its battles.
+ */
+export interface Summary {
+  /**
+   * Battles the entity was on a side of.
+   */
+  battles: number;
+  /**
+   * Of those, battles whose side (the entity's main side) has an ISK efficiency above 0.5.
+   */
+  battlesWon: number;
+  /**
+   * `iskKilled / (iskKilled + iskLost)`, `null` when both are zero.
+   */
+  efficiency: number | null;
+  /**
+   * Start of the first battle.
+   */
+  firstSeen: string | null;
+  /**
+   * Value of those kills (the kills that have one).
+   */
+  iskKilled: number;
+  /**
+   * Value of those losses (the losses that have one).
+   */
+  iskLost: number;
+  /**
+   * Killmails with the entity among the attackers.
+   */
+  kills: number;
+  /**
+   * Those kills without a value (not counted as zero ISK).
+   */
+  killsWithoutValue: number;
+  /**
+   * End of the last battle.
+   */
+  lastSeen: string | null;
+  /**
+   * Killmails with the entity as the victim.
+   */
+  losses: number;
+  /**
+   * Those losses without a value (not counted as zero ISK).
+   */
+  lossesWithoutValue: number;
+  /**
+   * Killmail ids the battles name that the input did not have.
+   */
+  missingKillmails: number;
+  /**
+   * Distinct characters of the entity seen in its battles.
+   */
+  pilots: number;
+}
+/**
+ * Every error answer.
+ */
+export interface ErrorBody {
+  error: ErrorDetail;
+}
+/**
+ * What went wrong.
+ */
+export interface ErrorDetail {
+  /**
+   * Machine-readable: `bad_parameter`, `not_found`, `store_unavailable`, `search_unavailable`.
+   */
+  code: string;
+  /**
+   * For people.
+   */
+  message: string;
+  /**
+   * The query parameter, path segment or body field that was wrong.
+   */
+  parameter: string | null;
 }
 /**
  * A killmail passed the ruleset and is new to the platform; data is a reference (id and hash), enough to fetch the full killmail from ESI. Key: solar system id when known, else killmail id.
@@ -811,6 +1130,34 @@ export interface KillSummary {
   victimCorporationId: number | null;
 }
 /**
+ * `GET /api/killmails/recent`: newest first.
+ */
+export interface KillmailPage {
+  /**
+   * Killmails, newest first (by time, then id).
+   */
+  killmails: KillmailView[];
+  /**
+   * Pass as `cursor` for the next page; `null` on the last page.
+   */
+  nextCursor: string | null;
+}
+/**
+ * `GET /api/killmails/{id}`, and each item of `KillmailPage`.
+ */
+export interface KillmailView {
+  /**
+   * The battle it belongs to; `null` while it belongs to none.
+   */
+  battleId: string | null;
+  killmail: Killmail;
+  /**
+   * The names enrichment resolved (may be empty).
+   */
+  names: EntityName[];
+  summary: KillSummary;
+}
+/**
  * One set of lists: a ruleset has one to include and one to exclude.
  */
 export interface Lists {
@@ -836,6 +1183,64 @@ export interface Lists {
    * Solar system ids.
    */
   systems?: number[];
+}
+/**
+ * One pilot in one hull.
+ */
+export interface Participant {
+  /**
+   * The pilot's alliance on its latest killmail of the battle.
+   */
+  allianceId: number | null;
+  /**
+   * Its name, when one was stored.
+   */
+  allianceName: string | null;
+  /**
+   * The pilot.
+   */
+  characterId: number;
+  /**
+   * Its name, when one was stored.
+   */
+  characterName: string | null;
+  /**
+   * The pilot's corporation on its latest killmail of the battle.
+   */
+  corporationId: number | null;
+  /**
+   * Its name, when one was stored.
+   */
+  corporationName: string | null;
+  /**
+   * The killmails of those losses (empty when it survived).
+   */
+  lossKillmailIds: number[];
+  /**
+   * The hull died with this pilot in it.
+   */
+  lost: boolean;
+  /**
+   * The hull; `null` when a killmail showed the pilot without one.
+   */
+  shipTypeId: number | null;
+  /**
+   * Index into the battle's `sides`; `null` when no side lists the pilot.
+   */
+  side: number | null;
+}
+/**
+ * `GET /api/battles/{id}/participants`.
+ */
+export interface Participants {
+  /**
+   * The battle.
+   */
+  battleId: string;
+  /**
+   * By character id, then ship type id.
+   */
+  participants: Participant[];
 }
 /**
  * Which killmails enter: thresholds, flags, and include / exclude lists.
@@ -895,4 +1300,90 @@ export interface Ruleset {
   require_solo?: boolean;
   side?: RulesetSide;
   unknown_value?: UnknownValue;
+}
+/**
+ * One hit.
+ */
+export interface SearchHit {
+  /**
+   * A battle's UUID, or an entity's or killmail's id, as text.
+   */
+  id: string;
+  kind: SearchHitKind;
+  /**
+   * Relevance; only the order means something.
+   */
+  score: number;
+  /**
+   * The name it was found by (a battle's: its system).
+   */
+  title: string;
+}
+/**
+ * `GET /api/search`: best first.
+ */
+export interface SearchResults {
+  /**
+   * Best first.
+   */
+  hits: SearchHit[];
+  /**
+   * What was searched for.
+   */
+  query: string;
+}
+/**
+ * What one side lost in one minute.
+ */
+export interface SideMinute {
+  /**
+   * Their value (those that have one).
+   */
+  iskLost: number;
+  /**
+   * Its ships (and structures) killed in this minute.
+   */
+  losses: number;
+  /**
+   * Index into the battle's `sides`.
+   */
+  side: number;
+}
+/**
+ * `GET /api/battles/{id}/timeline`.
+ */
+export interface Timeline {
+  /**
+   * The battle.
+   */
+  battleId: string;
+  /**
+   * The minutes with at least one kill, in time order.
+   */
+  minutes: TimelineMinute[];
+}
+/**
+ * One minute of a battle.
+ */
+export interface TimelineMinute {
+  /**
+   * Their value (those that have one).
+   */
+  iskDestroyed: number;
+  /**
+   * Killmails in this minute.
+   */
+  kills: number;
+  /**
+   * Of those, killmails without a value.
+   */
+  killsWithoutValue: number;
+  /**
+   * The minute's start.
+   */
+  minute: string;
+  /**
+   * Per side that lost ships in this minute, by side index.
+   */
+  sides: SideMinute[];
 }

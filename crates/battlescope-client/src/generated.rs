@@ -136,6 +136,25 @@ pub struct BattleDeletedEvent {
     ///Version of this event type's schema; additive changes keep it.
     pub version: ::std::string::String,
 }
+///`GET /api/battles` and `POST /api/search/battles`: newest first.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BattlePage {
+    ///Battles, newest first (by start time, then id).
+    pub battles: ::std::vec::Vec<Battle>,
+    ///Pass as `cursor` for the next page; `null` on the last page.
+    #[serde(
+        rename = "nextCursor",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub next_cursor: ::std::option::Option<::std::string::String>,
+}
+///The body of a `308` for a battle merged into another (the `Location` header names the same).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct BattleRedirect {
+    ///The battle that holds its kills now.
+    #[serde(rename = "mergedInto")]
+    pub merged_into: ::uuid::Uuid,
+}
 ///`battle.sealed`: the battle is final — no kill within the allowed lateness can change it; only a re-cluster of its range could.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BattleSealedData {
@@ -156,6 +175,56 @@ pub struct BattleSealedEvent {
     pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Version of this event type's schema; additive changes keep it.
     pub version: ::std::string::String,
+}
+///`POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BattleSearch {
+    ///An alliance on any of the battle's killmails.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub alliance: ::std::option::Option<u64>,
+    ///A character on any of the battle's killmails.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub character: ::std::option::Option<u64>,
+    ///A corporation on any of the battle's killmails.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub corporation: ::std::option::Option<u64>,
+    ///The `nextCursor` of the previous page.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub cursor: ::std::option::Option<::std::string::String>,
+    ///Page size, 1 to 500 (default 50).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub limit: ::std::option::Option<u32>,
+    ///At least this much ISK destroyed.
+    #[serde(
+        rename = "minIsk",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min_isk: ::std::option::Option<f64>,
+    ///At least this many kills.
+    #[serde(
+        rename = "minKills",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min_kills: ::std::option::Option<u32>,
+    ///Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub q: ::std::option::Option<::std::string::String>,
+    ///Region id.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub region: ::std::option::Option<u32>,
+    ///Security class.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub security: ::std::option::Option<SecurityClass>,
+    ///Battles still going at or after this time.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub since: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///Solar system id.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub system: ::std::option::Option<u32>,
+    ///Battles begun at or before this time.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub until: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 ///Figures of one battle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -225,6 +294,27 @@ pub struct BattleUpdatedEvent {
     pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Version of this event type's schema; additive changes keep it.
     pub version: ::std::string::String,
+}
+///One hull class.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ClassStats {
+    ///The class.
+    pub class: ShipClass,
+    ///Pilot-battles in a hull of this class.
+    pub flown: u32,
+    ///Value of those kills (the kills that have one).
+    #[serde(rename = "iskKilled")]
+    pub isk_killed: f64,
+    ///Value of those losses (the losses that have one).
+    #[serde(rename = "iskLost")]
+    pub isk_lost: f64,
+    ///Killmails on which one of the entity's pilots in a hull of this class attacked.
+    pub kills: u32,
+    ///The entity's losses of hulls of this class.
+    pub lost: u32,
+    ///Those losses without a value (not counted as zero ISK).
+    #[serde(rename = "lostWithoutValue")]
+    pub lost_without_value: u32,
 }
 ///Parameters of clustering (DESIGN.md "Clustering").
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -423,6 +513,20 @@ impl ::std::convert::TryFrom<::std::string::String> for CorrelateBy {
         value.parse()
     }
 }
+///Whom a report is about, and how others are named in it.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "kind", content = "id")]
+pub enum Entity {
+    ///An alliance id.
+    #[serde(rename = "alliance")]
+    Alliance(u64),
+    ///A corporation id.
+    #[serde(rename = "corporation")]
+    Corporation(u64),
+    ///A character id.
+    #[serde(rename = "character")]
+    Character(u64),
+}
 ///A resolved name (ESI's `/universe/names/` item).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EntityName {
@@ -432,6 +536,41 @@ pub struct EntityName {
     pub id: u64,
     ///Its name.
     pub name: ::std::string::String,
+}
+///`GET /api/alliances/{id}`, `/api/corporations/{id}`, `/api/characters/{id}`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct EntityPage {
+    ///Whom the page is about.
+    pub entity: Entity,
+    ///Its name, when one was stored with a killmail of its battles.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///Groups fought against, most engaged first.
+    pub opponents: ::std::vec::Vec<Opponent>,
+    ///Its most recent battles, newest first; the figures below are over these.
+    #[serde(rename = "recentBattles")]
+    pub recent_battles: ::std::vec::Vec<Battle>,
+    ///Hulls and classes flown and lost.
+    pub ships: Ships,
+    ///Battles, kills, losses and efficiency.
+    pub summary: Summary,
+}
+///Every error answer.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ErrorBody {
+    ///What went wrong.
+    pub error: ErrorDetail,
+}
+///What went wrong.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct ErrorDetail {
+    ///Machine-readable: `bad_parameter`, `not_found`, `store_unavailable`, `search_unavailable`.
+    pub code: ::std::string::String,
+    ///For people.
+    pub message: ::std::string::String,
+    ///The query parameter, path segment or body field that was wrong.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub parameter: ::std::option::Option<::std::string::String>,
 }
 ///Where an event comes from and what chain it belongs to.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -444,6 +583,35 @@ pub struct EventMetadata {
     pub correlation_id: ::uuid::Uuid,
     ///The service that produced the event, e.g. `battlescope-cluster`.
     pub source: ::std::string::String,
+}
+///One hull.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct HullStats {
+    ///The hull's class.
+    pub class: ShipClass,
+    ///Pilot-battles in this hull.
+    pub flown: u32,
+    ///Value of those kills (the kills that have one).
+    #[serde(rename = "iskKilled")]
+    pub isk_killed: f64,
+    ///Value of those losses (the losses that have one).
+    #[serde(rename = "iskLost")]
+    pub isk_lost: f64,
+    ///Killmails on which one of the entity's pilots in this hull attacked.
+    pub kills: u32,
+    ///The entity's losses of this hull.
+    pub lost: u32,
+    ///Those losses without a value (not counted as zero ISK).
+    #[serde(rename = "lostWithoutValue")]
+    pub lost_without_value: u32,
+    ///The type's name; `null` for types the universe table does not know.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///Distinct pilots seen in it.
+    pub pilots: u32,
+    ///The hull's ship type.
+    #[serde(rename = "typeId")]
+    pub type_id: u32,
 }
 ///A fitted or carried item; containers hold nested `items`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -604,6 +772,34 @@ pub struct KillmailIngestedEvent {
     pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
     ///Version of this event type's schema; additive changes keep it.
     pub version: ::std::string::String,
+}
+///`GET /api/killmails/recent`: newest first.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct KillmailPage {
+    ///Killmails, newest first (by time, then id).
+    pub killmails: ::std::vec::Vec<KillmailView>,
+    ///Pass as `cursor` for the next page; `null` on the last page.
+    #[serde(
+        rename = "nextCursor",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub next_cursor: ::std::option::Option<::std::string::String>,
+}
+///`GET /api/killmails/{id}`, and each item of `KillmailPage`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct KillmailView {
+    ///The battle it belongs to; `null` while it belongs to none.
+    #[serde(
+        rename = "battleId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub battle_id: ::std::option::Option<::uuid::Uuid>,
+    ///The killmail as received.
+    pub killmail: Killmail,
+    ///The names enrichment resolved (may be empty).
+    pub names: ::std::vec::Vec<EntityName>,
+    ///Its summary.
+    pub summary: KillSummary,
 }
 ///One set of lists: a ruleset has one to include and one to exclude.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -794,6 +990,81 @@ impl ::std::convert::TryFrom<::std::string::String> for NameCategory {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
+}
+///A group the entity fought against.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct Opponent {
+    ///Battles in which the group was on a side other than the entity's.
+    pub battles: u32,
+    ///An alliance, or a corporation without alliance.
+    pub group: Entity,
+    ///Value of those kills (the kills that have one).
+    #[serde(rename = "iskKilled")]
+    pub isk_killed: f64,
+    ///Value of those losses (the losses that have one).
+    #[serde(rename = "iskLost")]
+    pub isk_lost: f64,
+    ///Killmails of those battles where the entity attacked a member of the group (the group's losses to the entity).
+    pub kills: u32,
+    ///Those kills without a value (not counted as zero ISK).
+    #[serde(rename = "killsWithoutValue")]
+    pub kills_without_value: u32,
+    ///Killmails of those battles where the entity lost a ship with a member of the group among the attackers (the entity's losses to it).
+    pub losses: u32,
+    ///Those losses without a value (not counted as zero ISK).
+    #[serde(rename = "lossesWithoutValue")]
+    pub losses_without_value: u32,
+}
+///One pilot in one hull.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct Participant {
+    ///The pilot's alliance on its latest killmail of the battle.
+    #[serde(
+        rename = "allianceId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub alliance_id: ::std::option::Option<u64>,
+    ///Its name, when one was stored.
+    #[serde(
+        rename = "allianceName",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub alliance_name: ::std::option::Option<::std::string::String>,
+    ///The pilot.
+    #[serde(rename = "characterId")]
+    pub character_id: u64,
+    ///Its name, when one was stored.
+    #[serde(
+        rename = "characterName",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub character_name: ::std::option::Option<::std::string::String>,
+    ///The pilot's corporation on its latest killmail of the battle.
+    #[serde(
+        rename = "corporationId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub corporation_id: ::std::option::Option<u64>,
+    ///Its name, when one was stored.
+    #[serde(
+        rename = "corporationName",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub corporation_name: ::std::option::Option<::std::string::String>,
+    ///The killmails of those losses (empty when it survived).
+    #[serde(rename = "lossKillmailIds")]
+    pub loss_killmail_ids: ::std::vec::Vec<u64>,
+    ///The hull died with this pilot in it.
+    pub lost: bool,
+    ///The hull; `null` when a killmail showed the pilot without one.
+    #[serde(
+        rename = "shipTypeId",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub ship_type_id: ::std::option::Option<u32>,
+    ///Index into the battle's `sides`; `null` when no side lists the pilot.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub side: ::std::option::Option<u32>,
 }
 ///A plain list of values (on the ruleset's side), or the values with a side of their own.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1075,6 +1346,15 @@ impl ::std::convert::From<::std::vec::Vec<u64>> for ParticipantListUint64 {
         Self::Array(value)
     }
 }
+///`GET /api/battles/{id}/participants`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct Participants {
+    ///The battle.
+    #[serde(rename = "battleId")]
+    pub battle_id: ::uuid::Uuid,
+    ///By character id, then ship type id.
+    pub participants: ::std::vec::Vec<Participant>,
+}
 ///Where the victim died, in metres from the system's star.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Position {
@@ -1219,6 +1499,99 @@ impl ::std::convert::TryFrom<::std::string::String> for RulesetSide {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
+}
+///One hit.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct SearchHit {
+    ///A battle's UUID, or an entity's or killmail's id, as text.
+    pub id: ::std::string::String,
+    ///What was found.
+    pub kind: SearchHitKind,
+    ///Relevance; only the order means something.
+    pub score: f32,
+    ///The name it was found by (a battle's: its system).
+    pub title: ::std::string::String,
+}
+///What a hit is.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum SearchHitKind {
+    ///A battle (`id` is its UUID).
+    #[serde(rename = "battle")]
+    Battle,
+    ///An alliance.
+    #[serde(rename = "alliance")]
+    Alliance,
+    ///A corporation.
+    #[serde(rename = "corporation")]
+    Corporation,
+    ///A character.
+    #[serde(rename = "character")]
+    Character,
+    ///A solar system.
+    #[serde(rename = "system")]
+    System,
+    ///A killmail.
+    #[serde(rename = "killmail")]
+    Killmail,
+}
+impl ::std::fmt::Display for SearchHitKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Battle => f.write_str("battle"),
+            Self::Alliance => f.write_str("alliance"),
+            Self::Corporation => f.write_str("corporation"),
+            Self::Character => f.write_str("character"),
+            Self::System => f.write_str("system"),
+            Self::Killmail => f.write_str("killmail"),
+        }
+    }
+}
+impl ::std::str::FromStr for SearchHitKind {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "battle" => Ok(Self::Battle),
+            "alliance" => Ok(Self::Alliance),
+            "corporation" => Ok(Self::Corporation),
+            "character" => Ok(Self::Character),
+            "system" => Ok(Self::System),
+            "killmail" => Ok(Self::Killmail),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for SearchHitKind {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for SearchHitKind {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///`GET /api/search`: best first.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct SearchResults {
+    ///Best first.
+    pub hits: ::std::vec::Vec<SearchHit>,
+    ///What was searched for.
+    pub query: ::std::string::String,
 }
 ///The class of space a solar system is in.
 #[derive(
@@ -1426,6 +1799,14 @@ impl ::std::convert::TryFrom<::std::string::String> for ShipClass {
         value.parse()
     }
 }
+///Hulls and classes of the entity.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct Ships {
+    ///By class, most flown first (then most lost, then class).
+    pub classes: ::std::vec::Vec<ClassStats>,
+    ///By hull, most flown first (then most lost, then type id).
+    pub hulls: ::std::vec::Vec<HullStats>,
+}
 ///One side of a battle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Side {
@@ -1455,6 +1836,87 @@ pub struct Side {
     pub pilots: ::std::vec::Vec<u64>,
     ///Distinct (pilot, hull) pairs by class; structures count once per loss.
     pub ships: ::std::collections::BTreeMap<ShipClass, u32>,
+}
+///What one side lost in one minute.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct SideMinute {
+    ///Their value (those that have one).
+    #[serde(rename = "iskLost")]
+    pub isk_lost: f64,
+    ///Its ships (and structures) killed in this minute.
+    pub losses: u32,
+    ///Index into the battle's `sides`.
+    pub side: u32,
+}
+///The entity's figures over its battles.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct Summary {
+    ///Battles the entity was on a side of.
+    pub battles: u32,
+    ///Of those, battles whose side (the entity's main side) has an ISK efficiency above 0.5.
+    #[serde(rename = "battlesWon")]
+    pub battles_won: u32,
+    ///`iskKilled / (iskKilled + iskLost)`, `null` when both are zero.
+    #[serde(deserialize_with = "::std::option::Option::deserialize")]
+    pub efficiency: ::std::option::Option<f64>,
+    ///Start of the first battle.
+    #[serde(
+        rename = "firstSeen",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub first_seen: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///Value of those kills (the kills that have one).
+    #[serde(rename = "iskKilled")]
+    pub isk_killed: f64,
+    ///Value of those losses (the losses that have one).
+    #[serde(rename = "iskLost")]
+    pub isk_lost: f64,
+    ///Killmails with the entity among the attackers.
+    pub kills: u32,
+    ///Those kills without a value (not counted as zero ISK).
+    #[serde(rename = "killsWithoutValue")]
+    pub kills_without_value: u32,
+    ///End of the last battle.
+    #[serde(
+        rename = "lastSeen",
+        deserialize_with = "::std::option::Option::deserialize"
+    )]
+    pub last_seen: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    ///Killmails with the entity as the victim.
+    pub losses: u32,
+    ///Those losses without a value (not counted as zero ISK).
+    #[serde(rename = "lossesWithoutValue")]
+    pub losses_without_value: u32,
+    ///Killmail ids the battles name that the input did not have.
+    #[serde(rename = "missingKillmails")]
+    pub missing_killmails: u32,
+    ///Distinct characters of the entity seen in its battles.
+    pub pilots: u32,
+}
+///`GET /api/battles/{id}/timeline`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct Timeline {
+    ///The battle.
+    #[serde(rename = "battleId")]
+    pub battle_id: ::uuid::Uuid,
+    ///The minutes with at least one kill, in time order.
+    pub minutes: ::std::vec::Vec<TimelineMinute>,
+}
+///One minute of a battle.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct TimelineMinute {
+    ///Their value (those that have one).
+    #[serde(rename = "iskDestroyed")]
+    pub isk_destroyed: f64,
+    ///Killmails in this minute.
+    pub kills: u32,
+    ///Of those, killmails without a value.
+    #[serde(rename = "killsWithoutValue")]
+    pub kills_without_value: u32,
+    ///The minute's start.
+    pub minute: ::chrono::DateTime<::chrono::offset::Utc>,
+    ///Per side that lost ships in this minute, by side index.
+    pub sides: ::std::vec::Vec<SideMinute>,
 }
 ///What an ISK bound does with a killmail whose value is unknown.
 #[derive(

@@ -17,6 +17,8 @@
 //!   rejected the others.
 //! - [`intel`]: what an alliance, corporation or character fought, flew and
 //!   fielded repeatedly (doctrines), and when and where.
+//! - [`api`]: the HTTP API's bodies and what its endpoints compute beyond
+//!   the store (timelines, participants, entity pages).
 //! - [`events`]: the envelopes and payloads of the event bus, whose JSON
 //!   Schemas live in `schemas/`.
 //!
@@ -79,6 +81,7 @@ macro_rules! with_setters {
     };
 }
 
+pub mod api;
 pub mod battle;
 pub mod cluster;
 pub mod error;

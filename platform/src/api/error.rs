@@ -3,8 +3,9 @@
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use battlescope_core::api::{ErrorBody, ErrorDetail};
 
+use crate::ports::search::SearchError;
 use crate::ports::StoreError;
 
 /// An error answer.
@@ -38,6 +39,31 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// 503: the process runs without a search index.
+    #[must_use]
+    pub fn search_unavailable() -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "search_unavailable",
+            parameter: None,
+            message: "this API runs without a search index (--search none)".to_owned(),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        tracing::error!(error = %e, "search failed while answering");
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "search_unavailable",
+            parameter: None,
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "store failed while answering");
@@ -52,9 +78,13 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "error": { "code": self.code, "parameter": self.parameter, "message": self.message }
-        });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                parameter: self.parameter,
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

@@ -1,30 +1,53 @@
-//! `GET /api/killmails/{id}`: the killmail, its summary, names and battle.
+//! `GET /api/killmails/{id}` (the killmail, its summary, names and battle)
+//! and `GET /api/killmails/recent` (newest first, cursor pagination).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::Json;
-use serde_json::{json, Value};
+use battlescope_core::api::{KillmailPage, KillmailView};
 
-use super::{ApiError, AppState};
+use super::{params, ApiError, AppState, DEFAULT_PAGE};
+use crate::ports::store::StoredKillmail;
+
+fn view(stored: StoredKillmail) -> KillmailView {
+    KillmailView {
+        killmail: stored.killmail,
+        summary: stored.summary,
+        names: stored.names,
+        battle_id: stored.battle_id,
+    }
+}
 
 pub async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let kid: u64 = id.parse().ok().filter(|v| *v > 0).ok_or_else(|| {
-        ApiError::bad_parameter(
-            "id",
-            format!("`{id}` is not a killmail id (a positive integer)"),
-        )
-    })?;
+) -> Result<Json<KillmailView>, ApiError> {
+    let kid = params::path_id(&id, "a killmail")?;
     let stored = state
         .store
         .killmail(kid)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no killmail {kid}")))?;
-    Ok(Json(json!({
-        "killmail": stored.killmail,
-        "summary": stored.summary,
-        "names": stored.names,
-        "battleId": stored.battle_id,
-    })))
+    Ok(Json(view(stored)))
+}
+
+/// `limit` (1 to 500, default 50) and `cursor` (a `nextCursor`).
+pub async fn recent(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<KillmailPage>, ApiError> {
+    let mut limit = DEFAULT_PAGE;
+    let mut after = None;
+    for (name, value) in params::pairs(raw.as_deref(), &["limit", "cursor"])? {
+        match name.as_str() {
+            "limit" => limit = params::limit(&name, &value)?,
+            _ => after = Some(params::killmail_cursor(&value)?),
+        }
+    }
+    let page = state.store.recent_killmails(after, limit).await?;
+    Ok(Json(KillmailPage {
+        killmails: page.killmails.into_iter().map(view).collect(),
+        next_cursor: page
+            .next
+            .map(|(time, id)| params::encode_killmail_cursor(time, id)),
+    }))
 }

@@ -12,6 +12,7 @@ use std::fmt;
 use async_trait::async_trait;
 use battlescope_core::battle::KillSummary;
 use battlescope_core::events::EntityName;
+use battlescope_core::intel::Entity;
 use battlescope_core::universe::SecurityClass;
 use battlescope_core::{Battle, Killmail};
 use uuid::Uuid;
@@ -248,6 +249,10 @@ pub struct BattleQuery {
     /// Battles begun at or before this time (start ≤ until).
     pub until: Option<i64>,
     pub min_kills: Option<u32>,
+    /// At least this much ISK destroyed.
+    pub min_isk: Option<f64>,
+    /// Only these battles (the matches of a text search); `None` for any.
+    pub ids: Option<Vec<Uuid>>,
     /// Resume after this battle (newest first: by start time, then id).
     pub after: Option<(i64, Uuid)>,
     pub limit: u32,
@@ -259,6 +264,14 @@ pub struct BattlePage {
     pub battles: Vec<Battle>,
     /// The last battle's (start, id) when more may follow.
     pub next: Option<(i64, Uuid)>,
+}
+
+/// One page of killmails, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KillmailPage {
+    pub killmails: Vec<StoredKillmail>,
+    /// The last killmail's (time, id) when more may follow.
+    pub next: Option<(i64, u64)>,
 }
 
 /// A battle looked up by id.
@@ -343,6 +356,18 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<StoredEvent>, StoreError>;
     /// The newest dead letters first.
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError>;
+    /// The killmails of a battle, oldest first (by time, then id), each
+    /// with its names: what its timeline and participants are made of.
+    async fn battle_killmails(&self, battle_id: Uuid) -> Result<Vec<StoredKillmail>, StoreError>;
+    /// Killmails newest first (by time, then id), resuming after `after`
+    /// (time, id); `limit` is clamped to 1..=500.
+    async fn recent_killmails(
+        &self,
+        after: Option<(i64, u64)>,
+        limit: u32,
+    ) -> Result<KillmailPage, StoreError>;
+    /// True when a stored killmail names the entity (as victim or attacker).
+    async fn entity_seen(&self, entity: Entity) -> Result<bool, StoreError>;
     /// Ships a character was seen in: (ship type id, killmail id, time, lost), newest first.
     async fn pilot_ships(
         &self,

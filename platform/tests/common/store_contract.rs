@@ -17,7 +17,8 @@ use battlescope_core::battle::KillSummary;
 use battlescope_core::events::{
     EntityName, Envelope, EventMetadata, KillmailEnrichedData, NameCategory,
 };
-use battlescope_core::{Attacker, Battle, Killmail, Victim};
+use battlescope_core::intel::Entity;
+use battlescope_core::{Attacker, Battle, Killmail, Victim, ZkbMeta};
 use battlescope_platform::ports::source::SourceCursor;
 use battlescope_platform::ports::store::{
     BattleChange, BattleLookup, BattleQuery, Checkpoint, DeadLetter, EventBody, EventRecord,
@@ -50,7 +51,11 @@ macro_rules! contract_tests {
             pilot_ships_come_newest_first_with_losses_marked,
             saving_an_active_ruleset_replaces_the_active_one,
             a_checkpoint_replaces_its_partitions_checkpoint,
-            ingest_remembers_ids_and_its_cursor
+            ingest_remembers_ids_and_its_cursor,
+            the_list_filters_on_isk_and_on_ids,
+            a_battles_killmails_come_oldest_first_with_names,
+            recent_killmails_page_newest_first_with_their_battles,
+            an_entity_is_seen_on_any_side_of_a_killmail
         );
     };
     (@each $run:path; $($name:ident),+) => {
@@ -136,6 +141,15 @@ fn kill(id: u64, system: u32, offset: i64, victim: Pilot, attackers: &[Pilot]) -
             .collect(),
         zkb: None,
     }
+}
+
+/// `km` with zKillboard's value.
+fn valued(mut km: Killmail, isk: f64) -> Killmail {
+    km.zkb = Some(ZkbMeta {
+        total_value: Some(isk),
+        ..ZkbMeta::default()
+    });
+    km
 }
 
 /// A kill in `system` at `offset` between two pilots numbered from `id`.
@@ -999,4 +1013,206 @@ pub async fn ingest_remembers_ids_and_its_cursor(store: Arc<dyn Store>) {
     assert_eq!(store.source_cursor("r2z2").await.unwrap(), Some(second));
     assert_eq!(store.source_cursor("redisq").await.unwrap(), None);
     assert!(store.ingested(&[]).await.unwrap().is_empty());
+}
+
+pub async fn the_list_filters_on_isk_and_on_ids(store: Arc<dyn Store>) {
+    let cheap = [
+        valued(simple_kill(1, JITA, 0), 1.0e6),
+        valued(simple_kill(3, JITA, 30), 2.0e6),
+    ];
+    let dear = [
+        valued(simple_kill(10, JITA, 7_200), 4.0e9),
+        simple_kill(12, JITA, 7_230),
+    ];
+    let away = [valued(simple_kill(20, AMAMAKE, 3_600), 5.0e8)];
+    let (cheap, dear, away): (Vec<&Killmail>, Vec<&Killmail>, Vec<&Killmail>) = (
+        cheap.iter().collect(),
+        dear.iter().collect(),
+        away.iter().collect(),
+    );
+    let (b_cheap, b_dear, b_away) = (battle(1, &cheap), battle(2, &dear), battle(3, &away));
+    let all: Vec<&Killmail> = cheap.iter().chain(&dear).chain(&away).copied().collect();
+    let mut batch = killmails(&all);
+    batch.battles = vec![upsert(&b_cheap), upsert(&b_dear), upsert(&b_away)];
+    write(&*store, &batch).await;
+    let cases: Vec<(&str, BattleQuery, Vec<Uuid>)> = vec![
+        (
+            "min ISK",
+            BattleQuery {
+                min_isk: Some(5.0e8),
+                ..query()
+            },
+            vec![b_dear.id, b_away.id],
+        ),
+        (
+            "min ISK, exactly a battle's",
+            BattleQuery {
+                min_isk: Some(3.0e6),
+                ..query()
+            },
+            vec![b_dear.id, b_away.id, b_cheap.id],
+        ),
+        (
+            "ids",
+            BattleQuery {
+                ids: Some(vec![b_cheap.id, b_away.id, Uuid::from_u128(404)]),
+                ..query()
+            },
+            vec![b_away.id, b_cheap.id],
+        ),
+        (
+            "no ids",
+            BattleQuery {
+                ids: Some(vec![]),
+                ..query()
+            },
+            vec![],
+        ),
+        (
+            "ids and a filter",
+            BattleQuery {
+                ids: Some(vec![b_cheap.id, b_away.id]),
+                system_id: Some(JITA),
+                ..query()
+            },
+            vec![b_cheap.id],
+        ),
+    ];
+    for (what, q, expected) in cases {
+        assert_eq!(list(&*store, q).await, expected, "filter on {what}");
+    }
+}
+
+pub async fn a_battles_killmails_come_oldest_first_with_names(store: Arc<dyn Store>) {
+    let kills = [
+        simple_kill(5, JITA, 60),
+        simple_kill(3, JITA, 0),
+        simple_kill(7, JITA, 60),
+    ];
+    let other = simple_kill(9, JITA, 30);
+    let refs: Vec<&Killmail> = vec![&kills[1], &kills[0], &kills[2]];
+    let b = battle(1, &refs);
+    let mut batch = killmails(&[&kills[0], &kills[1], &kills[2], &other]);
+    batch.battles = vec![upsert(&b)];
+    write(&*store, &batch).await;
+    let got = store
+        .battle_killmails(b.id)
+        .await
+        .expect("battle killmails");
+    let ids: Vec<u64> = got.iter().map(|k| k.killmail.killmail_id).collect();
+    assert_eq!(
+        ids,
+        vec![3, 5, 7],
+        "by time, then id; the other kill left out"
+    );
+    for k in &got {
+        assert_eq!(k.battle_id, Some(b.id));
+        assert_eq!(k.names, names(&k.killmail));
+    }
+    assert!(store
+        .battle_killmails(Uuid::from_u128(404))
+        .await
+        .expect("an unknown battle")
+        .is_empty());
+
+    // Merged away: its kills are the survivor's.
+    let survivor = battle(2, &refs);
+    write(
+        &*store,
+        &battles(vec![
+            upsert(&survivor),
+            BattleChange::Merged {
+                id: b.id,
+                into: survivor.id,
+            },
+        ]),
+    )
+    .await;
+    let moved: Vec<u64> = store
+        .battle_killmails(survivor.id)
+        .await
+        .expect("survivor killmails")
+        .iter()
+        .map(|k| k.killmail.killmail_id)
+        .collect();
+    assert_eq!(moved, vec![3, 5, 7]);
+    assert!(store.battle_killmails(b.id).await.unwrap().is_empty());
+}
+
+pub async fn recent_killmails_page_newest_first_with_their_battles(store: Arc<dyn Store>) {
+    // Seven kills, three at one second (the id breaks the tie), two in a battle.
+    let kills: Vec<Killmail> = [
+        (1, 0),
+        (2, 60),
+        (3, 60),
+        (4, 60),
+        (5, 120),
+        (6, 30),
+        (7, 600),
+    ]
+    .into_iter()
+    .map(|(id, offset)| simple_kill(id, JITA, offset))
+    .collect();
+    let in_battle: Vec<&Killmail> = vec![&kills[0], &kills[5]];
+    let b = battle(1, &in_battle);
+    let refs: Vec<&Killmail> = kills.iter().collect();
+    let mut batch = killmails(&refs);
+    batch.battles = vec![upsert(&b)];
+    write(&*store, &batch).await;
+
+    let mut expected: Vec<(i64, u64)> = kills
+        .iter()
+        .map(|k| (k.killmail_time.timestamp(), k.killmail_id))
+        .collect();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .recent_killmails(after, 3)
+            .await
+            .expect("recent killmails");
+        pages += 1;
+        assert!(page.killmails.len() <= 3);
+        for k in &page.killmails {
+            let id = k.killmail.killmail_id;
+            seen.push((k.killmail.killmail_time.timestamp(), id));
+            let expected_battle = b.killmail_ids.contains(&id).then_some(b.id);
+            assert_eq!(k.battle_id, expected_battle, "killmail {id}");
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected, "newest first, no gap, no repeat");
+    assert_eq!(pages, 3);
+    let all = store.recent_killmails(None, 500).await.expect("one page");
+    assert_eq!(all.killmails.len(), 7);
+    assert_eq!(all.next, None);
+}
+
+pub async fn an_entity_is_seen_on_any_side_of_a_killmail(store: Arc<dyn Store>) {
+    // Pilot 120 the victim, 131 an attacker.
+    let km = kill(1, JITA, 0, pilot(120, 587), &[pilot(131, 587)]);
+    write(&*store, &killmails(&[&km])).await;
+    for entity in [
+        Entity::Character(character(120)),
+        Entity::Character(character(131)),
+        Entity::Corporation(corporation(120)),
+        Entity::Corporation(corporation(131)),
+        Entity::Alliance(alliance(120)),
+    ] {
+        assert!(store.entity_seen(entity).await.expect("seen"), "{entity}");
+    }
+    for entity in [
+        Entity::Character(character(999)),
+        Entity::Corporation(corporation(999)),
+        Entity::Alliance(alliance(999_999)),
+        // An alliance id that is some pilot's character id is not an alliance.
+        Entity::Alliance(character(120)),
+    ] {
+        assert!(!store.entity_seen(entity).await.expect("seen"), "{entity}");
+    }
 }

@@ -21,6 +21,7 @@ use super::{
     BattleCreatedData, BattleDeletedData, BattleSealedData, BattleUpdatedData, Envelope, Event,
     EventType, KillmailEnrichedData, KillmailIngestedData, VERSION,
 };
+use crate::api;
 use crate::battle::{Battle, KillSummary};
 use crate::cluster::ClusterConfig;
 use crate::killmail::Killmail;
@@ -55,6 +56,8 @@ pub enum SchemaKind {
     AnyEvent,
     /// A document.
     Document,
+    /// A body of the HTTP API (`api-*`, from [`crate::api`]).
+    ApiBody,
 }
 
 impl SchemaFile {
@@ -80,12 +83,13 @@ enum Contract {
 }
 
 /// Every schema file, in a stable order: the event union, the events in
-/// pipeline order, then the documents.
+/// pipeline order, the documents, then the HTTP API's bodies (`api-*`).
 #[must_use]
 pub fn schema_files() -> Vec<SchemaFile> {
     use Contract::{Deserialize, Serialize};
     let event = |t: EventType| (t.as_str(), SchemaKind::Event(t));
     let document = |name| (name, SchemaKind::Document);
+    let body = |name| (name, SchemaKind::ApiBody);
     vec![
         file::<Event>(("event", SchemaKind::AnyEvent), Serialize),
         file::<Envelope<KillmailIngestedData>>(event(EventType::KillmailIngested), Serialize),
@@ -99,6 +103,16 @@ pub fn schema_files() -> Vec<SchemaFile> {
         file::<Killmail>(document("killmail"), Serialize),
         file::<ClusterConfig>(document("cluster-config"), Deserialize),
         file::<Ruleset>(document("ruleset"), Deserialize),
+        file::<api::BattlePage>(body("api-battle-page"), Serialize),
+        file::<api::BattleRedirect>(body("api-battle-redirect"), Serialize),
+        file::<api::Timeline>(body("api-timeline"), Serialize),
+        file::<api::Participants>(body("api-participants"), Serialize),
+        file::<api::KillmailView>(body("api-killmail"), Serialize),
+        file::<api::KillmailPage>(body("api-killmail-page"), Serialize),
+        file::<api::SearchResults>(body("api-search-results"), Serialize),
+        file::<api::BattleSearch>(body("api-battle-search"), Deserialize),
+        file::<api::EntityPage>(body("api-entity-page"), Serialize),
+        file::<api::ErrorBody>(body("api-error"), Serialize),
     ]
 }
 

@@ -105,7 +105,19 @@ use crate::killmail::{EntityId, Killmail};
 use context::{Context, Who};
 
 /// Whom a report is about, and how others are named in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "kind", content = "id", rename_all = "camelCase")]
 pub enum Entity {
     /// An alliance id.

@@ -15,7 +15,7 @@ use super::context::{Context, Who};
 use super::Entity;
 
 /// A group the entity fought against.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Opponent {

@@ -19,7 +19,7 @@ use crate::killmail::{EntityId, TypeId};
 use crate::universe::{self, ShipClass};
 
 /// Hulls and classes of the entity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Ships {
@@ -30,7 +30,7 @@ pub struct Ships {
 }
 
 /// One hull.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HullStats {
@@ -57,7 +57,7 @@ pub struct HullStats {
 }
 
 /// One hull class.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ClassStats {

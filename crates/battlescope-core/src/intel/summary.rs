@@ -14,7 +14,7 @@ use super::{count, efficiency};
 use crate::killmail::EntityId;
 
 /// The entity's figures over its battles.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Summary {

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::{corrupt, uid};
 use crate::ports::store::{
-    BattleLookup, BattlePage, Checkpoint, DeadLetter, EventBody, EventRecord, PilotShip,
-    StoreError, StoredEvent, StoredKillmail,
+    BattleLookup, BattlePage, Checkpoint, DeadLetter, EventBody, EventRecord, KillmailPage,
+    PilotShip, StoreError, StoredEvent, StoredKillmail,
 };
 
 /// Killmail id, body, summary, names, battle id ([`super::statements::KILLMAIL`]).
@@ -69,6 +69,28 @@ pub(crate) fn battle_page(
         battles,
         next: if more { next } else { None },
     })
+}
+
+/// One page of recent killmails from rows asked for with [`page_rows`]
+/// ([`super::statements::RECENT_KILLMAILS`]).
+pub(crate) fn killmail_page(
+    rows: &[StoredKillmailRow],
+    limit: u32,
+) -> Result<KillmailPage, StoreError> {
+    let limit = limit.clamp(1, MAX_PAGE) as usize;
+    let killmails = rows
+        .iter()
+        .take(limit)
+        .map(stored_killmail)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if rows.len() > limit {
+        killmails
+            .last()
+            .map(|k| (k.killmail.killmail_time.timestamp(), k.killmail.killmail_id))
+    } else {
+        None
+    };
+    Ok(KillmailPage { killmails, next })
 }
 
 /// A battle looked up by id, following merges: `fetch` reads one battle's

@@ -5,6 +5,8 @@
 //! binds too ([`battle_list`], [`put_ruleset`], [`save_checkpoint`]),
 //! generic over the database.
 
+use uuid::Uuid;
+
 // --- rulesets
 
 /// Before saving an active ruleset: only one is active.
@@ -68,27 +70,45 @@ pub(crate) const REPOINT_KILLS: &str =
 
 // --- reads
 
-/// The battle list, newest first, one row past `$12` rows (to tell whether
-/// a next page exists). `$1` system, `$2` region, `$3` security class,
-/// `$4` since, `$5` until, `$6` min kills, `$7`/`$8` resume after (start,
-/// id), `$9` alliance, `$10` corporation, `$11` character; each NULL when
-/// not filtered on. Rows: document, start time, id.
-pub(crate) const BATTLE_LIST: &str = "SELECT document, start_time, id FROM battles b \
-     WHERE document IS NOT NULL AND merged_into IS NULL \
-     AND ($1 IS NULL OR system_id = $1) \
-     AND ($2 IS NULL OR region_id = $2) \
-     AND ($3 IS NULL OR security_class = $3) \
-     AND ($4 IS NULL OR end_time >= $4) \
-     AND ($5 IS NULL OR start_time <= $5) \
-     AND ($6 IS NULL OR kill_count >= $6) \
-     AND ($7 IS NULL OR start_time < $7 OR (start_time = $7 AND id < $8)) \
-     AND ($9 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
-          WHERE bk.battle_id = b.id AND p.alliance_id = $9)) \
-     AND ($10 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
-          WHERE bk.battle_id = b.id AND p.corporation_id = $10)) \
-     AND ($11 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
-          WHERE bk.battle_id = b.id AND p.character_id = $11)) \
-     ORDER BY start_time DESC, id DESC LIMIT $12";
+/// The battle list with a dialect's way of reading a JSON array of ids
+/// (`$13`): newest first, one row past `$14` rows (to tell whether a next
+/// page exists). `$1` system, `$2` region, `$3` security class, `$4`
+/// since, `$5` until, `$6` min kills, `$7`/`$8` resume after (start, id),
+/// `$9` alliance, `$10` corporation, `$11` character, `$12` min ISK, `$13`
+/// only these ids (a JSON array); each NULL when not filtered on. Rows:
+/// document, start time, id.
+macro_rules! battle_list {
+    ($ids:literal) => {
+        concat!(
+            "SELECT document, start_time, id FROM battles b \
+             WHERE document IS NOT NULL AND merged_into IS NULL \
+             AND ($1 IS NULL OR system_id = $1) \
+             AND ($2 IS NULL OR region_id = $2) \
+             AND ($3 IS NULL OR security_class = $3) \
+             AND ($4 IS NULL OR end_time >= $4) \
+             AND ($5 IS NULL OR start_time <= $5) \
+             AND ($6 IS NULL OR kill_count >= $6) \
+             AND ($7 IS NULL OR start_time < $7 OR (start_time = $7 AND id < $8)) \
+             AND ($9 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
+                  WHERE bk.battle_id = b.id AND p.alliance_id = $9)) \
+             AND ($10 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
+                  WHERE bk.battle_id = b.id AND p.corporation_id = $10)) \
+             AND ($11 IS NULL OR EXISTS (SELECT 1 FROM battle_kills bk JOIN participants p ON p.killmail_id = bk.killmail_id \
+                  WHERE bk.battle_id = b.id AND p.character_id = $11)) \
+             AND ($12 IS NULL OR isk_destroyed >= $12) \
+             AND ($13 IS NULL OR id IN (",
+            $ids,
+            ")) ORDER BY start_time DESC, id DESC LIMIT $14"
+        )
+    };
+}
+
+/// [`battle_list!`] for SQLite: the ids through `json_each`.
+pub(crate) const BATTLE_LIST_SQLITE: &str = battle_list!("SELECT value FROM json_each($13)");
+
+/// [`battle_list!`] for PostgreSQL: the ids through `json_array_elements_text`.
+pub(crate) const BATTLE_LIST_POSTGRES: &str =
+    battle_list!("SELECT json_array_elements_text(CAST($13 AS json))");
 
 /// `$1` battle: its document and the battle it was merged into.
 pub(crate) const BATTLE: &str = "SELECT document, merged_into FROM battles WHERE id = $1";
@@ -97,6 +117,44 @@ pub(crate) const BATTLE: &str = "SELECT document, merged_into FROM battles WHERE
 pub(crate) const KILLMAIL: &str =
     "SELECT k.killmail_id, k.body, k.summary, k.names, bk.battle_id FROM killmails k \
      LEFT JOIN battle_kills bk ON bk.killmail_id = k.killmail_id WHERE k.killmail_id = $1";
+
+/// `$1` battle: its killmails oldest first ([`super::reads::StoredKillmailRow`]).
+pub(crate) const BATTLE_KILLMAILS: &str =
+    "SELECT k.killmail_id, k.body, k.summary, k.names, bk.battle_id FROM battle_kills bk \
+     JOIN killmails k ON k.killmail_id = bk.killmail_id WHERE bk.battle_id = $1 \
+     ORDER BY k.killmail_time, k.killmail_id";
+
+/// `$1` limit: the newest killmails ([`super::reads::StoredKillmailRow`]).
+pub(crate) const RECENT_KILLMAILS: &str =
+    "SELECT k.killmail_id, k.body, k.summary, k.names, bk.battle_id FROM killmails k \
+     LEFT JOIN battle_kills bk ON bk.killmail_id = k.killmail_id \
+     ORDER BY k.killmail_time DESC, k.killmail_id DESC LIMIT $1";
+
+/// `$1`/`$2` resume after (time, id), `$3` limit: as [`RECENT_KILLMAILS`].
+/// `killmail_time <= $1` bounds the index range; the rest skips the ties
+/// already given.
+pub(crate) const RECENT_KILLMAILS_AFTER: &str =
+    "SELECT k.killmail_id, k.body, k.summary, k.names, bk.battle_id FROM killmails k \
+     LEFT JOIN battle_kills bk ON bk.killmail_id = k.killmail_id \
+     WHERE k.killmail_time <= $1 AND (k.killmail_time < $1 OR k.killmail_id < $2) \
+     ORDER BY k.killmail_time DESC, k.killmail_id DESC LIMIT $3";
+
+/// `$1` entity id: one participant row naming it, by kind (each column has
+/// its index).
+pub(crate) fn entity_seen(entity: battlescope_core::intel::Entity) -> &'static str {
+    use battlescope_core::intel::Entity;
+    match entity {
+        Entity::Alliance(_) => {
+            "SELECT killmail_id FROM participants WHERE alliance_id = $1 LIMIT 1"
+        }
+        Entity::Corporation(_) => {
+            "SELECT killmail_id FROM participants WHERE corporation_id = $1 LIMIT 1"
+        }
+        Entity::Character(_) => {
+            "SELECT killmail_id FROM participants WHERE character_id = $1 LIMIT 1"
+        }
+    }
+}
 
 /// `$1` system, `$2`..`$3` the window (inclusive): bodies in time order.
 pub(crate) const KILLMAILS_IN: &str =
@@ -116,19 +174,35 @@ pub(crate) const PILOT_SHIPS: &str =
      WHERE character_id = $1 AND ship_type_id IS NOT NULL \
      ORDER BY killmail_time DESC, killmail_id DESC LIMIT $2";
 
-/// [`BATTLE_LIST`] with the binds of `q`, for either database.
+/// The battle list's query, rows of (document, start time, id).
+pub(crate) type BattleListQuery<'q, DB> =
+    sqlx::query::QueryAs<'q, DB, (String, i64, String), <DB as sqlx::Database>::Arguments<'q>>;
+
+/// The battle list (`sql`: [`BATTLE_LIST_SQLITE`] or
+/// [`BATTLE_LIST_POSTGRES`]) with the binds of `q`.
+///
+/// # Errors
+/// When the id list cannot be serialised (not expected).
 pub(crate) fn battle_list<'q, DB>(
+    sql: &'static str,
     q: &'q crate::ports::store::BattleQuery,
-) -> sqlx::query::QueryAs<'q, DB, (String, i64, String), <DB as sqlx::Database>::Arguments<'q>>
+) -> Result<BattleListQuery<'q, DB>, crate::ports::store::StoreError>
 where
     DB: sqlx::Database,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<f64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     (String, i64, String): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
-    sqlx::query_as(BATTLE_LIST)
+    let ids = q
+        .ids
+        .as_ref()
+        .map(|ids| serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>()))
+        .transpose()
+        .map_err(super::backend)?;
+    Ok(sqlx::query_as(sql)
         .bind(q.system_id.map(i64::from))
         .bind(q.region_id.map(i64::from))
         .bind(
@@ -143,7 +217,9 @@ where
         .bind(q.alliance_id.map(super::id))
         .bind(q.corporation_id.map(super::id))
         .bind(q.character_id.map(super::id))
-        .bind(super::reads::page_rows(q.limit))
+        .bind(q.min_isk)
+        .bind(ids)
+        .bind(super::reads::page_rows(q.limit)))
 }
 
 /// [`PUT_RULESET`] with the binds of `ruleset`, for either database.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use battlescope_core::intel::Entity;
 use battlescope_core::{Battle, Killmail};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
@@ -25,8 +26,8 @@ use super::sql::rows::{
 use super::sql::{backend, id, now, statements, uid};
 use crate::ports::source::SourceCursor;
 use crate::ports::store::{
-    BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, PilotShip, Store, StoreError,
-    StoredEvent, StoredKillmail, StoredRuleset, WriteBatch,
+    BattleLookup, BattlePage, BattleQuery, Checkpoint, DeadLetter, KillmailPage, PilotShip, Store,
+    StoreError, StoredEvent, StoredKillmail, StoredRuleset, WriteBatch,
 };
 
 mod wal;
@@ -479,7 +480,7 @@ impl Store for SqliteStore {
     }
 
     async fn battles(&self, q: &BattleQuery) -> Result<BattlePage, StoreError> {
-        let rows = statements::battle_list(q)
+        let rows = statements::battle_list(statements::BATTLE_LIST_SQLITE, q)?
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -577,6 +578,49 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         Ok(rows.into_iter().map(reads::dead_letter).collect())
+    }
+
+    async fn battle_killmails(&self, battle_id: Uuid) -> Result<Vec<StoredKillmail>, StoreError> {
+        let rows: Vec<StoredKillmailRow> = sqlx::query_as(statements::BATTLE_KILLMAILS)
+            .bind(battle_id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(reads::stored_killmail).collect()
+    }
+
+    async fn recent_killmails(
+        &self,
+        after: Option<(i64, u64)>,
+        limit: u32,
+    ) -> Result<KillmailPage, StoreError> {
+        let rows: Vec<StoredKillmailRow> = match after {
+            None => {
+                sqlx::query_as(statements::RECENT_KILLMAILS)
+                    .bind(reads::page_rows(limit))
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            Some((time, kid)) => {
+                sqlx::query_as(statements::RECENT_KILLMAILS_AFTER)
+                    .bind(time)
+                    .bind(id(kid))
+                    .bind(reads::page_rows(limit))
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
+        .map_err(backend)?;
+        reads::killmail_page(&rows, limit)
+    }
+
+    async fn entity_seen(&self, entity: Entity) -> Result<bool, StoreError> {
+        let row: Option<i64> = sqlx::query_scalar(statements::entity_seen(entity))
+            .bind(id(entity.id()))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.is_some())
     }
 
     async fn pilot_ships(
