@@ -301,6 +301,38 @@ async fn replayed_fights_give_the_battles_of_batch_clustering() {
         "buckets are cumulative"
     );
     assert!(value("battlescope_kill_to_battle_seconds_bucket{le=\"120.0\"}") <= timed);
+    // Every kill read once by the clusterer and the writer from
+    // killmail.enriched (the writer also reads battle.events), all read by
+    // the end: lag 0 on every partition of every consumer.
+    assert_eq!(
+        value("battlescope_consumed_total{topic=\"killmail.enriched\"}"),
+        2.0 * kills_f
+    );
+    let lags: Vec<f64> = text
+        .lines()
+        .filter(|l| l.starts_with("battlescope_consumer_lag{"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    for group in ["enrich", "clusterer", "writer"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("battlescope_consumer_lag{")
+                    && l.contains(&format!("group=\"{group}\""))),
+            "{group}'s lag:\n{text}"
+        );
+    }
+    assert!(lags.iter().all(|&l| l == 0.0), "drained: {lags:?}");
+    for service in ["enrich", "clusterer", "writer"] {
+        assert!(
+            value(&format!(
+                "battlescope_processing_seconds_count{{service=\"{service}\"}}"
+            )) > 0.0,
+            "{service} timed its batches"
+        );
+    }
+    assert!(value("battlescope_store_operation_seconds_count{operation=\"write\"}") > 0.0);
+    assert!(value("battlescope_store_operation_seconds_count{operation=\"dedupe\"}") > 0.0);
+    assert_eq!(value("battlescope_dead_letters_stored"), 0.0);
 
     // The CLI's batch command on the same file agrees too.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_battlescope"))
@@ -850,6 +882,27 @@ async fn poison_records_go_to_the_dead_letter_queue_and_the_rest_flows() {
         .is_none());
     let battles = all_battles(&app(run.store.clone()), "", 500).await;
     assert!(!battles.is_empty());
+
+    // The DLQ depth on /metrics is the store's.
+    let response = app(run.store.clone())
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "battlescope_dead_letters_stored 3"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -1212,6 +1265,9 @@ impl Store for FlakyStore {
         battlescope_platform::ports::StoreError,
     > {
         self.inner.dead_letters(limit).await
+    }
+    async fn dead_letter_count(&self) -> Result<u64, battlescope_platform::ports::StoreError> {
+        self.inner.dead_letter_count().await
     }
     async fn pilot_ships(
         &self,

@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use crate::ports::bus::{
-    partition_for, topics, Bus, BusError, Consumer, Message, OutgoingMessage, Position,
+    partition_for, topics, Bus, BusError, Consumer, ConsumerLag, Message, OutgoingMessage, Position,
 };
 
 /// Partitions per topic unless configured.
@@ -326,6 +326,23 @@ impl Consumer for MemoryConsumer {
                 return Ok(Vec::new());
             }
         }
+    }
+
+    fn lag(&self) -> Option<ConsumerLag> {
+        let topic = &self.bus.inner.topics[&*self.topic];
+        let state = lock(topic);
+        let partitions = state
+            .partitions
+            .iter()
+            .zip(&self.fetch)
+            .zip(0u32..)
+            .map(|((log, &next), p)| (p, log.end().saturating_sub(next.max(log.base))))
+            .collect();
+        Some(ConsumerLag {
+            topic: self.topic.to_string(),
+            group: self.group.clone(),
+            partitions,
+        })
     }
 
     async fn caught_up(&mut self) -> Result<bool, BusError> {

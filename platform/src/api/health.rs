@@ -74,7 +74,15 @@ impl Backend {
 
 /// `GET /health/live`, `GET /health/ready` and `GET /metrics`.
 pub fn probes(probe: Probe) -> Router {
-    let registry = Arc::new(super::metrics::registry(probe.stats.clone()));
+    let store = probe.backends.iter().find_map(|b| match b {
+        Backend::Store(s) => Some(s.clone()),
+        _ => None,
+    });
+    let scrape = super::metrics::Scrape {
+        registry: Arc::new(super::metrics::registry(probe.stats.clone())),
+        stats: probe.stats.clone(),
+        store,
+    };
     Router::new()
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
@@ -82,7 +90,7 @@ pub fn probes(probe: Probe) -> Router {
         .merge(
             Router::new()
                 .route("/metrics", get(super::metrics::metrics))
-                .with_state(registry),
+                .with_state(scrape),
         )
 }
 

@@ -1,9 +1,13 @@
 //! `GET /metrics`: the process's pipeline counters in Prometheus' text
 //! format, read from [`PipelineStats`] at each scrape (nothing is counted
-//! twice). Every process serves it beside its probes.
+//! twice). Every process serves it beside its probes: counts per stage and
+//! topic, processing and store latency histograms, consumer lag per
+//! partition, the DLQ depth (from the store, at the scrape), ESI calls,
+//! errors and breaker state, and the kill → battle latency.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -15,6 +19,8 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::ports::Store;
+use crate::services::stats::Latencies;
 use crate::services::PipelineStats;
 
 /// Upper bounds (seconds) of the kill → battle latency histogram.
@@ -104,8 +110,127 @@ impl Collector for StatsCollector {
             MetricType::Histogram,
         )?;
         metric.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+
+        histograms(
+            &mut encoder,
+            "processing",
+            "From a poll's return to its commit, per batch",
+            "service",
+            &self.0.processing,
+        )?;
+        histograms(
+            &mut encoder,
+            "store_operation",
+            "Store operations as the services wait for them (retries included)",
+            "operation",
+            &self.0.store,
+        )?;
+
+        let consumed = self.0.consumed.snapshot();
+        if !consumed.is_empty() {
+            let mut family = encoder.encode_descriptor(
+                "consumed",
+                "Messages read from the bus",
+                None,
+                MetricType::Counter,
+            )?;
+            for (topic, n) in consumed {
+                let labels = [("topic", topic)];
+                ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+            }
+        }
+
+        let lag = self.0.lag.lock().map(|m| m.clone()).unwrap_or_default();
+        if !lag.is_empty() {
+            let mut family = encoder.encode_descriptor(
+                "consumer_lag",
+                "Messages after the last one a consumer read, per partition",
+                None,
+                MetricType::Gauge,
+            )?;
+            for ((topic, group), partitions) in lag {
+                for (partition, behind) in partitions {
+                    let labels = [
+                        ("topic", topic.clone()),
+                        ("group", group.clone()),
+                        ("partition", partition.to_string()),
+                    ];
+                    ConstGauge::new(i64::try_from(behind).unwrap_or(i64::MAX))
+                        .encode(family.encode_family(&labels)?)?;
+                }
+            }
+        }
+
+        let depth = ConstGauge::new(
+            i64::try_from(PipelineStats::get(&self.0.dead_letters_stored)).unwrap_or(i64::MAX),
+        );
+        let metric = encoder.encode_descriptor(
+            "dead_letters_stored",
+            "Dead letters the store holds (the DLQ depth), read at the scrape",
+            None,
+            depth.metric_type(),
+        )?;
+        depth.encode(metric)?;
+
+        if let Some(esi) = self.0.esi.get().and_then(|e| e.telemetry()) {
+            for (name, help, value) in [
+                (
+                    "esi_requests",
+                    "HTTP requests sent to ESI (attempts)",
+                    esi.requests,
+                ),
+                ("esi_retries", "ESI attempts retried", esi.retries),
+                ("esi_errors", "ESI calls that ended in an error", esi.errors),
+                (
+                    "esi_cache_hits",
+                    "Killmails and names served from the cache",
+                    esi.cache_hits,
+                ),
+                (
+                    "esi_breaker_opened",
+                    "Times the ESI circuit breaker opened",
+                    esi.breaker_opened,
+                ),
+            ] {
+                let counter = ConstCounter::new(value);
+                let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+                counter.encode(metric)?;
+            }
+            let state = ConstGauge::new(i64::from(esi.breaker_state));
+            let metric = encoder.encode_descriptor(
+                "esi_breaker_state",
+                "The ESI circuit breaker: 0 closed, 1 open, 2 half-open",
+                None,
+                state.metric_type(),
+            )?;
+            state.encode(metric)?;
+        }
         Ok(())
     }
+}
+
+/// One histogram family, a series per label value.
+fn histograms(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    label: &'static str,
+    latencies: &Latencies,
+) -> Result<(), std::fmt::Error> {
+    let series = latencies.snapshot();
+    if series.is_empty() {
+        return Ok(());
+    }
+    let mut family =
+        encoder.encode_descriptor(name, help, Some(&Unit::Seconds), MetricType::Histogram)?;
+    for (value, latency) in series {
+        let (sum, count, buckets) = latency.buckets(&LATENCY_BOUNDS);
+        let labels = [(label, value)];
+        family
+            .encode_family(&labels)?
+            .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+    }
+    Ok(())
 }
 
 /// The registry of one process, prefixed `battlescope_`.
@@ -116,10 +241,31 @@ pub fn registry(stats: Arc<PipelineStats>) -> Registry {
     registry
 }
 
+/// What a scrape reads.
+#[derive(Debug, Clone)]
+pub struct Scrape {
+    pub registry: Arc<Registry>,
+    pub stats: Arc<PipelineStats>,
+    /// Asked for the DLQ depth at each scrape, when the process has one.
+    pub store: Option<Arc<dyn Store>>,
+}
+
 /// `GET /metrics`.
-pub async fn metrics(State(registry): State<Arc<Registry>>) -> impl IntoResponse {
+pub async fn metrics(State(scrape): State<Scrape>) -> impl IntoResponse {
+    if let Some(store) = &scrape.store {
+        // A store that does not answer keeps the last depth (readiness
+        // reports the store).
+        if let Ok(Ok(depth)) =
+            tokio::time::timeout(Duration::from_secs(2), store.dead_letter_count()).await
+        {
+            scrape
+                .stats
+                .dead_letters_stored
+                .store(depth, Ordering::Relaxed);
+        }
+    }
     let mut text = String::new();
-    match prometheus_client::encoding::text::encode(&mut text, &registry) {
+    match prometheus_client::encoding::text::encode(&mut text, &scrape.registry) {
         Ok(()) => (
             StatusCode::OK,
             [(
@@ -133,5 +279,88 @@ pub async fn metrics(State(registry): State<Arc<Registry>>) -> impl IntoResponse
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!("metrics not encoded: {e}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::esi::{Esi, EsiError, EsiTelemetry};
+    use battlescope_core::events::EntityName;
+    use battlescope_core::Killmail;
+
+    #[derive(Debug)]
+    struct CountingEsi;
+
+    #[async_trait::async_trait]
+    impl Esi for CountingEsi {
+        async fn killmail(&self, _: u64, _: &str) -> Result<Killmail, EsiError> {
+            Err(EsiError::NotConfigured)
+        }
+        async fn names(&self, _: &[u64]) -> Result<Vec<EntityName>, EsiError> {
+            Ok(Vec::new())
+        }
+        fn telemetry(&self) -> Option<EsiTelemetry> {
+            Some(EsiTelemetry {
+                requests: 7,
+                retries: 3,
+                errors: 2,
+                cache_hits: 5,
+                breaker_opened: 1,
+                breaker_state: 1,
+            })
+        }
+    }
+
+    fn scrape(stats: Arc<PipelineStats>) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry(stats)).unwrap();
+        text
+    }
+
+    #[test]
+    fn esi_calls_errors_and_the_breaker_are_exported_once_enrich_has_a_client() {
+        let stats = Arc::new(PipelineStats::default());
+        assert!(
+            !scrape(stats.clone()).contains("esi_"),
+            "no client, no ESI series"
+        );
+        let _ = stats.esi.set(Arc::new(CountingEsi));
+        let text = scrape(stats);
+        for line in [
+            "battlescope_esi_requests_total 7",
+            "battlescope_esi_retries_total 3",
+            "battlescope_esi_errors_total 2",
+            "battlescope_esi_cache_hits_total 5",
+            "battlescope_esi_breaker_opened_total 1",
+            "battlescope_esi_breaker_state 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn latencies_and_lag_are_labelled_series() {
+        let stats = Arc::new(PipelineStats::default());
+        stats.processing.record("writer", Duration::from_millis(30));
+        stats
+            .processing
+            .record("writer", Duration::from_millis(300));
+        stats.store.record("write", Duration::from_millis(20));
+        stats.record_lag(crate::ports::bus::ConsumerLag {
+            topic: "battle.events".into(),
+            group: "writer".into(),
+            partitions: vec![(0, 4), (1, 0)],
+        });
+        let text = scrape(stats);
+        for line in [
+            "battlescope_processing_seconds_count{service=\"writer\"} 2",
+            "battlescope_processing_seconds_bucket{le=\"0.05\",service=\"writer\"} 1",
+            "battlescope_store_operation_seconds_count{operation=\"write\"} 1",
+            "battlescope_consumer_lag{topic=\"battle.events\",group=\"writer\",partition=\"0\"} 4",
+            "battlescope_consumer_lag{topic=\"battle.events\",group=\"writer\",partition=\"1\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
     }
 }

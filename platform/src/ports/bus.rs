@@ -346,6 +346,22 @@ pub trait Consumer: Send + fmt::Debug {
     /// [`BusError::NotAssigned`] for a partition this consumer never held
     /// (nothing is committed then), or the backend.
     async fn commit(&mut self, positions: &[Position]) -> Result<(), BusError>;
+
+    /// Messages not yet read, per held partition (for metrics): what the
+    /// consumer knows without asking the broker, so cheap after every poll.
+    /// `None` when the implementation cannot tell.
+    fn lag(&self) -> Option<ConsumerLag> {
+        None
+    }
+}
+
+/// How far a consumer is behind its topic ([`Consumer::lag`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerLag {
+    pub topic: String,
+    pub group: String,
+    /// (partition, messages after the last one read), sorted by partition.
+    pub partitions: Vec<(u32, u64)>,
 }
 
 /// The highest position per partition among `positions`.

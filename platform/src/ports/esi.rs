@@ -34,4 +34,26 @@ pub trait Esi: Send + Sync + fmt::Debug {
     async fn killmail(&self, killmail_id: u64, hash: &str) -> Result<Killmail, EsiError>;
     /// `POST /universe/names/`: names of the ids ESI knows (others are left out).
     async fn names(&self, ids: &[u64]) -> Result<Vec<EntityName>, EsiError>;
+    /// Counters and the breaker's state, for metrics (`None` when the
+    /// implementation keeps none).
+    fn telemetry(&self) -> Option<EsiTelemetry> {
+        None
+    }
+}
+
+/// What an ESI client counted since it was made ([`Esi::telemetry`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EsiTelemetry {
+    /// HTTP requests sent (attempts).
+    pub requests: u64,
+    /// Attempts retried.
+    pub retries: u64,
+    /// Calls that ended in an error.
+    pub errors: u64,
+    /// Killmails and names served from the cache.
+    pub cache_hits: u64,
+    /// Times the circuit breaker opened.
+    pub breaker_opened: u64,
+    /// The breaker now: 0 closed, 1 open, 2 half-open.
+    pub breaker_state: u8,
 }

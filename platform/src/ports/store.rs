@@ -356,6 +356,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<StoredEvent>, StoreError>;
     /// The newest dead letters first.
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError>;
+    /// How many dead letters the store holds (the DLQ depth metric).
+    async fn dead_letter_count(&self) -> Result<u64, StoreError>;
     /// The killmails of a battle, oldest first (by time, then id), each
     /// with its names: what its timeline and participants are made of.
     async fn battle_killmails(&self, battle_id: Uuid) -> Result<Vec<StoredKillmail>, StoreError>;

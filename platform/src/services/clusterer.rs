@@ -116,6 +116,7 @@ impl ClustererService {
                     .await?;
                 tracing::info!(revoked = ?change.revoked, assigned = ?change.assigned, "clusterer partitions moved");
             }
+            let started = Instant::now();
             if !messages.is_empty() {
                 let mut out = Vec::new();
                 let mut letters = Vec::new();
@@ -192,6 +193,7 @@ impl ClustererService {
                 PipelineStats::add(&self.stats.battle_events, events);
                 PipelineStats::add(&self.stats.dead_letters, letters.len());
                 since_checkpoint += messages.len();
+                self.stats.processing.record(SERVICE, started.elapsed());
             }
             let due = since_checkpoint >= self.checkpoint_every
                 || last_checkpoint.elapsed() >= self.checkpoint_interval
@@ -336,10 +338,12 @@ impl ClustererService {
                 next_offset,
                 snapshot,
             };
+            let saving = Instant::now();
             retry(&self.stats, "save clusterer checkpoint", || {
                 self.store.save_checkpoint(&cp)
             })
             .await;
+            self.stats.store.record("checkpoint", saving.elapsed());
             state.dirty = false;
         }
         let positions = crate::ports::bus::latest_positions(pending.drain(..));

@@ -8,6 +8,7 @@
 //! batch's outputs are published.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use battlescope_core::events::{Envelope, KillmailEnrichedData, KillmailIngestedData};
 use battlescope_core::Killmail;
@@ -45,6 +46,9 @@ impl Enrich {
     /// # Errors
     /// When the bus refuses the subscription.
     pub async fn run(self, upstream: Upstream) -> Result<(), ServiceError> {
+        if let Some(esi) = &self.esi {
+            let _ = self.stats.esi.set(esi.clone());
+        }
         let mut consumer = self
             .bus
             .subscribe(topics::KILLMAIL_INGESTED, &self.group)
@@ -62,6 +66,7 @@ impl Enrich {
                 }
                 continue;
             }
+            let started = Instant::now();
             let mut out = Vec::with_capacity(messages.len());
             let mut letters = Vec::new();
             for m in &messages {
@@ -83,6 +88,7 @@ impl Enrich {
             publish_dead_letters(&self.stats, &*self.bus, &letters).await;
             let positions = latest_positions(messages.iter().map(Message::position));
             commit(&self.stats, &mut *consumer, &positions).await;
+            self.stats.processing.record(SERVICE, started.elapsed());
             PipelineStats::add(&self.stats.enriched, published);
             PipelineStats::add(&self.stats.dead_letters, letters.len());
         }

@@ -83,6 +83,7 @@ impl Indexer {
             let done = finished(&upstream);
             let messages = poll(&self.stats, &mut *consumer, self.batch).await;
             if !messages.is_empty() {
+                let started = Instant::now();
                 let mut docs = Docs::default();
                 for m in &messages {
                     if let Err(error) = add(m, &mut docs) {
@@ -95,6 +96,7 @@ impl Indexer {
                 retry(&self.stats, "index", || self.index(&docs)).await;
                 pending.extend(messages.iter().map(Message::position));
                 PipelineStats::add(&self.stats.indexed, docs.len());
+                self.stats.processing.record(SERVICE, started.elapsed());
             }
             let due = messages.is_empty() || last_commit.elapsed() >= COMMIT_EVERY;
             if due && !pending.is_empty() {

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Instant;
 
 use battlescope_core::events::{Envelope, KillmailIngestedData};
 use battlescope_core::input::{parse_record, Record, Shape};
@@ -220,12 +221,14 @@ impl Ingest {
             }
         }
         let ids: Vec<u64> = accepted.iter().map(|a| a.data.killmail_id).collect();
+        let reading = Instant::now();
         let known: HashSet<u64> = retry(&self.stats, "read ingested ids", || {
             self.store.ingested(&ids)
         })
         .await
         .into_iter()
         .collect();
+        self.stats.store.record("dedupe", reading.elapsed());
         let now = chrono::Utc::now();
         let mut messages = Vec::with_capacity(accepted.len());
         let mut new_ids = Vec::with_capacity(accepted.len());

@@ -135,7 +135,15 @@ pub(crate) async fn poll(
     let mut failing = stats::Failing::new(stats);
     loop {
         match consumer.poll(max, POLL_WAIT).await {
-            Ok(m) => return m,
+            Ok(m) => {
+                if let Some(first) = m.first() {
+                    stats.consumed.add(&first.topic, m.len());
+                }
+                if let Some(lag) = consumer.lag() {
+                    stats.record_lag(lag);
+                }
+                return m;
+            }
             Err(e) => {
                 failing.set();
                 tracing::warn!(operation = "poll", error = %e, retry_in_ms = delay.as_millis(), "bus failed; retrying");

@@ -1,7 +1,9 @@
 //! Counters every service updates, read by the progress line and the API.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
@@ -43,6 +45,66 @@ pub struct PipelineStats {
     pub failing: AtomicU64,
     /// Kill → battle latency, per kill.
     pub kill_to_battle: Latency,
+    /// Time from a poll's return to its commit, per batch, by service.
+    pub processing: Latencies,
+    /// Store operations, by operation (`write`, `checkpoint`, `dedupe`).
+    pub store: Latencies,
+    /// Messages read, by topic.
+    pub consumed: Counts,
+    /// How far each consumer is behind, by (topic, group): partition → lag.
+    pub lag: Mutex<LagByConsumer>,
+    /// Dead letters in the store, as of the last scrape of `/metrics`.
+    pub dead_letters_stored: AtomicU64,
+    /// The ESI client of the process, once enrich runs with one.
+    pub esi: std::sync::OnceLock<std::sync::Arc<dyn crate::ports::Esi>>,
+}
+
+/// (topic, group) → (partition, lag) sorted by partition.
+pub type LagByConsumer = BTreeMap<(String, String), Vec<(u32, u64)>>;
+
+/// Counters by label, created on first use.
+#[derive(Debug, Default)]
+pub struct Counts(Mutex<BTreeMap<String, u64>>);
+
+impl Counts {
+    pub fn add(&self, label: &str, n: usize) {
+        if let Ok(mut m) = self.0.lock() {
+            *m.entry(label.to_owned()).or_default() += n as u64;
+        }
+    }
+
+    /// Every label and its count.
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<(String, u64)> {
+        self.0
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Latency distributions by label, created on first use.
+#[derive(Debug, Default)]
+pub struct Latencies(Mutex<BTreeMap<&'static str, std::sync::Arc<Latency>>>);
+
+impl Latencies {
+    /// Record one value under `label`.
+    pub fn record(&self, label: &'static str, took: Duration) {
+        let latency = match self.0.lock() {
+            Ok(mut m) => m.entry(label).or_default().clone(),
+            Err(_) => return,
+        };
+        latency.record(i64::try_from(took.as_millis()).unwrap_or(i64::MAX), 1);
+    }
+
+    /// Every label and its distribution.
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<(&'static str, std::sync::Arc<Latency>)> {
+        self.0
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (*k, v.clone())).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// A latency distribution in milliseconds (1 ms to 1 h, 3 significant
@@ -148,6 +210,13 @@ impl Drop for Failing<'_> {
 impl PipelineStats {
     pub(crate) fn add(counter: &AtomicU64, n: usize) {
         counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Keep a consumer's latest lag.
+    pub(crate) fn record_lag(&self, lag: crate::ports::bus::ConsumerLag) {
+        if let Ok(mut m) = self.lag.lock() {
+            m.insert((lag.topic, lag.group), lag.partitions);
+        }
     }
 
     /// Read a counter.

@@ -8,6 +8,7 @@
 //! transaction.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use battlescope_core::events::{Envelope, Event, KillmailEnrichedData};
 
@@ -85,6 +86,7 @@ impl Writer {
                 }
                 continue;
             }
+            let started = Instant::now();
             let mut batch = WriteBatch::default();
             // (received at, kills) of the battle events: their kills are
             // visible in the API once the batch is stored.
@@ -108,7 +110,9 @@ impl Writer {
                     }
                 }
             }
+            let writing = Instant::now();
             retry(&self.stats, "store write", || self.store.write(&batch)).await;
+            self.stats.store.record("write", writing.elapsed());
             let now = chrono::Utc::now().timestamp_millis();
             for (received, kills) in shown {
                 self.stats
@@ -117,6 +121,7 @@ impl Writer {
             }
             let positions = latest_positions(messages.iter().map(Message::position));
             commit(&self.stats, &mut *consumer, &positions).await;
+            self.stats.processing.record(SERVICE, started.elapsed());
             PipelineStats::add(&self.stats.written, messages.len());
         }
     }

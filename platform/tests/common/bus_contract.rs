@@ -51,6 +51,7 @@ macro_rules! bus_contract_tests {
             every_group_reads_every_message,
             unknown_topics_are_refused,
             caught_up_means_everything_stored_was_read,
+            lag_counts_the_messages_not_read_yet,
         );
     };
     (@cases $harness:expr; $($case:ident),+ $(,)?) => {
@@ -442,4 +443,48 @@ pub async fn caught_up_means_everything_stored_was_read(h: &dyn Harness) {
         !other.caught_up().await.unwrap(),
         "a new group has read nothing"
     );
+}
+
+/// Waits until the consumer's lag report ([`Consumer::lag`], which a
+/// broker's consumer refreshes in the background) says `want` for every
+/// partition.
+async fn lag_becomes(h: &dyn Harness, c: &mut Box<dyn Consumer>, want: &[(u32, u64)]) {
+    let deadline = Instant::now() + h.patience() + Duration::from_secs(10);
+    loop {
+        let lag = c.lag().expect("the bus reports lag");
+        assert_eq!(lag.topic, topics::KILLMAIL_ENRICHED);
+        if lag.partitions == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "lag {:?}, expected {want:?}",
+            lag.partitions
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn lag_counts_the_messages_not_read_yet(h: &dyn Harness) {
+    let bus = h.bus(2).await;
+    let mut c = bus.subscribe(topics::KILLMAIL_ENRICHED, "g").await.unwrap();
+    let early = joined(h, &mut c, 2).await;
+    assert!(early.is_empty());
+    let key = key_of_partition("lag", 1, 2);
+    let msgs: Vec<_> = (0..6).map(|i| message(&key, i)).collect();
+    bus.publish(topics::KILLMAIL_ENRICHED, msgs).await.unwrap();
+    let mut got = Vec::new();
+    let deadline = Instant::now() + h.patience();
+    while got.len() < 2 {
+        assert!(Instant::now() < deadline, "read {} of 2", got.len());
+        got.extend(
+            c.poll(2 - got.len(), Duration::from_millis(200))
+                .await
+                .unwrap(),
+        );
+    }
+    lag_becomes(h, &mut c, &[(0, 0), (1, 4)]).await;
+    let rest = read(h, &mut c, 4, Vec::new()).await;
+    assert_eq!(rest.len(), 4);
+    lag_becomes(h, &mut c, &[(0, 0), (1, 0)]).await;
 }

@@ -455,6 +455,18 @@ fn parse_names(what: &str, body: &[u8]) -> Result<Vec<EntityName>, EsiError> {
 /// core cannot read is `Invalid`, naming the field.
 #[async_trait::async_trait]
 impl crate::ports::esi::Esi for EsiClient {
+    fn telemetry(&self) -> Option<crate::ports::esi::EsiTelemetry> {
+        let s = self.stats();
+        Some(crate::ports::esi::EsiTelemetry {
+            requests: s.requests,
+            retries: s.retries,
+            errors: s.errors,
+            cache_hits: s.cache_hits,
+            breaker_opened: s.breaker_opened,
+            breaker_state: self.breaker_state().as_gauge(),
+        })
+    }
+
     async fn killmail(
         &self,
         killmail_id: u64,

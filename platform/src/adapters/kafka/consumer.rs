@@ -31,7 +31,9 @@ use tokio::time::Instant;
 
 use super::config::KafkaConfig;
 use super::group::GroupContext;
-use crate::ports::bus::{latest_positions, BusError, Consumer, Message, Position, Rebalance};
+use crate::ports::bus::{
+    latest_positions, BusError, Consumer, ConsumerLag, Message, Position, Rebalance,
+};
 
 /// How long a seek or a committed-offset request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +66,8 @@ pub struct KafkaConsumer {
     /// Per held partition, the offset after the last message a poll
     /// returned (or a seek's target): where reading goes on.
     delivered: HashMap<u32, u64>,
+    /// High watermarks for [`Consumer::lag`], refreshed in the background.
+    watermarks: Watermarks,
 }
 
 impl fmt::Debug for KafkaConsumer {
@@ -119,6 +123,7 @@ impl KafkaConsumer {
             seeks: BTreeMap::new(),
             committed: HashMap::new(),
             delivered: HashMap::new(),
+            watermarks: Watermarks::default(),
         })
     }
 
@@ -237,6 +242,32 @@ impl Consumer for KafkaConsumer {
 
     fn log_id(&self) -> String {
         self.subscription.log_id.clone()
+    }
+
+    fn lag(&self) -> Option<ConsumerLag> {
+        let member = self.member.as_ref()?;
+        let held = self.assignment();
+        let highs = self
+            .watermarks
+            .read(member, &self.subscription.broker_topic, &held);
+        let partitions = held
+            .into_iter()
+            .filter_map(|p| {
+                let high = *highs.get(&p)?;
+                let next = self
+                    .delivered
+                    .get(&p)
+                    .or_else(|| self.committed.get(&p))
+                    .copied()
+                    .unwrap_or(0);
+                Some((p, high.saturating_sub(next)))
+            })
+            .collect();
+        Some(ConsumerLag {
+            topic: self.subscription.topic.to_string(),
+            group: self.subscription.group.clone(),
+            partitions,
+        })
     }
 
     async fn seek(&mut self, partition: u32, next_offset: u64) -> Result<(), BusError> {
@@ -381,6 +412,61 @@ impl Consumer for KafkaConsumer {
         })?;
         self.committed = stored;
         Ok(())
+    }
+}
+
+/// The partitions' high watermarks, as last fetched. Fetching is a broker
+/// round trip per partition (rdkafka does not expose librdkafka's cached
+/// ones), so it runs on a blocking thread at most every
+/// [`Watermarks::EVERY`], never in the poll's way; a broker that does not
+/// answer leaves the last values.
+#[derive(Debug, Default, Clone)]
+struct Watermarks(Arc<std::sync::Mutex<WatermarkState>>);
+
+#[derive(Debug, Default)]
+struct WatermarkState {
+    highs: HashMap<u32, u64>,
+    fetched_at: Option<std::time::Instant>,
+    fetching: bool,
+}
+
+impl Watermarks {
+    const EVERY: Duration = Duration::from_secs(5);
+
+    /// The last values; starts a refresh when they are stale.
+    fn read(&self, member: &Arc<Member>, topic: &str, held: &[u32]) -> HashMap<u32, u64> {
+        let Ok(mut state) = self.0.lock() else {
+            return HashMap::new();
+        };
+        let stale = state.fetched_at.is_none_or(|t| t.elapsed() >= Self::EVERY);
+        if stale && !state.fetching && tokio::runtime::Handle::try_current().is_ok() {
+            state.fetching = true;
+            let (this, member, topic, held) = (
+                self.clone(),
+                member.clone(),
+                topic.to_owned(),
+                held.to_vec(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let mut highs = HashMap::new();
+                for p in held {
+                    let Ok(partition) = i32::try_from(p) else {
+                        continue;
+                    };
+                    if let Ok((_, high)) =
+                        member.fetch_watermarks(&topic, partition, Duration::from_secs(1))
+                    {
+                        highs.insert(p, u64::try_from(high).unwrap_or(0));
+                    }
+                }
+                if let Ok(mut state) = this.0.lock() {
+                    state.highs.extend(highs);
+                    state.fetched_at = Some(std::time::Instant::now());
+                    state.fetching = false;
+                }
+            });
+        }
+        state.highs.clone()
     }
 }
 

@@ -166,6 +166,9 @@ pub(crate) const DEAD_LETTERS: &str =
     "SELECT id, stage, position, error, payload, recorded_at FROM dead_letters \
      ORDER BY recorded_at DESC, id LIMIT $1";
 
+/// The DLQ depth.
+pub(crate) const DEAD_LETTER_COUNT: &str = "SELECT count(*) FROM dead_letters";
+
 /// `$1` character, `$2` limit: newest first ([`super::reads::PilotShipRow`]).
 /// Entries without a ship are left out here, not after the `LIMIT`, so
 /// they do not take places of the page.

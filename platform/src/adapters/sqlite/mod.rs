@@ -580,6 +580,14 @@ impl Store for SqliteStore {
         Ok(rows.into_iter().map(reads::dead_letter).collect())
     }
 
+    async fn dead_letter_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(statements::DEAD_LETTER_COUNT)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn battle_killmails(&self, battle_id: Uuid) -> Result<Vec<StoredKillmail>, StoreError> {
         let rows: Vec<StoredKillmailRow> = sqlx::query_as(statements::BATTLE_KILLMAILS)
             .bind(battle_id.to_string())
