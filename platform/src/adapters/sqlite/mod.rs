@@ -38,14 +38,29 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/store");
 
 /// Rows per multi-row INSERT: 8 columns × 500 stays far below SQLite's
 /// 32,766 bound parameters.
+///
+/// Only statements of this full size are kept prepared (`persistent`): the
+/// last chunk of a batch has a row count of its own, so its SQL text is new
+/// nearly every time, and sqlx kept each one prepared in the connection's
+/// statement cache (up to 100 of them, each a program of hundreds of
+/// bindings). Measured with heaptrack on the 100k replay: 24-35 MB of
+/// SQLite's memory was such statements.
 const ROWS_PER_STATEMENT: usize = 500;
-/// (kill, battle) rows per INSERT into `battle_kills`: two parameters each.
+/// (kill, battle) rows per INSERT into `battle_kills`: two parameters each
+/// (kept prepared only at this size, as [`ROWS_PER_STATEMENT`]).
 const KILL_PAIRS_PER_STATEMENT: usize = 4_000;
+/// Read connections (the API, ingest's dedupe, the clusterer's
+/// checkpoints, late kills, the WAL checkpointer) beside the one writer.
+const READERS: u32 = 3;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// The writer's connection: every write transaction, under `write`.
     pool: SqlitePool,
+    /// Everything else: reads and the WAL checkpointer (the same pool as
+    /// `pool` for an in-memory database).
+    read: SqlitePool,
     /// SQLite has one writer; a transaction that reads before it writes
     /// fails at once ("database is locked") when another writer got in
     /// between, so writes take turns here instead.
@@ -66,11 +81,6 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
-            // Measured on the replay benchmark: with SQLite's 2 MiB default
-            // the writer spent its time spilling and re-reading pages; 128
-            // MiB keeps the hot index pages of a 1M-kill store (peak RSS
-            // of the whole replay stays near 320 MB).
-            .pragma("cache_size", "-131072")
             // The WAL is checkpointed by a task of its own (below): a
             // commit that crosses the threshold would otherwise copy the
             // WAL into the database itself, about a tenth of the writer's
@@ -79,17 +89,35 @@ impl SqliteStore {
             // The size a restarted WAL is trimmed back to (see [`checkpoint`]).
             .pragma("journal_size_limit", "67108864")
             .pragma("temp_store", "memory");
-        let mut store = Self::connect(options, 4).await?;
-        let (pool, write) = (store.pool.clone(), store.write.clone());
-        store._checkpointer = Some(Arc::new(Checkpointer(tokio::spawn(async move {
+        // Page caches are per connection. The one writer (writes take turns
+        // anyway, see `write`) keeps 128 MiB: with SQLite's 2 MiB default
+        // it spent its time spilling and re-reading index pages. Readers
+        // get 8 MiB each: their caches are mostly dropped anyway whenever
+        // the writer commits. With one pool of four connections at 128 MiB
+        // each, every connection that served reads grew its cache with the
+        // store: on the 1M replay SQLite held ~250 MB of the 644 MB peak
+        // RSS (docs/benchmarks.md, "Session 7").
+        let write_options = options.clone().pragma("cache_size", "-131072");
+        let read_options = options.pragma("cache_size", "-8192");
+        let pool = Self::pool(write_options, 1).await?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        let read = Self::pool(read_options, READERS).await?;
+        let write = Arc::new(Mutex::new(()));
+        let (checkpoints, turns) = (read.clone(), write.clone());
+        let checkpointer = Arc::new(Checkpointer(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(CHECKPOINT_EVERY).await;
-                if let Err(e) = checkpoint(&pool, &write, WAL_LIMIT_PAGES).await {
+                if let Err(e) = checkpoint(&checkpoints, &turns, WAL_LIMIT_PAGES).await {
                     tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
                 }
             }
-        }))));
-        Ok(store)
+        })));
+        Ok(Self {
+            pool,
+            read,
+            write,
+            _checkpointer: Some(checkpointer),
+        })
     }
 
     /// A private in-memory database (tests).
@@ -103,17 +131,25 @@ impl SqliteStore {
     }
 
     async fn connect(options: SqliteConnectOptions, connections: u32) -> Result<Self, StoreError> {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(connections)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
+        let pool = Self::pool(options, connections).await?;
         MIGRATOR.run(&pool).await.map_err(backend)?;
         Ok(Self {
+            read: pool.clone(),
             pool,
             write: Arc::new(Mutex::new(())),
             _checkpointer: None,
         })
+    }
+
+    async fn pool(
+        options: SqliteConnectOptions,
+        connections: u32,
+    ) -> Result<SqlitePool, StoreError> {
+        SqlitePoolOptions::new()
+            .max_connections(connections)
+            .connect_with(options)
+            .await
+            .map_err(backend)
     }
 
     /// Killmails and their participants, many rows per statement (sqlx
@@ -139,7 +175,11 @@ impl SqliteStore {
                     .push_bind(&k.names);
             });
             q.push(" ON CONFLICT (killmail_id) DO NOTHING");
-            q.build().execute(&mut **tx).await.map_err(backend)?;
+            q.build()
+                .persistent(chunk.len() == ROWS_PER_STATEMENT)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
         }
         for chunk in rows.participants.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -156,7 +196,11 @@ impl SqliteStore {
                     .push_bind(p.is_victim);
             });
             q.push(" ON CONFLICT (killmail_id, slot) DO NOTHING");
-            q.build().execute(&mut **tx).await.map_err(backend)?;
+            q.build()
+                .persistent(chunk.len() == ROWS_PER_STATEMENT)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
         }
         Ok(())
     }
@@ -219,7 +263,11 @@ impl SqliteStore {
                  security_class = excluded.security_class, start_time = excluded.start_time, end_time = excluded.end_time, \
                  kill_count = excluded.kill_count, isk_destroyed = excluded.isk_destroyed, document = excluded.document",
             );
-            q.build().execute(&mut **tx).await.map_err(backend)?;
+            q.build()
+                .persistent(chunk.len() == ROWS_PER_STATEMENT)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
         }
         // Kills that left a battle first: a delete touches only rows still
         // pointing at that battle, so doing them all before the inserts
@@ -254,7 +302,11 @@ impl SqliteStore {
                 row.push_bind(*k).push_bind(*b);
             });
             q.push(" ON CONFLICT (killmail_id) DO UPDATE SET battle_id = excluded.battle_id");
-            q.build().execute(&mut **tx).await.map_err(backend)?;
+            q.build()
+                .persistent(chunk.len() == KILL_PAIRS_PER_STATEMENT)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
         }
         let takers = kill_takers(&previous, &pairs);
         if !takers.is_empty() {
@@ -324,7 +376,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&self.read)
             .await
             .map_err(backend)?;
         Ok(())
@@ -348,7 +400,7 @@ impl Store for SqliteStore {
 
     async fn active_ruleset(&self) -> Result<Option<StoredRuleset>, StoreError> {
         let row: Option<(String, String, String)> = sqlx::query_as(statements::ACTIVE_RULESET)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(backend)?;
         Ok(row.map(|(name, format, text)| StoredRuleset {
@@ -362,7 +414,7 @@ impl Store for SqliteStore {
     async fn source_cursor(&self, source: &str) -> Result<Option<SourceCursor>, StoreError> {
         let cursor: Option<String> = sqlx::query_scalar(statements::SOURCE_CURSOR)
             .bind(source)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(backend)?;
         Ok(cursor.map(SourceCursor))
@@ -379,7 +431,7 @@ impl Store for SqliteStore {
              WHERE killmail_id IN (SELECT value FROM json_each(?))",
         )
         .bind(list)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(backend)?;
         Ok(rows.into_iter().map(uid).collect())
@@ -421,7 +473,7 @@ impl Store for SqliteStore {
         let rows: Vec<reads::CheckpointRow> = sqlx::query_as(statements::CHECKPOINTS)
             .bind(group)
             .bind(topic)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(backend)?;
         rows.into_iter()
@@ -459,7 +511,11 @@ impl Store for SqliteStore {
                     .push_bind(&e.payload);
             });
             q.push(" ON CONFLICT (event_id) DO NOTHING");
-            q.build().execute(&mut *tx).await.map_err(backend)?;
+            q.build()
+                .persistent(chunk.len() == ROWS_PER_STATEMENT)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
         }
         for chunk in batch.dead_letters.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -474,14 +530,18 @@ impl Store for SqliteStore {
                     .push_bind(d.recorded_at);
             });
             q.push(" ON CONFLICT (id) DO NOTHING");
-            q.build().execute(&mut *tx).await.map_err(backend)?;
+            q.build()
+                .persistent(chunk.len() == ROWS_PER_STATEMENT)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)
     }
 
     async fn battles(&self, q: &BattleQuery) -> Result<BattlePage, StoreError> {
         let rows = statements::battle_list(statements::BATTLE_LIST_SQLITE, q)?
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(backend)?;
         reads::battle_page(rows, q.limit)
@@ -491,7 +551,7 @@ impl Store for SqliteStore {
         reads::follow_merges(wanted, |current| async move {
             sqlx::query_as::<_, BattleStateRow>(statements::BATTLE)
                 .bind(current.to_string())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.read)
                 .await
                 .map_err(backend)
         })
@@ -501,7 +561,7 @@ impl Store for SqliteStore {
     async fn killmail(&self, kid: u64) -> Result<Option<StoredKillmail>, StoreError> {
         let row: Option<StoredKillmailRow> = sqlx::query_as(statements::KILLMAIL)
             .bind(id(kid))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(backend)?;
         row.as_ref().map(reads::stored_killmail).transpose()
@@ -517,7 +577,7 @@ impl Store for SqliteStore {
             .bind(i64::from(system_id))
             .bind(from)
             .bind(to)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(backend)?;
         bodies.iter().map(|b| reads::parse_killmail(b)).collect()
@@ -530,7 +590,7 @@ impl Store for SqliteStore {
              AND b.document IS NOT NULL AND b.merged_into IS NULL",
         )
         .bind(serde_json::to_string(killmail_ids).map_err(backend)?)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(backend)?;
         documents.iter().map(|d| reads::parse_battle(d)).collect()
@@ -548,7 +608,7 @@ impl Store for SqliteStore {
         )
         .bind(after_seq)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.read)
         .await
         .map_err(backend)?;
         let events = rows
@@ -564,7 +624,7 @@ impl Store for SqliteStore {
                  WHERE k.killmail_id IN (SELECT value FROM json_each(?))",
             )
             .bind(serde_json::to_string(&referenced).map_err(backend)?)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(backend)?
         };
@@ -574,7 +634,7 @@ impl Store for SqliteStore {
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError> {
         let rows: Vec<reads::DeadLetterRow> = sqlx::query_as(statements::DEAD_LETTERS)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(backend)?;
         Ok(rows.into_iter().map(reads::dead_letter).collect())
@@ -582,7 +642,7 @@ impl Store for SqliteStore {
 
     async fn dead_letter_count(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(statements::DEAD_LETTER_COUNT)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.read)
             .await
             .map_err(backend)?;
         Ok(u64::try_from(n).unwrap_or(0))
@@ -591,7 +651,7 @@ impl Store for SqliteStore {
     async fn battle_killmails(&self, battle_id: Uuid) -> Result<Vec<StoredKillmail>, StoreError> {
         let rows: Vec<StoredKillmailRow> = sqlx::query_as(statements::BATTLE_KILLMAILS)
             .bind(battle_id.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(backend)?;
         rows.iter().map(reads::stored_killmail).collect()
@@ -606,7 +666,7 @@ impl Store for SqliteStore {
             None => {
                 sqlx::query_as(statements::RECENT_KILLMAILS)
                     .bind(reads::page_rows(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.read)
                     .await
             }
             Some((time, kid)) => {
@@ -614,7 +674,7 @@ impl Store for SqliteStore {
                     .bind(time)
                     .bind(id(kid))
                     .bind(reads::page_rows(limit))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.read)
                     .await
             }
         }
@@ -625,7 +685,7 @@ impl Store for SqliteStore {
     async fn entity_seen(&self, entity: Entity) -> Result<bool, StoreError> {
         let row: Option<i64> = sqlx::query_scalar(statements::entity_seen(entity))
             .bind(id(entity.id()))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(backend)?;
         Ok(row.is_some())
@@ -639,7 +699,7 @@ impl Store for SqliteStore {
         let rows: Vec<reads::PilotShipRow> = sqlx::query_as(statements::PILOT_SHIPS)
             .bind(id(character_id))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await
             .map_err(backend)?;
         Ok(rows.into_iter().filter_map(reads::pilot_ship).collect())
