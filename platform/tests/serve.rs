@@ -25,7 +25,7 @@ use battlescope_platform::ports::search::{
 use battlescope_platform::ports::source::{KillmailSource, SourceCursor, SourceError, SourcePoll};
 use battlescope_platform::ports::store::{BattleChange, Store, StoredRuleset, WriteBatch};
 use battlescope_platform::serve::{Pipeline, PipelineOptions};
-use battlescope_platform::services::{rulesets, PipelineStats};
+use battlescope_platform::services::{dlq, rulesets, PipelineStats};
 use battlescope_synth::{generate, write_jsonl, ScenarioConfig};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -905,6 +905,124 @@ async fn poison_records_go_to_the_dead_letter_queue_and_the_rest_flows() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_replayed_once_its_cause_is_fixed_flows_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let kills = fights(200, 9);
+    // A line that is no killmail (ingest's letter, which cannot go back to
+    // a topic) and a reference ESI fails on (enrich's letter).
+    let failing = kills[kills.len() - 1].clone();
+    let mut text = String::from("{\"colour\": \"red\"}\n");
+    for k in &kills[..kills.len() - 1] {
+        text.push_str(&serde_json::to_string(k).unwrap());
+        text.push('\n');
+    }
+    text.push_str(&reference(&failing));
+    text.push('\n');
+    let path = dir.path().join("mixed.jsonl");
+    std::fs::write(&path, text).unwrap();
+    let bus = MemoryBus::new(4, 500);
+    let db = dir.path().join("store.db");
+    let down = FakeEsi {
+        known: BTreeMap::new(),
+    };
+    let run = replay_with(
+        bus.clone(),
+        ClusterConfig::default(),
+        &db,
+        vec![path],
+        None,
+        Some(Arc::new(down)),
+        None,
+    )
+    .await;
+    assert!(run
+        .store
+        .killmail(failing.killmail_id)
+        .await
+        .unwrap()
+        .is_none());
+    let letters = run.store.dead_letters(10).await.unwrap();
+    assert_eq!(letters.len(), 2, "{letters:#?}");
+    let enrich = letters
+        .iter()
+        .find(|d| d.stage == "enrich")
+        .unwrap()
+        .id
+        .clone();
+    let ingest = letters
+        .iter()
+        .find(|d| d.stage == "ingest")
+        .unwrap()
+        .id
+        .clone();
+
+    let done = dlq::replay(
+        &bus,
+        &*run.store,
+        &dlq::Selection {
+            limit: 100,
+            ..dlq::Selection::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.replayed, vec![enrich.clone()]);
+    assert_eq!(done.kept.len(), 1);
+    assert_eq!(done.kept[0].0, ingest);
+    assert!(done.kept[0].1.contains("source record"), "{:?}", done.kept);
+    drop(run);
+
+    // ESI answers again: the same pipeline (same bus, same groups) takes
+    // the replayed message, and only it.
+    let up = FakeEsi {
+        known: [(failing.killmail_id, failing.clone())]
+            .into_iter()
+            .collect(),
+    };
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let run = replay_with(
+        bus,
+        ClusterConfig::default(),
+        &db,
+        vec![empty],
+        None,
+        Some(Arc::new(up)),
+        None,
+    )
+    .await;
+    let stored = run.store.killmail(failing.killmail_id).await.unwrap();
+    assert_eq!(
+        stored
+            .expect("the replayed kill is stored")
+            .killmail
+            .attackers,
+        failing.attackers
+    );
+    assert_eq!(
+        PipelineStats::get(&run.stats.enriched),
+        1,
+        "only the replayed message"
+    );
+    let left: Vec<String> = run
+        .store
+        .dead_letters(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(left, vec![ingest], "the replayed letter left the queue");
+    // Its battle is the one batch clustering gives the whole file (the
+    // memberships: the replayed kill's value comes from its reference).
+    let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
+    let listed = all_battles(&app(run.store.clone()), "", 500).await;
+    let members =
+        |b: &[Battle]| -> BTreeSet<Vec<u64>> { b.iter().map(|b| b.killmail_ids.clone()).collect() };
+    assert_eq!(members(&listed), members(&batch));
+}
+
 #[tokio::test]
 async fn a_ruleset_with_an_unknown_field_is_refused_naming_it() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
@@ -1268,6 +1386,12 @@ impl Store for FlakyStore {
     }
     async fn dead_letter_count(&self) -> Result<u64, battlescope_platform::ports::StoreError> {
         self.inner.dead_letter_count().await
+    }
+    async fn remove_dead_letters(
+        &self,
+        ids: &[String],
+    ) -> Result<(), battlescope_platform::ports::StoreError> {
+        self.inner.remove_dead_letters(ids).await
     }
     async fn pilot_ships(
         &self,

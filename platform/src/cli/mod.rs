@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch.
 
 mod cluster;
+mod dlq;
 mod filter;
 pub(crate) mod inputs;
 mod intel;
@@ -40,6 +41,8 @@ enum Command {
     Service(crate::service::ServiceArgs),
     /// Rebuild a search index from the event store of a store.
     Reindex(reindex::ReindexArgs),
+    /// List the dead-letter queue of a store, or replay it onto the bus.
+    Dlq(dlq::DlqArgs),
     /// A local stub of zKillboard (R2Z2, RedisQ) and ESI serving real
     /// samples and generated killmails, with faults on demand.
     Stub(stub::StubArgs),
@@ -73,6 +76,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()?;
             runtime.block_on(reindex::run(&args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dlq(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(dlq::run(&args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stub(args) => stub::run(&args),

@@ -358,6 +358,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError>;
     /// How many dead letters the store holds (the DLQ depth metric).
     async fn dead_letter_count(&self) -> Result<u64, StoreError>;
+    /// Remove dead letters by id (replayed); unknown ids are ignored.
+    async fn remove_dead_letters(&self, ids: &[String]) -> Result<(), StoreError>;
     /// The killmails of a battle, oldest first (by time, then id), each
     /// with its names: what its timeline and participants are made of.
     async fn battle_killmails(&self, battle_id: Uuid) -> Result<Vec<StoredKillmail>, StoreError>;

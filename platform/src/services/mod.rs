@@ -13,6 +13,7 @@
 //! pipeline in order, so a shutdown leaves nothing read but not stored.
 
 pub mod clusterer;
+pub mod dlq;
 pub mod enrich;
 pub mod indexer;
 pub mod ingest;

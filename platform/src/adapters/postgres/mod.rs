@@ -376,6 +376,22 @@ impl Store for PgStore {
         Ok(rows.into_iter().map(reads::dead_letter).collect())
     }
 
+    async fn remove_dead_letters(&self, ids: &[String]) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(failed("remove dead letters"))?;
+        for id in ids {
+            sqlx::query(statements::REMOVE_DEAD_LETTER)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed("remove dead letters"))?;
+        }
+        tx.commit().await.map_err(failed("remove dead letters"))
+    }
+
     async fn dead_letter_count(&self) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(statements::DEAD_LETTER_COUNT)
             .fetch_one(&self.pool)

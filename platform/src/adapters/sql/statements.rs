@@ -166,6 +166,9 @@ pub(crate) const DEAD_LETTERS: &str =
     "SELECT id, stage, position, error, payload, recorded_at FROM dead_letters \
      ORDER BY recorded_at DESC, id LIMIT $1";
 
+/// `$1` id: a replayed dead letter leaves the queue.
+pub(crate) const REMOVE_DEAD_LETTER: &str = "DELETE FROM dead_letters WHERE id = $1";
+
 /// The DLQ depth.
 pub(crate) const DEAD_LETTER_COUNT: &str = "SELECT count(*) FROM dead_letters";
 
