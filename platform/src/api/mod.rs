@@ -37,6 +37,7 @@ use battlescope_core::api::{
     BattlePage, BattleRedirect, BattleSearch, EntityPage, KillmailPage, KillmailView, Participants,
     SearchResults, Timeline,
 };
+use battlescope_core::events::schema::SchemaSet;
 use battlescope_core::universe::SecurityClass;
 use battlescope_core::Battle;
 use prometheus_client::registry::Registry;
@@ -167,13 +168,13 @@ where
     let page: SchemaFn =
         |_| json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE});
     let text: SchemaFn = |_| json!({"type": "string"});
-    let redirect = Content::Json(|s| s.output::<BattleRedirect>());
+    let redirect = Content::Json(SchemaSet::output::<BattleRedirect>);
     let battle_path = |op: Operation| op.path_param("id", "The battle's id", battle_id);
     let entity = |path, op_id, what| {
         Operation::get(path, op_id, "entities")
             .summary(what, "The entity's name, its recent battles (at most 20) and the intel over them: ships, systems, allies, enemies. 404 when no stored killmail names it.")
             .path_param("id", "The entity's EVE id", entity_id)
-            .ok("The entity's page", |s| s.output::<EntityPage>())
+            .ok("The entity's page", SchemaSet::output::<EntityPage>)
             .api_errors(&[400, 404])
     };
     vec![
@@ -184,7 +185,7 @@ where
             )
             .query("system", "Solar system id", id)
             .query("region", "Region id", id)
-            .query("security", "Security class of the system", |s| s.output::<SecurityClass>())
+            .query("security", "Security class of the system", SchemaSet::output::<SecurityClass>)
             .query("alliance", "An alliance among the participants", id)
             .query("corporation", "A corporation among the participants", id)
             .query("character", "A character among the participants", id)
@@ -194,24 +195,24 @@ where
             .query("minIsk", "At least this much ISK destroyed", isk)
             .query("limit", "Page size (1 to 500)", page)
             .query("cursor", "The `nextCursor` of the previous page", text)
-            .ok("A page of battles", |s| s.output::<BattlePage>())
+            .ok("A page of battles", SchemaSet::output::<BattlePage>)
             .api_errors(&[400])
             .serve(get(battles::list)),
         battle_path(Operation::get("/api/battles/{id}", "getBattle", "battles"))
             .summary("A battle", "A battle merged into another answers 308 to the battle that absorbed it.")
-            .ok("The battle", |s| s.output::<Battle>())
+            .ok("The battle", SchemaSet::output::<Battle>)
             .answer(308, "Merged into another battle", redirect)
             .api_errors(&[400, 404])
             .serve(get(battles::one)),
         battle_path(Operation::get("/api/battles/{id}/timeline", "battleTimeline", "battles"))
             .summary("A battle's timeline", "Kills and ISK destroyed per minute, in all and per side.")
-            .ok("The timeline", |s| s.output::<Timeline>())
+            .ok("The timeline", SchemaSet::output::<Timeline>)
             .answer(308, "Merged into another battle", redirect)
             .api_errors(&[400, 404])
             .serve(get(timeline::timeline)),
         battle_path(Operation::get("/api/battles/{id}/participants", "battleParticipants", "battles"))
             .summary("A battle's participants", "One row per pilot and hull, with side, names where known and losses.")
-            .ok("The participants", |s| s.output::<Participants>())
+            .ok("The participants", SchemaSet::output::<Participants>)
             .answer(308, "Merged into another battle", redirect)
             .api_errors(&[400, 404])
             .serve(get(participants::participants)),
@@ -219,13 +220,13 @@ where
             .summary("Recent killmails, newest first", "Paginated by cursor.")
             .query("limit", "Page size (1 to 500)", page)
             .query("cursor", "The `nextCursor` of the previous page", text)
-            .ok("A page of killmails", |s| s.output::<KillmailPage>())
+            .ok("A page of killmails", SchemaSet::output::<KillmailPage>)
             .api_errors(&[400])
             .serve(get(killmails::recent)),
         Operation::get("/api/killmails/{id}", "getKillmail", "killmails")
             .summary("A killmail", "The killmail as received, its summary, the names resolved and its battle.")
             .path_param("id", "The killmail's id", entity_id)
-            .ok("The killmail", |s| s.output::<KillmailView>())
+            .ok("The killmail", SchemaSet::output::<KillmailView>)
             .api_errors(&[400, 404])
             .serve(get(killmails::one)),
         Operation::get("/api/search", "search", "search")
@@ -233,13 +234,13 @@ where
             .query_required("q", "The text (at most 200 characters)", text)
             .query("kinds", "Comma-separated kinds to search (battle, alliance, corporation, character, system, killmail); all when absent", text)
             .query("limit", "Hits (1 to 100, default 10)", |_| json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}))
-            .ok("The hits, best first", |s| s.output::<SearchResults>())
+            .ok("The hits, best first", SchemaSet::output::<SearchResults>)
             .api_errors(&[400])
             .serve(get(search::search)),
         Operation::post("/api/search/battles", "searchBattles", "search")
             .summary("Search battles", "The filters of `GET /api/battles` as a JSON object, and optionally a text `q`; paginated like the list. An unknown field is a 400 naming it.")
-            .body(|s| s.input::<BattleSearch>())
-            .ok("A page of battles", |s| s.output::<BattlePage>())
+            .body(SchemaSet::input::<BattleSearch>)
+            .ok("A page of battles", SchemaSet::output::<BattlePage>)
             .api_errors(&[400, 413])
             .serve(post(search::battles)),
         entity("/api/alliances/{id}", "getAlliance", "An alliance").serve(get(entities::alliance)),
