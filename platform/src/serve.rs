@@ -87,6 +87,9 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
 
+    #[command(flatten)]
+    http: api::HttpArgs,
+
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -624,6 +627,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             stats: stats.clone(),
         },
         backends,
+        &args.http.options()?,
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -678,7 +682,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     };
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(listener, api::make_service(app))
             .with_graceful_shutdown(server_stop)
             .await
     });

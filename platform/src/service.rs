@@ -238,6 +238,8 @@ struct ApiArgs {
         value_name = "URL"
     )]
     search: String,
+    #[command(flatten)]
+    http: api::HttpArgs,
 }
 
 /// A duration as users write it (`30s`, `1h30m`, `90`), by core's rules.
@@ -444,19 +446,22 @@ async fn serve_api(
     search: Option<Arc<dyn SearchIndex>>,
     stats: Arc<PipelineStats>,
 ) -> anyhow::Result<()> {
-    let app = api::router(AppState {
-        store,
-        search,
-        ready: Arc::new(AtomicBool::new(true)),
-        stats,
-    });
+    let app = api::router_with(
+        AppState {
+            store,
+            search,
+            ready: Arc::new(AtomicBool::new(true)),
+            stats,
+        },
+        &a.http.options()?,
+    );
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await
         .with_context(|| format!("--listen {}: cannot bind", a.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(service = "api", %addr, "service running");
     eprintln!("BattleScope API on http://{addr}/api/battles  (Ctrl-C to stop)");
-    axum::serve(listener, app)
+    axum::serve(listener, api::make_service(app))
         .with_graceful_shutdown(signal())
         .await
         .context("the HTTP server failed")

@@ -52,6 +52,65 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// 429: the client asked faster than its rate; `Retry-After` is set by
+    /// the rate limit layer.
+    #[must_use]
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            parameter: None,
+            message: format!("too many requests from this client; retry in {retry_after_secs} s"),
+        }
+    }
+
+    /// 503: no answer within the request timeout.
+    #[must_use]
+    pub fn timed_out(after: std::time::Duration) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "timeout",
+            parameter: None,
+            message: format!("no answer within {after:?}"),
+        }
+    }
+
+    /// The JSON form of an error answer some layer or extractor wrote in
+    /// plain text (or with no body): 405, 413, a body that cannot be read.
+    #[must_use]
+    pub fn from_status(status: StatusCode, text: &str) -> Self {
+        let (code, parameter, default) = match status {
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method_not_allowed",
+                None,
+                "this route does not answer that method",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "body_too_large",
+                Some("body"),
+                "the request body is too large",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                Some("body"),
+                "unsupported media type",
+            ),
+            StatusCode::NOT_FOUND => ("not_found", None, "not found"),
+            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", None, "too many requests"),
+            s if s.is_client_error() => ("bad_request", None, "bad request"),
+            _ => ("unavailable", None, "the server could not answer"),
+        };
+        let text = text.trim();
+        Self {
+            status,
+            code,
+            parameter: parameter.map(str::to_owned),
+            message: if text.is_empty() { default } else { text }.to_owned(),
+        }
+    }
+}
+
 impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> Self {
         tracing::error!(error = %e, "search failed while answering");

@@ -8,11 +8,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use prometheus_client::registry::Registry;
 use serde_json::{json, Value};
+
+use super::openapi::{Content, Operation, Route, SchemaFn};
 
 use crate::ports::{Bus, SearchIndex, Store};
 use crate::services::PipelineStats;
@@ -72,26 +75,103 @@ impl Backend {
     }
 }
 
-/// `GET /health/live`, `GET /health/ready` and `GET /metrics`.
+impl Probe {
+    /// The store among its backends, if it has one.
+    #[must_use]
+    pub fn store(&self) -> Option<&Arc<dyn Store>> {
+        self.backends.iter().find_map(|b| match b {
+            Backend::Store(s) => Some(s),
+            _ => None,
+        })
+    }
+}
+
+/// What the probes answer from: the readiness check and the registry.
+#[derive(Debug, Clone)]
+pub struct ProbeState {
+    pub probe: Probe,
+    pub registry: Arc<Registry>,
+}
+
+impl FromRef<ProbeState> for Probe {
+    fn from_ref(s: &ProbeState) -> Self {
+        s.probe.clone()
+    }
+}
+
+impl FromRef<ProbeState> for Arc<Registry> {
+    fn from_ref(s: &ProbeState) -> Self {
+        s.registry.clone()
+    }
+}
+
+/// `GET /health/live`, `GET /health/ready` and `GET /metrics` on their own
+/// (the services without the API).
 pub fn probes(probe: Probe) -> Router {
-    let store = probe.backends.iter().find_map(|b| match b {
-        Backend::Store(s) => Some(s.clone()),
-        _ => None,
-    });
-    let scrape = super::metrics::Scrape {
-        registry: Arc::new(super::metrics::registry(probe.stats.clone())),
-        stats: probe.stats.clone(),
-        store,
+    let registry = Arc::new(super::metrics::registry(probe.stats.clone()));
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, r| {
+            router.route(r.op.path, r.handler)
+        })
+        .with_state(ProbeState { probe, registry })
+}
+
+/// The probes' routes, documented.
+pub fn routes<S>() -> Vec<Route<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    Probe: FromRef<S>,
+    Arc<Registry>: FromRef<S>,
+{
+    let status: SchemaFn = |_| {
+        json!({
+            "type": "object",
+            "properties": {
+                "status": {"type": "string", "enum": ["live", "ready", "starting", "not_ready"]},
+                "reason": {"type": "string"},
+                "backends": {
+                    "type": "object",
+                    "description": "Why each unreachable backend (store, bus, search) failed",
+                    "additionalProperties": {"type": "string"},
+                },
+                "retrying": {"type": "integer", "minimum": 0},
+            },
+            "required": ["status"],
+        })
     };
-    Router::new()
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .with_state(probe)
-        .merge(
-            Router::new()
-                .route("/metrics", get(super::metrics::metrics))
-                .with_state(scrape),
-        )
+    let text: SchemaFn = |_| json!({"type": "string"});
+    vec![
+        Operation::get("/health/live", "live", "health")
+            .summary("Liveness", "200 while the process answers.")
+            .ok("Live", status)
+            .serve(get(live)),
+        Operation::get("/health/ready", "ready", "health")
+            .summary(
+                "Readiness",
+                "200 once the service runs, no operation retries a failing backend and every \
+                 backend it needs answers a ping now; 503 naming why not.",
+            )
+            .ok("Ready", status)
+            .answer(
+                503,
+                "Not ready (starting, or a backend unreachable)",
+                Content::Json(status),
+            )
+            .serve(get(ready)),
+        Operation::get("/metrics", "metrics", "health")
+            .summary(
+                "Prometheus metrics",
+                "Pipeline counters, kill → battle latency and the HTTP requests by route \
+                 template and status, in the OpenMetrics text format.",
+            )
+            .answer(
+                200,
+                "The metrics",
+                Content::Other("application/openmetrics-text", text),
+            )
+            .serve(get(super::metrics::metrics)),
+    ]
 }
 
 async fn live() -> Json<Value> {

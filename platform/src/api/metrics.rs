@@ -3,19 +3,24 @@
 //! twice). Every process serves it beside its probes: counts per stage and
 //! topic, processing and store latency histograms, consumer lag per
 //! partition, the DLQ depth (from the store, at the scrape), ESI calls,
-//! errors and breaker state, and the kill → battle latency.
+//! errors and breaker state, and the kill → battle latency. The API adds
+//! its HTTP requests ([`HttpMetrics`]: counts and latencies by route
+//! template and status, counted by the [`track`] middleware).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::extract::State;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet};
-use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, NoLabelSet};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
@@ -241,31 +246,25 @@ pub fn registry(stats: Arc<PipelineStats>) -> Registry {
     registry
 }
 
-/// What a scrape reads.
-#[derive(Debug, Clone)]
-pub struct Scrape {
-    pub registry: Arc<Registry>,
-    pub stats: Arc<PipelineStats>,
-    /// Asked for the DLQ depth at each scrape, when the process has one.
-    pub store: Option<Arc<dyn Store>>,
-}
-
-/// `GET /metrics`.
-pub async fn metrics(State(scrape): State<Scrape>) -> impl IntoResponse {
-    if let Some(store) = &scrape.store {
-        // A store that does not answer keeps the last depth (readiness
-        // reports the store).
+/// `GET /metrics`. The DLQ depth is read from the store, if the process
+/// has one, at each scrape (a store that does not answer keeps the last
+/// depth; readiness reports the store).
+pub async fn metrics(
+    State(registry): State<Arc<Registry>>,
+    State(probe): State<super::health::Probe>,
+) -> impl IntoResponse {
+    if let Some(store) = probe.store() {
         if let Ok(Ok(depth)) =
             tokio::time::timeout(Duration::from_secs(2), store.dead_letter_count()).await
         {
-            scrape
+            probe
                 .stats
                 .dead_letters_stored
                 .store(depth, Ordering::Relaxed);
         }
     }
     let mut text = String::new();
-    match prometheus_client::encoding::text::encode(&mut text, &scrape.registry) {
+    match prometheus_client::encoding::text::encode(&mut text, &registry) {
         Ok(()) => (
             StatusCode::OK,
             [(
@@ -280,6 +279,72 @@ pub async fn metrics(State(scrape): State<Scrape>) -> impl IntoResponse {
             format!("metrics not encoded: {e}"),
         ),
     }
+}
+
+/// Upper bounds (seconds) of the HTTP request latency histogram.
+const HTTP_LATENCY_BOUNDS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// The labels of an HTTP request: bounded, since `route` is the route's
+/// template (`/api/battles/{id}`), or `unmatched`, never the raw path.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+/// Requests the API answered, by route template and status.
+#[derive(Debug, Clone)]
+pub struct HttpMetrics {
+    requests: Family<HttpLabels, Counter>,
+    duration: Family<HttpLabels, Histogram, fn() -> Histogram>,
+}
+
+impl HttpMetrics {
+    /// Counters registered in `registry` (the one `/metrics` serves).
+    pub fn register(registry: &mut Registry) -> Self {
+        let requests = Family::<HttpLabels, Counter>::default();
+        let duration: Family<HttpLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(|| Histogram::new(HTTP_LATENCY_BOUNDS));
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by method, route template and status",
+            requests.clone(),
+        );
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time to answer an HTTP request, by method, route template and status",
+            Unit::Seconds,
+            duration.clone(),
+        );
+        Self { requests, duration }
+    }
+
+    fn observe(&self, labels: &HttpLabels, seconds: f64) {
+        self.requests.get_or_create(labels).inc();
+        self.duration.get_or_create(labels).observe(seconds);
+    }
+}
+
+/// The middleware counting each request under its route template.
+pub async fn track(State(metrics): State<HttpMetrics>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let response = next.run(req).await;
+    let labels = HttpLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
+    metrics.observe(&labels, started.elapsed().as_secs_f64());
+    response
 }
 
 #[cfg(test)]

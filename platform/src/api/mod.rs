@@ -5,28 +5,47 @@
 //! in `schemas/api-*.schema.json`); every error is JSON naming what was
 //! wrong:
 //! `{"error": {"code": "bad_parameter", "parameter": "since", "message": "…"}}`.
+//!
+//! Every route is declared once, with its documentation, in [`routes`]:
+//! the router and the OpenAPI document (`/api/openapi.json`,
+//! [`openapi`]) are both made from that list. [`layers`] wraps them all
+//! (request ids, CORS, metrics, limits).
 
 mod battles;
 mod entities;
 mod error;
 pub mod health;
 mod killmails;
+pub mod layers;
 pub mod metrics;
+pub mod openapi;
 mod params;
 mod participants;
 mod search;
 mod timeline;
 
+use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
-use tower_http::timeout::TimeoutLayer;
+use battlescope_core::api::{
+    BattlePage, BattleRedirect, BattleSearch, EntityPage, KillmailPage, KillmailView, Participants,
+    SearchResults, Timeline,
+};
+use battlescope_core::events::schema::SchemaSet;
+use battlescope_core::universe::SecurityClass;
+use battlescope_core::Battle;
+use prometheus_client::registry::Registry;
+use serde_json::json;
 
 pub use error::ApiError;
+pub use layers::{ApiOptions, HttpArgs, RateLimit};
+use openapi::{Content, Operation, Route, SchemaFn};
 
 use crate::ports::{SearchIndex, Store};
 use crate::services::PipelineStats;
@@ -49,42 +68,188 @@ pub struct AppState {
     pub stats: Arc<PipelineStats>,
 }
 
+/// The state of the whole router: the API's, the probes' and the
+/// registry `/metrics` serves.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    app: AppState,
+    probes: health::ProbeState,
+}
+
+impl FromRef<Shared> for AppState {
+    fn from_ref(s: &Shared) -> Self {
+        s.app.clone()
+    }
+}
+
+impl FromRef<Shared> for health::Probe {
+    fn from_ref(s: &Shared) -> Self {
+        s.probes.probe.clone()
+    }
+}
+
+impl FromRef<Shared> for Arc<Registry> {
+    fn from_ref(s: &Shared) -> Self {
+        s.probes.registry.clone()
+    }
+}
+
 /// The routes, ready while the store (and the search index, if any)
-/// answers.
+/// answers, with the default options (no CORS, the default rate limit).
 pub fn router(state: AppState) -> Router {
+    router_with(state, &ApiOptions::default())
+}
+
+/// [`router`] with `options`.
+pub fn router_with(state: AppState, options: &ApiOptions) -> Router {
     let mut backends = vec![health::Backend::Store(state.store.clone())];
     backends.extend(state.search.clone().map(health::Backend::Search));
-    router_needing(state, backends)
+    router_needing(state, backends, options)
 }
 
 /// The routes, ready while every one of `backends` answers (`serve`
 /// needs its bus and search index too).
-pub fn router_needing(state: AppState, backends: Vec<health::Backend>) -> Router {
+pub fn router_needing(
+    state: AppState,
+    backends: Vec<health::Backend>,
+    options: &ApiOptions,
+) -> Router {
     let probe = health::Probe {
         ready: state.ready.clone(),
         stats: state.stats.clone(),
         backends,
     };
-    Router::new()
-        .route("/api/battles", get(battles::list))
-        .route("/api/battles/{id}", get(battles::one))
-        .route("/api/battles/{id}/timeline", get(timeline::timeline))
-        .route(
-            "/api/battles/{id}/participants",
-            get(participants::participants),
-        )
-        .route("/api/killmails/recent", get(killmails::recent))
-        .route("/api/killmails/{id}", get(killmails::one))
-        .route("/api/search", get(search::search))
-        .route("/api/search/battles", post(search::battles))
-        .route("/api/alliances/{id}", get(entities::alliance))
-        .route("/api/corporations/{id}", get(entities::corporation))
-        .route("/api/characters/{id}", get(entities::character))
-        .fallback(error::not_found)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
-        .with_state(state)
-        .merge(health::probes(probe))
+    let mut registry = metrics::registry(state.stats.clone());
+    let http = metrics::HttpMetrics::register(&mut registry);
+    let shared = Shared {
+        app: state,
+        probes: health::ProbeState {
+            probe,
+            registry: Arc::new(registry),
+        },
+    };
+    let router = routes::<Shared>()
+        .into_iter()
+        .fold(Router::new(), |router, r| {
+            router.route(r.op.path, r.handler)
+        })
+        .fallback(error::not_found);
+    layers::apply(router, options, http).with_state(shared)
+}
+
+/// What `axum::serve` needs for the router: the peer's address reaches the
+/// handlers (the rate limit keys by it).
+#[must_use]
+pub fn make_service(router: Router) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router.into_make_service_with_connect_info::<SocketAddr>()
+}
+
+/// Every route the API serves, each with its documentation (the OpenAPI
+/// document is made from this list: nothing is served undocumented).
+#[allow(clippy::too_many_lines)]
+pub fn routes<S>() -> Vec<Route<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+    health::Probe: FromRef<S>,
+    Arc<Registry>: FromRef<S>,
+{
+    let battle_id: SchemaFn = |_| json!({"type": "string", "format": "uuid"});
+    let entity_id: SchemaFn = |_| json!({"type": "integer", "format": "uint64", "minimum": 1});
+    let id: SchemaFn = |_| json!({"type": "integer", "format": "uint64", "minimum": 0});
+    let count: SchemaFn = |_| json!({"type": "integer", "format": "uint32", "minimum": 0});
+    let isk: SchemaFn = |_| json!({"type": "number", "minimum": 0});
+    let time: SchemaFn = |_| {
+        json!({"oneOf": [
+            {"type": "string", "format": "date-time"},
+            {"type": "integer", "description": "Seconds since the epoch"},
+        ]})
+    };
+    let page: SchemaFn =
+        |_| json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE});
+    let text: SchemaFn = |_| json!({"type": "string"});
+    let redirect = Content::Json(SchemaSet::output::<BattleRedirect>);
+    let battle_path = |op: Operation| op.path_param("id", "The battle's id", battle_id);
+    let entity = |path, op_id, what| {
+        Operation::get(path, op_id, "entities")
+            .summary(what, "The entity's name, its recent battles (at most 20) and the intel over them: ships, systems, allies, enemies. 404 when no stored killmail names it.")
+            .path_param("id", "The entity's EVE id", entity_id)
+            .ok("The entity's page", SchemaSet::output::<EntityPage>)
+            .api_errors(&[400, 404])
+    };
+    vec![
+        Operation::get("/api/battles", "listBattles", "battles")
+            .summary(
+                "Battles, newest first",
+                "Filtered and paginated by cursor; every filter is optional. An unknown or repeated parameter is a 400 naming it.",
+            )
+            .query("system", "Solar system id", id)
+            .query("region", "Region id", id)
+            .query("security", "Security class of the system", SchemaSet::output::<SecurityClass>)
+            .query("alliance", "An alliance among the participants", id)
+            .query("corporation", "A corporation among the participants", id)
+            .query("character", "A character among the participants", id)
+            .query("since", "Battles ending at or after (RFC 3339, or seconds since the epoch)", time)
+            .query("until", "Battles starting at or before (RFC 3339, or seconds since the epoch)", time)
+            .query("minKills", "At least this many kills", count)
+            .query("minIsk", "At least this much ISK destroyed", isk)
+            .query("limit", "Page size (1 to 500)", page)
+            .query("cursor", "The `nextCursor` of the previous page", text)
+            .ok("A page of battles", SchemaSet::output::<BattlePage>)
+            .api_errors(&[400])
+            .serve(get(battles::list)),
+        battle_path(Operation::get("/api/battles/{id}", "getBattle", "battles"))
+            .summary("A battle", "A battle merged into another answers 308 to the battle that absorbed it.")
+            .ok("The battle", SchemaSet::output::<Battle>)
+            .answer(308, "Merged into another battle", redirect)
+            .api_errors(&[400, 404])
+            .serve(get(battles::one)),
+        battle_path(Operation::get("/api/battles/{id}/timeline", "battleTimeline", "battles"))
+            .summary("A battle's timeline", "Kills and ISK destroyed per minute, in all and per side.")
+            .ok("The timeline", SchemaSet::output::<Timeline>)
+            .answer(308, "Merged into another battle", redirect)
+            .api_errors(&[400, 404])
+            .serve(get(timeline::timeline)),
+        battle_path(Operation::get("/api/battles/{id}/participants", "battleParticipants", "battles"))
+            .summary("A battle's participants", "One row per pilot and hull, with side, names where known and losses.")
+            .ok("The participants", SchemaSet::output::<Participants>)
+            .answer(308, "Merged into another battle", redirect)
+            .api_errors(&[400, 404])
+            .serve(get(participants::participants)),
+        Operation::get("/api/killmails/recent", "recentKillmails", "killmails")
+            .summary("Recent killmails, newest first", "Paginated by cursor.")
+            .query("limit", "Page size (1 to 500)", page)
+            .query("cursor", "The `nextCursor` of the previous page", text)
+            .ok("A page of killmails", SchemaSet::output::<KillmailPage>)
+            .api_errors(&[400])
+            .serve(get(killmails::recent)),
+        Operation::get("/api/killmails/{id}", "getKillmail", "killmails")
+            .summary("A killmail", "The killmail as received, its summary, the names resolved and its battle.")
+            .path_param("id", "The killmail's id", entity_id)
+            .ok("The killmail", SchemaSet::output::<KillmailView>)
+            .api_errors(&[400, 404])
+            .serve(get(killmails::one)),
+        Operation::get("/api/search", "search", "search")
+            .summary("Search by name", "Battles, alliances, corporations, characters, systems and killmails matching the text. 503 when the API runs without a search index.")
+            .query_required("q", "The text (at most 200 characters)", text)
+            .query("kinds", "Comma-separated kinds to search (battle, alliance, corporation, character, system, killmail); all when absent", text)
+            .query("limit", "Hits (1 to 100, default 10)", |_| json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}))
+            .ok("The hits, best first", SchemaSet::output::<SearchResults>)
+            .api_errors(&[400])
+            .serve(get(search::search)),
+        Operation::post("/api/search/battles", "searchBattles", "search")
+            .summary("Search battles", "The filters of `GET /api/battles` as a JSON object, and optionally a text `q`; paginated like the list. An unknown field is a 400 naming it.")
+            .body(SchemaSet::input::<BattleSearch>)
+            .ok("A page of battles", SchemaSet::output::<BattlePage>)
+            .api_errors(&[400, 413])
+            .serve(post(search::battles)),
+        entity("/api/alliances/{id}", "getAlliance", "An alliance").serve(get(entities::alliance)),
+        entity("/api/corporations/{id}", "getCorporation", "A corporation")
+            .serve(get(entities::corporation)),
+        entity("/api/characters/{id}", "getCharacter", "A character").serve(get(entities::character)),
+    ]
+    .into_iter()
+    .chain(health::routes())
+    .chain(openapi::routes())
+    .collect()
 }

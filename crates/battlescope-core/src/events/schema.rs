@@ -140,6 +140,74 @@ fn file<T: JsonSchema>((name, kind): (&'static str, SchemaKind), contract: Contr
     file
 }
 
+/// Schemas of many types sharing one set of definitions under a JSON
+/// pointer of the caller's (OpenAPI 3.1's `/components/schemas`), made by
+/// the same derive, settings and description tidying as the files of
+/// `schemas/`: the HTTP API's OpenAPI document reads its bodies from here,
+/// so the document and the schema files cannot describe a body two ways.
+///
+/// Output types (what the API writes) and input types (what it reads) are
+/// generated as the files are, for serialisation and for deserialisation.
+#[derive(Debug)]
+pub struct SchemaSet {
+    output: SchemaGenerator,
+    input: SchemaGenerator,
+}
+
+impl SchemaSet {
+    /// An empty set whose references point under `definitions_path`
+    /// (a JSON pointer such as `/components/schemas`).
+    #[must_use]
+    pub fn new(definitions_path: &'static str) -> Self {
+        let settings =
+            SchemaSettings::draft2020_12().with(|s| s.definitions_path = definitions_path.into());
+        Self {
+            output: settings.clone().for_serialize().into_generator(),
+            input: settings.for_deserialize().into_generator(),
+        }
+    }
+
+    /// The schema (usually a `$ref`) of a type the API writes.
+    pub fn output<T: JsonSchema>(&mut self) -> Value {
+        let mut schema = self.output.subschema_for::<T>().to_value();
+        tidy_descriptions(&mut schema);
+        schema
+    }
+
+    /// The schema (usually a `$ref`) of a type the API reads.
+    pub fn input<T: JsonSchema>(&mut self) -> Value {
+        let mut schema = self.input.subschema_for::<T>().to_value();
+        tidy_descriptions(&mut schema);
+        schema
+    }
+
+    /// Every definition referenced so far, by name.
+    ///
+    /// # Errors
+    /// A name both an input and an output type use with different schemas
+    /// (they would need two names; none of the API's types do).
+    pub fn into_definitions(mut self) -> Result<serde_json::Map<String, Value>, String> {
+        let mut all = self.output.take_definitions(true);
+        for (name, schema) in self.input.take_definitions(true) {
+            match all.get(&name) {
+                Some(existing) if *existing != schema => {
+                    return Err(format!(
+                        "`{name}` reads and writes differently; its schemas need two names"
+                    ))
+                }
+                Some(_) => {}
+                None => {
+                    all.insert(name, schema);
+                }
+            }
+        }
+        for schema in all.values_mut() {
+            tidy_descriptions(schema);
+        }
+        Ok(all)
+    }
+}
+
 /// Schema of a duration field of [`ClusterConfig`]: text such as `"30m"` or
 /// `"1h 30m"`, or a number of seconds (written back as text).
 #[must_use]
