@@ -24,7 +24,6 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::ports::Store;
 use crate::services::stats::Latencies;
 use crate::services::PipelineStats;
 
