@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use battlescope_core::cluster::{cluster, ClusterConfig};
-use common::platform::{by_members, fights, write_file, Backends, Service};
+use common::platform::{by_members, fights, speed_for, write_file, Backends, Service};
 use serde_json::Value;
 
 /// One outage at a time: they share the servers.
@@ -111,19 +111,8 @@ async fn outage(backend: &'static str, needs_it: &[&str]) {
     let file = write_file(dir.path(), &kills);
     let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
     assert!(batch.len() > 40, "the scenario has fights: {}", batch.len());
-    let span = kills
-        .iter()
-        .map(|k| k.killmail_time.timestamp())
-        .max()
-        .unwrap()
-        - kills
-            .iter()
-            .map(|k| k.killmail_time.timestamp())
-            .min()
-            .unwrap();
     // The replay spans ~30 s, so the outage falls in its middle.
-    #[allow(clippy::cast_precision_loss)]
-    let speed = format!("{}", (span as f64 / 30.0).max(1.0));
+    let speed = speed_for(&kills, 30.0);
 
     let store = battlescope_platform::serve::open_store(&backends.store)
         .await

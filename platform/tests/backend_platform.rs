@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use battlescope_core::cluster::{cluster, ClusterConfig};
 use battlescope_platform::ports::search::{HitKind, SearchIndex, SearchQuery};
-use common::platform::{battlescope, by_members, fights, write_file, Backends, Service};
+use common::platform::{battlescope, by_members, fights, speed_for, write_file, Backends, Service};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_on_kafka_postgres_and_typesense_stores_the_batch_battles() {
@@ -69,18 +69,7 @@ async fn one_process_per_service_with_two_clusterers_sharing_partitions_stores_t
     let file = write_file(dir.path(), &kills);
     let batch = cluster(&kills, &ClusterConfig::default()).unwrap();
     // Replayed over ~12 s of wall time, so the group moves partitions mid-replay.
-    let span = kills
-        .iter()
-        .map(|k| k.killmail_time.timestamp())
-        .max()
-        .unwrap()
-        - kills
-            .iter()
-            .map(|k| k.killmail_time.timestamp())
-            .min()
-            .unwrap();
-    #[allow(clippy::cast_precision_loss)]
-    let speed = format!("{}", (span as f64 / 12.0).max(1.0));
+    let speed = speed_for(&kills, 12.0);
 
     let store = battlescope_platform::serve::open_store(&backends.store)
         .await

@@ -199,6 +199,17 @@ async fn all_battles(app: &axum::Router, filter: &str, limit: u32) -> Vec<Battle
     }
 }
 
+/// `GET /metrics` of `app`: it answers 200, in text.
+async fn metrics_text(app: axum::Router) -> String {
+    let response = app
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
 /// Battles by membership, ids left out: incremental clustering keeps the
 /// first name a battle got, batch names it by its earliest kill.
 fn by_members(battles: &[Battle]) -> BTreeMap<Vec<u64>, Battle> {
@@ -267,21 +278,7 @@ async fn replayed_fights_give_the_battles_of_batch_clustering() {
         ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         stats: run.stats.clone(),
     });
-    let response = api
-        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let text = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = metrics_text(api).await;
     let value = |name: &str| -> f64 {
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
@@ -884,20 +881,7 @@ async fn poison_records_go_to_the_dead_letter_queue_and_the_rest_flows() {
     assert!(!battles.is_empty());
 
     // The DLQ depth on /metrics is the store's.
-    let response = app(run.store.clone())
-        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let text = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = metrics_text(app(run.store.clone())).await;
     assert!(
         text.lines()
             .any(|l| l == "battlescope_dead_letters_stored 3"),

@@ -13,11 +13,20 @@ import type {
   BattleStats,
   BattleUpdatedData,
   BattleUpdatedEvent,
+  BattlePage,
+  BattleRedirect,
+  BattleSearch,
+  ClassStats,
   ClusterConfig,
   CorrelateBy,
+  Entity,
   EntityName,
+  EntityPage,
+  ErrorBody,
+  ErrorDetail,
   Event,
   EventMetadata,
+  HullStats,
   Item,
   KillSummary,
   Killmail,
@@ -25,17 +34,30 @@ import type {
   KillmailEnrichedEvent,
   KillmailIngestedData,
   KillmailIngestedEvent,
+  KillmailPage,
+  KillmailView,
   Lists,
   NameCategory,
+  Opponent,
+  Participant,
+  Participants,
   ParticipantListShipClass,
   ParticipantListUint32,
   ParticipantListUint64,
   Position,
   Ruleset,
   RulesetSide,
+  SearchHit,
+  SearchHitKind,
+  SearchResults,
   SecurityClass,
   ShipClass,
+  Ships,
   Side,
+  SideMinute,
+  Summary,
+  Timeline,
+  TimelineMinute,
   UnknownValue,
   UpdateReason,
   Victim,
@@ -192,6 +214,78 @@ const classes: ParticipantListShipClass = ["capsule", "shuttle"];
 const exclude: Lists = { alliances, ship_groups: groups, ship_classes: classes };
 const unknownValue: UnknownValue = "accept";
 const ruleset: Ruleset = { name: "Low and null", min_pilots: 3, unknown_value: unknownValue, exclude };
+
+// The HTTP API's bodies, as a client reads them.
+const page: BattlePage = { battles: [battle], nextCursor: "1749902400_e3ca20c2-93b1-5d1d-826f-f181d4b1f7b6" };
+const moved: BattleRedirect = { mergedInto: battle.id };
+const search: BattleSearch = { q: "amamake", security, minKills: 2, limit: 50 };
+const sideMinute: SideMinute = { side: 0, losses: 1, iskLost: 12.5e6 };
+const minute: TimelineMinute = { minute: "2025-06-14T12:00:00Z", kills: 1, iskDestroyed: 12.5e6, killsWithoutValue: 0, sides: [sideMinute] };
+const timeline: Timeline = { battleId: battle.id, minutes: [minute] };
+const participant: Participant = {
+  characterId: 2112000011,
+  characterName: "Brin Okafor",
+  corporationId: 98000002,
+  corporationName: null,
+  allianceId: null,
+  allianceName: null,
+  shipTypeId: 587,
+  side: 1,
+  lost: true,
+  lossKillmailIds: [128000001],
+};
+const participants: Participants = { battleId: battle.id, participants: [participant] };
+const view: KillmailView = { killmail, summary, names, battleId: battle.id };
+const killmails: KillmailPage = { killmails: [view], nextCursor: null };
+const hitKind: SearchHitKind = "system";
+const hit: SearchHit = { id: "30002537", kind: hitKind, title: "Amamake", score: 7.5 };
+const results: SearchResults = { query: "amamke", hits: [hit] };
+const alliance: Entity = { kind: "alliance", id: 99000001 };
+const classStats: ClassStats = { class: shipClass, flown: 3, kills: 1, lost: 1, lostWithoutValue: 0, iskKilled: 12.5e6, iskLost: 13.1e6 };
+const hull: HullStats = { ...classStats, typeId: 587, name: "Rifter", pilots: 2 };
+const ships: Ships = { classes: [classStats], hulls: [hull] };
+const opponent: Opponent = {
+  group: { kind: "corporation", id: 98000002 },
+  battles: 1,
+  kills: 1,
+  killsWithoutValue: 0,
+  losses: 1,
+  lossesWithoutValue: 0,
+  iskKilled: 12.5e6,
+  iskLost: 13.1e6,
+};
+const entitySummary: Summary = {
+  battles: 1,
+  battlesWon: 0,
+  efficiency: null,
+  firstSeen: battle.startTime,
+  lastSeen: battle.endTime,
+  kills: 1,
+  killsWithoutValue: 0,
+  losses: 1,
+  lossesWithoutValue: 0,
+  iskKilled: 12.5e6,
+  iskLost: 13.1e6,
+  missingKillmails: 0,
+  pilots: 2,
+};
+const entityPage: EntityPage = { entity: alliance, name: null, recentBattles: [battle], ships, opponents: [opponent], summary: entitySummary };
+const detail: ErrorDetail = { code: "bad_parameter", parameter: "since", message: "`yesterday` is not a time" };
+const error: ErrorBody = { error: detail };
+
+/** What a client shows for an answer of the API. */
+export function describe(body: BattlePage | Timeline | Participants | KillmailPage | SearchResults | EntityPage | ErrorBody): string {
+  if ("battles" in body) return `${body.battles.length} battles`;
+  if ("minutes" in body) return `${body.minutes.reduce((n, m) => n + m.kills, 0)} kills in ${body.minutes.length} minutes`;
+  if ("participants" in body) return `${body.participants.filter((p) => p.lost).length} pilots lost a ship`;
+  if ("killmails" in body) return `${body.killmails.length} killmails`;
+  if ("hits" in body) return body.hits.map((h) => `${h.kind}: ${h.title}`).join(", ");
+  if ("entity" in body) return `${body.entity.kind} ${body.name ?? body.entity.id}: ${body.summary.battles} battles`;
+  return `${body.error.code} (${body.error.parameter ?? "-"}): ${body.error.message}`;
+}
+
+export const answers: string[] = [page, timeline, participants, killmails, results, entityPage, error].map(describe);
+export const requests = { search, moved };
 
 export const all: Event[] = [ingested, enriched, created, updated, deleted, sealed];
 export const documents = { config, ruleset, killmail, summary, battle };

@@ -29,6 +29,15 @@ pub fn fights(kills: usize, seed: u64) -> Vec<Killmail> {
     )
 }
 
+/// The `--speed` at which `kills` replay in about `seconds` of wall time.
+pub fn speed_for(kills: &[Killmail], seconds: f64) -> String {
+    let times = kills.iter().map(|k| k.killmail_time.timestamp());
+    let span = times.clone().max().unwrap_or(0) - times.min().unwrap_or(0);
+    #[allow(clippy::cast_precision_loss)]
+    let speed = (span as f64 / seconds).max(1.0);
+    format!("{speed}")
+}
+
 pub fn write_file(dir: &Path, kills: &[Killmail]) -> PathBuf {
     let path = dir.join("fights.jsonl");
     let file = std::fs::File::create(&path).unwrap();
