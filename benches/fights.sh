@@ -8,7 +8,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/battlescope/target}"
 OUT="$ROOT/.local/bench"
 mkdir -p "$OUT"
 
-cargo build --release --quiet -p battlescope -p battlescope-synth
+# BUILD_FEATURES=backends for the Kafka bus (benches/distributed.sh).
+cargo build --release --quiet -p battlescope -p battlescope-synth ${BUILD_FEATURES:+--features "battlescope/$BUILD_FEATURES"}
 BIN="$CARGO_TARGET_DIR/release"
 INPUT="$OUT/fights-$KILLS.jsonl"
 [ -s "$INPUT" ] || "$BIN/battlescope-synth" --kills "$KILLS" --seed 42 -o "$INPUT"
