@@ -6,28 +6,16 @@ use axum::http::header::LOCATION;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use battlescope_core::api::{BattlePage, BattleRedirect};
+use battlescope_core::api::{BattlePage, BattleRedirect, BattleSearch};
 use battlescope_core::Battle;
 
 use super::params::{self, number, security, time};
 use super::{ApiError, AppState, DEFAULT_PAGE};
 use crate::ports::store::{BattleLookup, BattleQuery};
 
-/// The parameters `GET /api/battles` takes.
-const PARAMETERS: [&str; 12] = [
-    "system",
-    "region",
-    "security",
-    "alliance",
-    "corporation",
-    "character",
-    "since",
-    "until",
-    "minKills",
-    "minIsk",
-    "limit",
-    "cursor",
-];
+/// The parameters `GET /api/battles` takes: the fields of the battle
+/// search body but its text query `q` (the first).
+const PARAMETERS: &[&str] = BattleSearch::FIELDS.split_at(1).1;
 
 /// Parse the query string, refusing unknown and repeated parameters.
 pub fn parse_query(raw: Option<&str>) -> Result<BattleQuery, ApiError> {
@@ -35,7 +23,7 @@ pub fn parse_query(raw: Option<&str>) -> Result<BattleQuery, ApiError> {
         limit: DEFAULT_PAGE,
         ..BattleQuery::default()
     };
-    for (name, value) in params::pairs(raw, &PARAMETERS)? {
+    for (name, value) in params::pairs(raw, PARAMETERS)? {
         let v = value.as_str();
         match name.as_str() {
             "system" => q.system_id = Some(number(&name, v)?),
