@@ -370,19 +370,22 @@ pub async fn run(args: ServiceArgs) -> anyhow::Result<()> {
 /// The bus of `--bus`, which must reach beyond this process: an
 /// in-process bus would connect this service to nothing.
 async fn shared_bus(common: &Common) -> anyhow::Result<Arc<dyn Bus>> {
-    if common
-        .bus
-        .split_once("://")
-        .map_or(common.bus.as_str(), |(s, _)| s)
-        == "memory"
-    {
+    open_shared_bus(&common.bus, common.partitions).await
+}
+
+/// The bus of `url`, refused when it is the in-process one (a process on
+/// its own would reach nothing through it: services, `dlq replay`).
+///
+/// # Errors
+/// `memory`, or a bus that cannot be opened.
+pub async fn open_shared_bus(url: &str, partitions: u32) -> anyhow::Result<Arc<dyn Bus>> {
+    if url.split_once("://").map_or(url, |(s, _)| s) == "memory" {
         bail!(
-            "--bus {}: a service on its own needs a bus other processes share (kafka://HOST:PORT); \
-             `battlescope serve` runs every service on the in-process bus",
-            common.bus
+            "--bus {url}: a service on its own needs a bus other processes share (kafka://HOST:PORT); \
+             `battlescope serve` runs every service on the in-process bus"
         );
     }
-    open_bus(&common.bus, common.partitions).await
+    open_bus(url, partitions).await
 }
 
 /// Run one service with its probes until it ends or a signal stops it.

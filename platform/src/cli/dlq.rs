@@ -4,8 +4,8 @@
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use crate::serve::{open_bus, open_store};
-use crate::service::StoreUrl;
+use crate::serve::open_store;
+use crate::service::{open_shared_bus, StoreUrl};
 use crate::services::dlq::{replay, Selection};
 
 /// Options of `battlescope dlq`.
@@ -69,14 +69,8 @@ pub async fn run(args: &DlqArgs) -> anyhow::Result<()> {
             Ok(())
         }
         DlqCommand::Replay(a) => {
-            if a.bus.starts_with("memory") {
-                anyhow::bail!(
-                    "--bus {}: replay publishes to the bus the services read, which an in-process bus is not",
-                    a.bus
-                );
-            }
             let store = open_store(&a.store.store).await?;
-            let bus = open_bus(&a.bus, a.partitions).await?;
+            let bus = open_shared_bus(&a.bus, a.partitions).await?;
             let selection = Selection {
                 ids: a.ids.clone(),
                 stage: a.stage.clone(),

@@ -10,6 +10,8 @@
 //! killmails have no topic to go back to: they are kept and reported (fix
 //! the source, replay the source).
 
+use std::collections::BTreeMap;
+
 use crate::ports::bus::topics;
 use crate::ports::store::DeadLetter;
 use crate::ports::{Bus, OutgoingMessage, Store};
@@ -87,6 +89,10 @@ pub async fn replay(
             source,
         })?;
     let mut out = Replayed::default();
+    // One publish per topic and one removal for all: the bus keeps each
+    // topic's order, and a letter leaves the queue only once its topic's
+    // publish was acknowledged.
+    let mut by_topic: BTreeMap<&'static str, Vec<OutgoingMessage>> = BTreeMap::new();
     for letter in letters {
         if !selection.ids.is_empty() && !selection.ids.contains(&letter.id) {
             continue;
@@ -96,25 +102,29 @@ pub async fn replay(
         }
         match message_of(&letter) {
             Ok((topic, message)) => {
-                bus.publish(topic, vec![message])
-                    .await
-                    .map_err(|source| ServiceError::Bus {
-                        service: SERVICE,
-                        source,
-                    })?;
-                store
-                    .remove_dead_letters(std::slice::from_ref(&letter.id))
-                    .await
-                    .map_err(|source| ServiceError::Store {
-                        service: SERVICE,
-                        source,
-                    })?;
-                tracing::info!(id = %letter.id, topic, "dead letter replayed");
+                by_topic.entry(topic).or_default().push(message);
                 out.replayed.push(letter.id);
             }
             Err(reason) => out.kept.push((letter.id, reason)),
         }
     }
+    for (topic, messages) in by_topic {
+        let n = messages.len();
+        bus.publish(topic, messages)
+            .await
+            .map_err(|source| ServiceError::Bus {
+                service: SERVICE,
+                source,
+            })?;
+        tracing::info!(topic, dead_letters = n, "dead letters replayed");
+    }
+    store
+        .remove_dead_letters(&out.replayed)
+        .await
+        .map_err(|source| ServiceError::Store {
+            service: SERVICE,
+            source,
+        })?;
     for id in &selection.ids {
         if !out.replayed.contains(id) && !out.kept.iter().any(|(k, _)| k == id) {
             out.kept
