@@ -14,6 +14,11 @@
 //!   the offending field).
 //! - [`Event::to_json`] writes an event back; decoding then encoding gives
 //!   the same JSON (tested on every golden example under `schemas/examples/`).
+//! - [`Client`] (feature `http`, on by default) calls the REST API: one
+//!   method per endpoint, answers as the generated types, cursor pagination,
+//!   merged battles followed, errors carrying the server's [`ErrorBody`].
+//!   See [`http`]. Without the feature (`default-features = false`) the crate
+//!   is the types and the decoder, with serde as its main dependency.
 //!
 //! ```
 //! let bytes = br#"{"eventId":"3f2c5f5e-5b6f-5b0e-8f3a-1d2c3b4a5f6e","eventType":"battle.deleted",
@@ -44,8 +49,15 @@
 //!   module cannot drift from the schemas.
 
 pub mod generated;
+#[cfg(feature = "http")]
+pub mod http;
 
 pub use generated::*;
+#[cfg(feature = "http")]
+pub use http::{
+    BattleFilter, Client, ClientBuilder, ClientError, Health, HealthStatus, Pages, RateLimitRetry,
+    Resolved, SearchQuery,
+};
 
 use serde::de::DeserializeOwned;
 use serde::{Serialize, Serializer};
