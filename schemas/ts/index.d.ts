@@ -470,6 +470,8 @@ export interface BattleSealedEvent {
 }
 /**
  * `POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+ *
+ * Each field's schema states every bound the API checks on it; `since` after `until` is refused too.
  */
 export interface BattleSearch {
   /**
@@ -501,7 +503,7 @@ export interface BattleSearch {
    */
   minKills?: number | null;
   /**
-   * Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found.
+   * Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found. Not blank, at most 200 characters.
    */
   q?: string | null;
   /**
@@ -513,7 +515,7 @@ export interface BattleSearch {
    */
   security?: SecurityClass | null;
   /**
-   * Battles still going at or after this time.
+   * Battles still going at or after this time (at or before `until`).
    */
   since?: string | null;
   /**

@@ -176,7 +176,9 @@ pub struct BattleSealedEvent {
     ///Version of this event type's schema; additive changes keep it.
     pub version: ::std::string::String,
 }
-///`POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+/**`POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+
+Each field's schema states every bound the API checks on it; `since` after `until` is refused too.*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BattleSearch {
@@ -191,10 +193,10 @@ pub struct BattleSearch {
     pub corporation: ::std::option::Option<u64>,
     ///The `nextCursor` of the previous page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub cursor: ::std::option::Option<::std::string::String>,
+    pub cursor: ::std::option::Option<BattleSearchCursor>,
     ///Page size, 1 to 500 (default 50).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub limit: ::std::option::Option<u32>,
+    pub limit: ::std::option::Option<::std::num::NonZeroU32>,
     ///At least this much ISK destroyed.
     #[serde(
         rename = "minIsk",
@@ -207,16 +209,16 @@ pub struct BattleSearch {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub min_kills: ::std::option::Option<u32>,
-    ///Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found.
+    ///Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found. Not blank, at most 200 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub q: ::std::option::Option<::std::string::String>,
+    pub q: ::std::option::Option<BattleSearchQ>,
     ///Region id.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<u32>,
     ///Security class.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub security: ::std::option::Option<SecurityClass>,
-    ///Battles still going at or after this time.
+    ///Battles still going at or after this time (at or before `until`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub since: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Solar system id.
@@ -225,6 +227,134 @@ pub struct BattleSearch {
     ///Battles begun at or before this time.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub until: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+}
+///The `nextCursor` of the previous page.
+#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[serde(transparent)]
+pub struct BattleSearchCursor(::std::string::String);
+impl ::std::ops::Deref for BattleSearchCursor {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<BattleSearchCursor> for ::std::string::String {
+    fn from(value: BattleSearchCursor) -> Self {
+        value.0
+    }
+}
+impl ::std::str::FromStr for BattleSearchCursor {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
+            || {
+                ::regress::Regex::new(
+                    "^-?[0-9]{1,18}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                )
+                .unwrap()
+            },
+        );
+        if PATTERN.find(value).is_none() {
+            return Err(
+                "doesn't match pattern \"^-?[0-9]{1,18}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$\""
+                    .into(),
+            );
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::convert::TryFrom<&str> for BattleSearchCursor {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for BattleSearchCursor {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BattleSearchCursor {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ::std::string::String::deserialize(deserializer)?
+            .parse()
+            .map_err(|e: self::error::ConversionError| {
+                <D::Error as ::serde::de::Error>::custom(e.to_string())
+            })
+    }
+}
+///Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found. Not blank, at most 200 characters.
+#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[serde(transparent)]
+pub struct BattleSearchQ(::std::string::String);
+impl ::std::ops::Deref for BattleSearchQ {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<BattleSearchQ> for ::std::string::String {
+    fn from(value: BattleSearchQ) -> Self {
+        value.0
+    }
+}
+impl ::std::str::FromStr for BattleSearchQ {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        if value.chars().count() > 200usize {
+            return Err("longer than 200 characters".into());
+        }
+        if value.chars().count() < 1usize {
+            return Err("shorter than 1 characters".into());
+        }
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
+            || {
+                ::regress::Regex::new(
+                    "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+                )
+                .unwrap()
+            },
+        );
+        if PATTERN.find(value).is_none() {
+            return Err(
+                "doesn't match pattern \"[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]\""
+                    .into(),
+            );
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::convert::TryFrom<&str> for BattleSearchQ {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for BattleSearchQ {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BattleSearchQ {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ::std::string::String::deserialize(deserializer)?
+            .parse()
+            .map_err(|e: self::error::ConversionError| {
+                <D::Error as ::serde::de::Error>::custom(e.to_string())
+            })
+    }
 }
 ///Figures of one battle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

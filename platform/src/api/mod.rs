@@ -35,7 +35,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use battlescope_core::api::{
     BattlePage, BattleRedirect, BattleSearch, EntityPage, KillmailPage, KillmailView, Participants,
-    SearchResults, Timeline,
+    SearchHitKind, SearchResults, Timeline, BATTLE_CURSOR, MAX_QUERY_CHARS, NOT_BLANK,
 };
 use battlescope_core::events::schema::SchemaSet;
 use battlescope_core::universe::SecurityClass;
@@ -154,20 +154,32 @@ where
     health::Probe: FromRef<S>,
     Arc<Registry>: FromRef<S>,
 {
+    // Each schema states every bound its parameter's parser checks (the
+    // Rust type's range included), so a value it allows is never refused.
     let battle_id: SchemaFn = |_| json!({"type": "string", "format": "uuid"});
-    let entity_id: SchemaFn = |_| json!({"type": "integer", "format": "uint64", "minimum": 1});
-    let id: SchemaFn = |_| json!({"type": "integer", "format": "uint64", "minimum": 0});
-    let count: SchemaFn = |_| json!({"type": "integer", "format": "uint32", "minimum": 0});
-    let isk: SchemaFn = |_| json!({"type": "number", "minimum": 0});
+    let entity_id: SchemaFn =
+        |_| json!({"type": "integer", "format": "uint64", "minimum": 1, "maximum": u64::MAX});
+    let id: SchemaFn =
+        |_| json!({"type": "integer", "format": "uint64", "minimum": 0, "maximum": u64::MAX});
+    let id32: SchemaFn =
+        |_| json!({"type": "integer", "format": "uint32", "minimum": 0, "maximum": u32::MAX});
+    let count = id32;
+    let isk: SchemaFn = |_| json!({"type": "number", "minimum": 0, "maximum": f64::MAX});
     let time: SchemaFn = |_| {
         json!({"oneOf": [
             {"type": "string", "format": "date-time"},
-            {"type": "integer", "description": "Seconds since the epoch"},
+            {"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX,
+             "description": "Seconds since the epoch"},
         ]})
     };
     let page: SchemaFn =
         |_| json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE});
-    let text: SchemaFn = |_| json!({"type": "string"});
+    let battle_cursor: SchemaFn = |_| json!({"type": "string", "pattern": BATTLE_CURSOR});
+    let killmail_cursor: SchemaFn =
+        |_| json!({"type": "string", "pattern": params::KILLMAIL_CURSOR});
+    let query_text: SchemaFn = |_| json!({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": NOT_BLANK});
+    let kinds: SchemaFn =
+        |s| json!({"type": "array", "minItems": 1, "items": s.output::<SearchHitKind>()});
     let redirect = Content::Json(SchemaSet::output::<BattleRedirect>);
     let battle_path = |op: Operation| op.path_param("id", "The battle's id", battle_id);
     let entity = |path, op_id, what| {
@@ -183,18 +195,18 @@ where
                 "Battles, newest first",
                 "Filtered and paginated by cursor; every filter is optional. An unknown or repeated parameter is a 400 naming it.",
             )
-            .query("system", "Solar system id", id)
-            .query("region", "Region id", id)
+            .query("system", "Solar system id", id32)
+            .query("region", "Region id", id32)
             .query("security", "Security class of the system", SchemaSet::output::<SecurityClass>)
             .query("alliance", "An alliance among the participants", id)
             .query("corporation", "A corporation among the participants", id)
             .query("character", "A character among the participants", id)
-            .query("since", "Battles ending at or after (RFC 3339, or seconds since the epoch)", time)
+            .query("since", "Battles ending at or after (RFC 3339, or seconds since the epoch); at or before `until`", time)
             .query("until", "Battles starting at or before (RFC 3339, or seconds since the epoch)", time)
             .query("minKills", "At least this many kills", count)
             .query("minIsk", "At least this much ISK destroyed", isk)
             .query("limit", "Page size (1 to 500)", page)
-            .query("cursor", "The `nextCursor` of the previous page", text)
+            .query("cursor", "The `nextCursor` of the previous page", battle_cursor)
             .ok("A page of battles", SchemaSet::output::<BattlePage>)
             .api_errors(&[400])
             .serve(get(battles::list)),
@@ -219,7 +231,7 @@ where
         Operation::get("/api/killmails/recent", "recentKillmails", "killmails")
             .summary("Recent killmails, newest first", "Paginated by cursor.")
             .query("limit", "Page size (1 to 500)", page)
-            .query("cursor", "The `nextCursor` of the previous page", text)
+            .query("cursor", "The `nextCursor` of the previous page", killmail_cursor)
             .ok("A page of killmails", SchemaSet::output::<KillmailPage>)
             .api_errors(&[400])
             .serve(get(killmails::recent)),
@@ -231,8 +243,8 @@ where
             .serve(get(killmails::one)),
         Operation::get("/api/search", "search", "search")
             .summary("Search by name", "Battles, alliances, corporations, characters, systems and killmails matching the text. 503 when the API runs without a search index.")
-            .query_required("q", "The text (at most 200 characters)", text)
-            .query("kinds", "Comma-separated kinds to search (battle, alliance, corporation, character, system, killmail); all when absent", text)
+            .query_required("q", "The text (not blank, at most 200 characters)", query_text)
+            .query_list("kinds", "Comma-separated kinds to search (battle, alliance, corporation, character, system, killmail); all when absent", kinds)
             .query("limit", "Hits (1 to 100, default 10)", |_| json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}))
             .ok("The hits, best first", SchemaSet::output::<SearchResults>)
             .api_errors(&[400])

@@ -37,6 +37,9 @@ pub struct Parameter {
     pub description: &'static str,
     pub required: bool,
     pub schema: SchemaFn,
+    /// An array written as one comma-separated value (`kinds=battle,system`:
+    /// OpenAPI's `style: form, explode: false`).
+    pub comma_separated: bool,
 }
 
 /// What an answer carries.
@@ -124,6 +127,7 @@ impl Operation {
             description,
             required: true,
             schema,
+            comma_separated: false,
         });
         self
     }
@@ -141,8 +145,25 @@ impl Operation {
             description,
             required: false,
             schema,
+            comma_separated: false,
         });
         self
+    }
+
+    /// An optional query parameter whose array `schema` is written as one
+    /// comma-separated value.
+    #[must_use]
+    pub fn query_list(
+        self,
+        name: &'static str,
+        description: &'static str,
+        schema: SchemaFn,
+    ) -> Self {
+        let mut op = self.query(name, description, schema);
+        if let Some(p) = op.parameters.last_mut() {
+            p.comma_separated = true;
+        }
+        op
     }
 
     /// A required query parameter.
@@ -247,13 +268,18 @@ pub fn document(ops: &[Operation]) -> Value {
                 .parameters
                 .iter()
                 .map(|p| {
-                    json!({
+                    let mut parameter = json!({
                         "name": p.name,
                         "in": match p.location { In::Path => "path", In::Query => "query" },
                         "description": p.description,
                         "required": p.required,
                         "schema": (p.schema)(&mut set),
-                    })
+                    });
+                    if p.comma_separated {
+                        parameter["style"] = json!("form");
+                        parameter["explode"] = json!(false);
+                    }
+                    parameter
                 })
                 .collect();
         }

@@ -19,5 +19,8 @@ pub use entities::{entity_page, EntityPage};
 pub use names::Names;
 pub use pages::{BattlePage, BattleRedirect, ErrorBody, ErrorDetail, KillmailPage, KillmailView};
 pub use participants::{participants, Participant, Participants};
-pub use search::{BattleSearch, SearchHit, SearchHitKind, SearchResults};
+pub use search::{
+    BattleSearch, SearchHit, SearchHitKind, SearchResults, BATTLE_CURSOR, MAX_QUERY_CHARS,
+    NOT_BLANK,
+};
 pub use timeline::{timeline, SideMinute, Timeline, TimelineMinute};
