@@ -92,16 +92,15 @@ async fn listen(pool: PgPool, appended: Arc<Notify>) {
                 Err(e) => tracing::warn!(error = %e, "LISTEN for appended events failed; retrying"),
             },
             Err(e) => {
-                tracing::warn!(error = %e, "no connection to LISTEN for appended events; retrying")
+                tracing::warn!(error = %e, "no connection to LISTEN for appended events; retrying");
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     };
     loop {
         match listener.try_recv().await {
-            Ok(Some(_)) => appended.notify_waiters(),
-            // Reconnected: what was sent meanwhile is lost.
-            Ok(None) => appended.notify_waiters(),
+            // `None`: reconnected; what was sent meanwhile is lost.
+            Ok(Some(_) | None) => appended.notify_waiters(),
             Err(e) => {
                 tracing::debug!(error = %e, "appended-events listener lost its connection");
                 tokio::time::sleep(Duration::from_secs(1)).await;

@@ -39,6 +39,9 @@ pub struct LiveOptions {
     pub poll: Duration,
     /// Events a connection may fall behind before it is closed as too slow.
     pub buffer: usize,
+    /// A WebSocket send taking longer means the client stopped reading: it
+    /// is closed.
+    pub send_timeout: Duration,
     /// The streams end when this turns true (a graceful shutdown is not
     /// held open by them).
     pub stop: Option<watch::Receiver<bool>>,
@@ -50,6 +53,7 @@ impl Default for LiveOptions {
             heartbeat: Duration::from_secs(15),
             poll: Duration::from_secs(1),
             buffer: 4096,
+            send_timeout: Duration::from_secs(10),
             stop: None,
         }
     }
@@ -73,6 +77,7 @@ pub struct LiveEvent {
 
 impl LiveEvent {
     /// `None` for events no stream carries, or that do not parse (logged).
+    #[allow(clippy::needless_pass_by_value)] // Taken as the page iterator yields it.
     fn of(stored: StoredEvent) -> Option<Self> {
         let Some(envelope) = stored.record.body.json().map(str::to_owned) else {
             tracing::warn!(
@@ -220,8 +225,8 @@ impl Drop for Live {
 pub enum Ended {
     /// The connection fell more than the buffer behind the broadcast.
     TooSlow { behind: u64 },
-    /// A send did not complete in [`ws::SEND_TIMEOUT`]: the client stopped
-    /// reading.
+    /// A send did not complete in [`LiveOptions::send_timeout`]: the
+    /// client stopped reading.
     Stalled,
     /// The server is shutting down.
     Shutdown,
@@ -237,10 +242,7 @@ impl Ended {
             Self::TooSlow { behind } => format!(
                 "too slow: {behind} events behind the live stream; resume after the last seq received"
             ),
-            Self::Stalled => format!(
-                "not reading: a message could not be sent within {:?}",
-                ws::SEND_TIMEOUT
-            ),
+            Self::Stalled => "not reading: a message could not be sent in time".to_owned(),
             Self::Shutdown => "the server is shutting down; resume after the last seq received".to_owned(),
             Self::Store(e) => format!("the store failed: {e}; resume after the last seq received"),
         }
@@ -276,18 +278,14 @@ impl Live {
     /// The server shutting down before the tail found where the event
     /// store ends.
     pub async fn cursor(&self, after: Option<i64>) -> Result<Cursor, Ended> {
-        self.tail.get_or_init(|| {
-            tokio::spawn(tail(
-                self.store.clone(),
-                self.events.clone(),
-                self.head.clone(),
-                self.options.poll,
-            ))
-        });
+        self.start();
         // Subscribed first: whatever the tail sends from now on is seen.
         let events = self.events.subscribe();
         let mut head = self.head.subscribe();
         let mut stop = self.options.stop.clone();
+        if stop.as_ref().is_some_and(|s| *s.borrow()) {
+            return Err(Ended::Shutdown);
+        }
         let head = tokio::select! {
             h = head.wait_for(Option::is_some) => h.ok().and_then(|h| *h),
             () = stopped(stop.as_mut()) => None,
@@ -301,6 +299,18 @@ impl Live {
             catching_up: after.is_some_and(|a| a < head),
             live_since_catch_up: 0,
         })
+    }
+
+    /// Start the tail, once (the first connection does).
+    fn start(&self) {
+        self.tail.get_or_init(|| {
+            tokio::spawn(tail(
+                self.store.clone(),
+                self.events.clone(),
+                self.head.clone(),
+                self.options.poll,
+            ))
+        });
     }
 
     /// The newest `seq` broadcast (0 before the tail started).
@@ -366,7 +376,7 @@ async fn tail(
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "live streams: reading the event store failed; retrying")
+                tracing::warn!(error = %e, "live streams: reading the event store failed; retrying");
             }
         }
         match woken.as_pin_mut() {

@@ -20,9 +20,6 @@ use super::{stopped, Cursor, Ended, Live};
 /// full fits).
 pub const MAX_CLIENT_MESSAGE: usize = 128 * 1024;
 
-/// A send that takes longer means the client stopped reading.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// WebSocket close codes (RFC 6455 §7.4.1).
 const GOING_AWAY: u16 = 1001;
 const TRY_AGAIN_LATER: u16 = 1013;
@@ -48,6 +45,8 @@ enum Step {
 
 async fn connection(live: Arc<Live>, mut socket: WebSocket) {
     let mut guard = live.metrics.opened("ws");
+    // Heartbeats carry the newest seq from the start.
+    live.start();
     let mut stop = live.stop();
     let period = live.options.heartbeat;
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -63,7 +62,7 @@ async fn connection(live: Arc<Live>, mut socket: WebSocket) {
                     received(&live, &mut socket, &mut subscribed, &text).await
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    refuse(&mut socket, None, "binary messages are not understood: send JSON text").await
+                    refuse(&live, &mut socket, None, "binary messages are not understood: send JSON text").await
                 }
                 // Pings are answered by the WebSocket layer itself.
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => Step::Continue,
@@ -71,7 +70,7 @@ async fn connection(live: Arc<Live>, mut socket: WebSocket) {
             next = next(&mut subscribed) => match next {
                 Ok(event) => {
                     heartbeat.reset();
-                    let step = send(&mut socket, event.message.clone()).await;
+                    let step = send(&mut socket, event.message.clone(), live.options.send_timeout).await;
                     if matches!(step, Step::Continue) {
                         guard.sent();
                     }
@@ -84,7 +83,7 @@ async fn connection(live: Arc<Live>, mut socket: WebSocket) {
                     seq: subscribed.as_ref().map_or_else(|| live.head(), |(c, _)| c.after()),
                     time: chrono::Utc::now(),
                 };
-                send_message(&mut socket, &beat).await
+                send_message(&mut socket, &beat, live.options.send_timeout).await
             }
         };
         match step {
@@ -116,29 +115,40 @@ async fn received(
     subscribed: &mut Option<(Cursor, Subscription)>,
     text: &str,
 ) -> Step {
-    let message: ClientMessage =
-        match serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)) {
-            Ok(m) => m,
-            Err(e) => {
-                let path = e.path().to_string();
-                let parameter = (path != ".").then_some(path);
-                return refuse(
-                    socket,
-                    parameter,
-                    &format!("not a client message: {}", e.inner()),
-                )
-                .await;
-            }
-        };
+    let message = match serde_json::from_str::<ClientMessage>(text) {
+        Ok(m) => m,
+        Err(e) => {
+            let (parameter, reason) = what_is_wrong(text, &e);
+            return refuse(
+                live,
+                socket,
+                parameter,
+                &format!("not a client message: {reason}"),
+            )
+            .await;
+        }
+    };
     let ClientMessage::Subscribe {
         subscription,
         after,
     } = message;
     if let Err((field, message)) = subscription.validate() {
-        return refuse(socket, Some(format!("subscription.{field}")), &message).await;
+        return refuse(
+            live,
+            socket,
+            Some(format!("subscription.{field}")),
+            &message,
+        )
+        .await;
     }
     if after.is_some_and(|a| a < 0) {
-        return refuse(socket, Some("after".to_owned()), "an event seq is ≥ 0").await;
+        return refuse(
+            live,
+            socket,
+            Some("after".to_owned()),
+            "an event seq is ≥ 0",
+        )
+        .await;
     }
     let cursor = match live.cursor(after).await {
         Ok(c) => c,
@@ -149,11 +159,37 @@ async fn received(
         seq: cursor.after(),
     };
     *subscribed = Some((cursor, subscription));
-    send_message(socket, &answer).await
+    send_message(socket, &answer, live.options.send_timeout).await
+}
+
+/// The field a message that does not parse gets wrong, when it can be
+/// told, and why. (An internally tagged enum reads through a buffer, which
+/// loses the path: the subscription is read again on its own for it.)
+fn what_is_wrong(text: &str, error: &serde_json::Error) -> (Option<String>, String) {
+    let subscription = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|mut v| v.get_mut("subscription").map(serde_json::Value::take));
+    if let Some(subscription) = subscription {
+        if let Err(e) = serde_path_to_error::deserialize::<_, Subscription>(subscription) {
+            let path = e.path().to_string();
+            let parameter = if path == "." {
+                "subscription".to_owned()
+            } else {
+                format!("subscription.{path}")
+            };
+            return (Some(parameter), e.inner().to_string());
+        }
+    }
+    (None, error.to_string())
 }
 
 /// Answer `error` (the connection stays open).
-async fn refuse(socket: &mut WebSocket, parameter: Option<String>, message: &str) -> Step {
+async fn refuse(
+    live: &Live,
+    socket: &mut WebSocket,
+    parameter: Option<String>,
+    message: &str,
+) -> Step {
     let error = ServerMessage::Error {
         error: ErrorDetail {
             code: "bad_message".to_owned(),
@@ -161,19 +197,19 @@ async fn refuse(socket: &mut WebSocket, parameter: Option<String>, message: &str
             message: message.to_owned(),
         },
     };
-    send_message(socket, &error).await
+    send_message(socket, &error, live.options.send_timeout).await
 }
 
-async fn send_message(socket: &mut WebSocket, message: &ServerMessage) -> Step {
+async fn send_message(socket: &mut WebSocket, message: &ServerMessage, limit: Duration) -> Step {
     match serde_json::to_string(message) {
-        Ok(text) => send(socket, text).await,
+        Ok(text) => send(socket, text, limit).await,
         Err(e) => Step::End(Ended::Store(format!("a message did not serialise: {e}"))),
     }
 }
 
 /// Send, giving up on a client that stopped reading.
-async fn send(socket: &mut WebSocket, text: String) -> Step {
-    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await {
+async fn send(socket: &mut WebSocket, text: String, limit: Duration) -> Step {
+    match tokio::time::timeout(limit, socket.send(Message::Text(text.into()))).await {
         Ok(Ok(())) => Step::Continue,
         Ok(Err(_)) => Step::Gone,
         Err(_) => Step::End(Ended::Stalled),
