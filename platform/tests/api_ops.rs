@@ -110,13 +110,16 @@ fn from_peer(mut req: Request<Body>, peer: &str) -> Request<Body> {
 }
 
 /// Every route the brief of #19 names, and the ones serving the docs.
-const ROUTES: [(&str, &str); 17] = [
+const ROUTES: [(&str, &str); 20] = [
     ("get", "/api/battles"),
     ("get", "/api/battles/{id}"),
     ("get", "/api/battles/{id}/timeline"),
     ("get", "/api/battles/{id}/participants"),
     ("get", "/api/killmails/recent"),
     ("get", "/api/killmails/{id}"),
+    ("get", "/api/killmails/stream"),
+    ("get", "/api/battles/stream"),
+    ("get", "/api/ws"),
     ("get", "/api/search"),
     ("post", "/api/search/battles"),
     ("get", "/api/alliances/{id}"),
@@ -191,7 +194,9 @@ async fn the_openapi_document_is_3_1_and_documents_every_route() {
             !op["summary"].as_str().unwrap_or_default().is_empty(),
             "{method} {path} has no summary"
         );
-        assert!(op["responses"]["200"].is_object(), "{method} {path}");
+        // The WebSocket answers 101 (Switching Protocols); every other 200.
+        let success = if path == "/api/ws" { "101" } else { "200" };
+        assert!(op["responses"][success].is_object(), "{method} {path}");
         let params: Vec<&str> = op["parameters"]
             .as_array()
             .map(|ps| {
@@ -250,6 +255,16 @@ async fn the_openapi_document_is_3_1_and_documents_every_route() {
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(if method == "post" { "{}" } else { "" }))
             .unwrap();
+        if uri.ends_with("/stream") {
+            // A stream never ends: its head is enough.
+            let response = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{uri}");
+            assert_eq!(
+                response.headers()[header::CONTENT_TYPE],
+                "text/event-stream"
+            );
+            continue;
+        }
         let (status, _, body) = call(&app, req).await;
         let text = String::from_utf8_lossy(&body);
         assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
@@ -293,7 +308,7 @@ async fn the_document_describes_bodies_as_the_schema_files_do() {
         }
         compared += 1;
     }
-    assert_eq!(compared, 10);
+    assert_eq!(compared, 13);
 }
 
 /// A validator for the schema the document gives an answer.

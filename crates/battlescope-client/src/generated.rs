@@ -446,6 +446,21 @@ pub struct ClassStats {
     #[serde(rename = "lostWithoutValue")]
     pub lost_without_value: u32,
 }
+///What a WebSocket client sends (JSON text frames).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum ClientMessage {
+    ///Replace the connection's subscription. A new connection receives only heartbeats until it subscribes.
+    #[serde(rename = "subscribe")]
+    Subscribe {
+        ///Resume after this `seq` (the last one received): the events stored since are sent first. Absent: only events from now on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        after: ::std::option::Option<i64>,
+        ///What to receive.
+        #[serde(default = "defaults::client_message_subscribe_subscription")]
+        subscription: Subscription,
+    },
+}
 ///Parameters of clustering (DESIGN.md "Clustering").
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -1026,6 +1041,59 @@ impl ::std::convert::TryFrom<&str> for ListsSecurityClassesItem {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ListsSecurityClassesItem {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Which events a stream carries.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum LiveFeed {
+    ///`killmail.enriched`: every killmail stored.
+    #[serde(rename = "killmails")]
+    Killmails,
+    ///`battle.created`, `battle.updated`, `battle.deleted`, `battle.sealed`.
+    #[serde(rename = "battles")]
+    Battles,
+}
+impl ::std::fmt::Display for LiveFeed {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Killmails => f.write_str("killmails"),
+            Self::Battles => f.write_str("battles"),
+        }
+    }
+}
+impl ::std::str::FromStr for LiveFeed {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "killmails" => Ok(Self::Killmails),
+            "battles" => Ok(Self::Battles),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LiveFeed {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LiveFeed {
     type Error = self::error::ConversionError;
     fn try_from(
         value: ::std::string::String,
@@ -1796,6 +1864,47 @@ impl ::std::convert::TryFrom<::std::string::String> for SecurityClass {
         value.parse()
     }
 }
+///What the server sends on a WebSocket (JSON text frames).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type")]
+pub enum ServerMessage {
+    ///The answer to a subscribe: the subscription in force and the `seq` the events that follow come after.
+    #[serde(rename = "subscribed")]
+    Subscribed {
+        ///The events that follow come after this one.
+        seq: i64,
+        ///The subscription in force.
+        subscription: Subscription,
+    },
+    ///An event the subscription admits; `seq` is its place in the event store.
+    #[serde(rename = "event")]
+    Event {
+        ///The event, as the bus carried it.
+        event: crate::Event,
+        ///Its place in the event store.
+        seq: i64,
+    },
+    ///Sent when nothing else was for a heartbeat interval: the connection is alive; `seq` is the newest event the server has seen.
+    #[serde(rename = "heartbeat")]
+    Heartbeat {
+        ///The newest event the server has seen.
+        seq: i64,
+        ///The server's clock.
+        time: ::chrono::DateTime<::chrono::offset::Utc>,
+    },
+    ///A message the server could not use (the connection stays open).
+    #[serde(rename = "error")]
+    Error {
+        ///What was wrong (`parameter` names the field).
+        error: ErrorDetail,
+    },
+    ///The last message before the server closes the connection, and why (a client too slow to keep up, the server shutting down). Resume with `after` set to the last `seq` received.
+    #[serde(rename = "closing")]
+    Closing {
+        ///Why.
+        reason: ::std::string::String,
+    },
+}
 ///The hull class of a ship type.
 #[derive(
     ::serde::Deserialize,
@@ -1977,6 +2086,37 @@ pub struct SideMinute {
     pub losses: u32,
     ///Index into the battle's `sides`.
     pub side: u32,
+}
+/**What a connection wants to receive. Every field is optional; an event is admitted when it passes each field given: - `feeds`: its feed is listed (all feeds when empty); - `systems` / `regions`: it happens in one of the systems or one of the   regions (either list matching is enough); - `alliances` / `corporations` / `characters`: one of them took part (as   victim or attacker, or on a side of the battle); - `minIsk`: its value (a killmail's, or a battle's ISK destroyed) is at   least this; an unknown value does not pass.
+
+A `battle.deleted` event names only its system: it passes on place alone, so a client never keeps a battle that is gone.*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    ///Alliance ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub alliances: ::std::vec::Vec<u64>,
+    ///Character ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub characters: ::std::vec::Vec<u64>,
+    ///Corporation ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub corporations: ::std::vec::Vec<u64>,
+    ///The feeds (all when empty).
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub feeds: ::std::vec::Vec<LiveFeed>,
+    ///Least ISK value.
+    #[serde(
+        rename = "minIsk",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min_isk: ::std::option::Option<f64>,
+    ///Region ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub regions: ::std::vec::Vec<u32>,
+    ///Solar system ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub systems: ::std::vec::Vec<u32>,
 }
 ///The entity's figures over its battles.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2272,6 +2412,17 @@ pub mod defaults {
         <T as ::std::convert::TryFrom<::std::num::NonZeroU64>>::Error: ::std::fmt::Debug,
     {
         T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
+    }
+    pub(super) fn client_message_subscribe_subscription() -> super::Subscription {
+        super::Subscription {
+            alliances: Default::default(),
+            characters: Default::default(),
+            corporations: Default::default(),
+            feeds: Default::default(),
+            min_isk: Default::default(),
+            regions: Default::default(),
+            systems: Default::default(),
+        }
     }
     pub(super) fn cluster_config_allowed_lateness() -> super::ClusterConfigAllowedLateness {
         super::ClusterConfigAllowedLateness::String("6h".to_string())

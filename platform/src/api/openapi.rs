@@ -27,6 +27,7 @@ pub type SchemaFn = fn(&mut SchemaSet) -> Value;
 pub enum In {
     Path,
     Query,
+    Header,
 }
 
 /// One parameter of an operation.
@@ -166,6 +167,25 @@ impl Operation {
         op
     }
 
+    /// An optional request header.
+    #[must_use]
+    pub fn header(
+        mut self,
+        name: &'static str,
+        description: &'static str,
+        schema: SchemaFn,
+    ) -> Self {
+        self.parameters.push(Parameter {
+            name,
+            location: In::Header,
+            description,
+            required: false,
+            comma_separated: false,
+            schema,
+        });
+        self
+    }
+
     /// A required query parameter.
     #[must_use]
     pub fn query_required(
@@ -270,7 +290,7 @@ pub fn document(ops: &[Operation]) -> Value {
                 .map(|p| {
                     let mut parameter = json!({
                         "name": p.name,
-                        "in": match p.location { In::Path => "path", In::Query => "query" },
+                        "in": match p.location { In::Path => "path", In::Query => "query", In::Header => "header" },
                         "description": p.description,
                         "required": p.required,
                         "schema": (p.schema)(&mut set),
