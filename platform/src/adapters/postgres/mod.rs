@@ -88,7 +88,11 @@ async fn listen(pool: PgPool, appended: Arc<Notify>) {
     let mut listener = loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut l) => match l.listen(write::EVENTS_CHANNEL).await {
-                Ok(()) => break l,
+                Ok(()) => {
+                    // What was appended before the LISTEN is read now.
+                    appended.notify_waiters();
+                    break l;
+                }
                 Err(e) => tracing::warn!(error = %e, "LISTEN for appended events failed; retrying"),
             },
             Err(e) => {
