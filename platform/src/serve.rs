@@ -619,6 +619,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let ready = Arc::new(AtomicBool::new(false));
     let mut backends = vec![Backend::Store(store.clone()), Backend::Bus(bus.clone())];
     backends.extend(search.clone().map(Backend::Search));
+    // The live streams end when the server stops, so they do not hold the
+    // graceful shutdown open.
+    let (streams_stop, streams_stopped) = watch::channel(false);
+    let mut options = args.http.options()?;
+    options.live.stop = Some(streams_stopped);
     let app = api::router_needing(
         AppState {
             store: store.clone(),
@@ -627,7 +632,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             stats: stats.clone(),
         },
         backends,
-        &args.http.options()?,
+        &options,
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -672,13 +677,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         async move {
             loop {
                 if *stop_rx.borrow() || (exit_after_replay && *pipeline_done.borrow()) {
-                    return;
+                    break;
                 }
                 tokio::select! {
-                    r = stop_rx.changed() => if r.is_err() { return },
-                    r = pipeline_done.changed() => if r.is_err() { return },
+                    r = stop_rx.changed() => if r.is_err() { break },
+                    r = pipeline_done.changed() => if r.is_err() { break },
                 }
             }
+            let _ = streams_stop.send(true);
         }
     };
     let server = tokio::spawn(async move {

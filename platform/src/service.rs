@@ -449,6 +449,11 @@ async fn serve_api(
     search: Option<Arc<dyn SearchIndex>>,
     stats: Arc<PipelineStats>,
 ) -> anyhow::Result<()> {
+    // The live streams end at the signal, so they do not hold the
+    // graceful shutdown open.
+    let (streams_stop, streams_stopped) = tokio::sync::watch::channel(false);
+    let mut options = a.http.options()?;
+    options.live.stop = Some(streams_stopped);
     let app = api::router_with(
         AppState {
             store,
@@ -456,7 +461,7 @@ async fn serve_api(
             ready: Arc::new(AtomicBool::new(true)),
             stats,
         },
-        &a.http.options()?,
+        &options,
     );
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await
@@ -465,7 +470,10 @@ async fn serve_api(
     tracing::info!(service = "api", %addr, "service running");
     eprintln!("BattleScope API on http://{addr}/api/battles  (Ctrl-C to stop)");
     axum::serve(listener, api::make_service(app))
-        .with_graceful_shutdown(signal())
+        .with_graceful_shutdown(async move {
+            signal().await;
+            let _ = streams_stop.send(true);
+        })
         .await
         .context("the HTTP server failed")
 }

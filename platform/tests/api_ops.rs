@@ -110,13 +110,16 @@ fn from_peer(mut req: Request<Body>, peer: &str) -> Request<Body> {
 }
 
 /// Every route the brief of #19 names, and the ones serving the docs.
-const ROUTES: [(&str, &str); 17] = [
+const ROUTES: [(&str, &str); 20] = [
     ("get", "/api/battles"),
     ("get", "/api/battles/{id}"),
     ("get", "/api/battles/{id}/timeline"),
     ("get", "/api/battles/{id}/participants"),
     ("get", "/api/killmails/recent"),
     ("get", "/api/killmails/{id}"),
+    ("get", "/api/killmails/stream"),
+    ("get", "/api/battles/stream"),
+    ("get", "/api/ws"),
     ("get", "/api/search"),
     ("post", "/api/search/battles"),
     ("get", "/api/alliances/{id}"),
@@ -191,7 +194,9 @@ async fn the_openapi_document_is_3_1_and_documents_every_route() {
             !op["summary"].as_str().unwrap_or_default().is_empty(),
             "{method} {path} has no summary"
         );
-        assert!(op["responses"]["200"].is_object(), "{method} {path}");
+        // The WebSocket answers 101 (Switching Protocols); every other 200.
+        let success = if path == "/api/ws" { "101" } else { "200" };
+        assert!(op["responses"][success].is_object(), "{method} {path}");
         let params: Vec<&str> = op["parameters"]
             .as_array()
             .map(|ps| {
@@ -250,6 +255,16 @@ async fn the_openapi_document_is_3_1_and_documents_every_route() {
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(if method == "post" { "{}" } else { "" }))
             .unwrap();
+        if uri.ends_with("/stream") {
+            // A stream never ends: its head is enough.
+            let response = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{uri}");
+            assert_eq!(
+                response.headers()[header::CONTENT_TYPE],
+                "text/event-stream"
+            );
+            continue;
+        }
         let (status, _, body) = call(&app, req).await;
         let text = String::from_utf8_lossy(&body);
         assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
@@ -293,7 +308,7 @@ async fn the_document_describes_bodies_as_the_schema_files_do() {
         }
         compared += 1;
     }
-    assert_eq!(compared, 10);
+    assert_eq!(compared, 13);
 }
 
 /// A validator for the schema the document gives an answer.
@@ -381,6 +396,205 @@ async fn answers_validate_against_the_documented_schemas() {
     let input = jsonschema::draft202012::new(&root).unwrap();
     assert!(input.is_valid(&json!({"minKills": 2, "security": "high_sec"})));
     assert!(!input.is_valid(&json!({"minKills": "many"})));
+}
+
+/// A validator for the schema of one parameter of an operation.
+fn parameter_validator(doc: &Value, path: &str, name: &str) -> jsonschema::Validator {
+    let parameter = doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{path} documents `{name}`"));
+    let mut root = json!({ "components": doc["components"].clone() });
+    for (k, v) in parameter["schema"].as_object().unwrap() {
+        root[k] = v.clone();
+    }
+    // Formats assert, as they do for the fuzzer (`date-time`).
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap()
+}
+
+/// A parameter's value as the query string or path writes it (an array
+/// comma-separated, as `explode: false` says), percent-encoded.
+fn written(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join(","),
+        // 2^64 as digits (JSON numbers past u64 are floats here).
+        Value::Number(n)
+            if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0 && f > 1e19) =>
+        {
+            format!("{:.0}", n.as_f64().unwrap())
+        }
+        other => other.to_string(),
+    };
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The document states every bound the API checks on a parameter (the
+/// fuzz run of scripts/test-fuzz holds it to that): a value its schema
+/// allows is never refused, one it refuses is a 400 naming the parameter.
+/// Each case is at a bound; the ones marked were found by the fuzzer.
+#[tokio::test]
+async fn parameter_schemas_agree_with_what_the_api_accepts() {
+    let w = world().await;
+    let app = router(w.state.clone());
+    let doc = document(&app).await;
+    let (_, _, page) = json_call(&app, get("/api/battles?limit=1")).await;
+    let battle_cursor = page["nextCursor"].clone();
+    let (_, _, page) = json_call(&app, get("/api/killmails/recent?limit=1")).await;
+    let killmail_cursor = page["nextCursor"].clone();
+    assert!(battle_cursor.is_string() && killmail_cursor.is_string());
+    let long = "a".repeat(200);
+    let cases: Vec<(&str, &str, Value, bool)> = vec![
+        // Found: ids past u64::MAX were documented as valid.
+        ("/api/alliances/{id}", "id", json!(u64::MAX), true),
+        (
+            "/api/alliances/{id}",
+            "id",
+            json!(18_446_744_073_709_551_616.0),
+            false,
+        ),
+        ("/api/killmails/{id}", "id", json!(0), false),
+        ("/api/battles", "alliance", json!(u64::MAX), true),
+        // System and region ids are 32-bit.
+        ("/api/battles", "system", json!(u32::MAX), true),
+        (
+            "/api/battles",
+            "system",
+            json!(u64::from(u32::MAX) + 1),
+            false,
+        ),
+        (
+            "/api/battles",
+            "region",
+            json!(u64::from(u32::MAX) + 1),
+            false,
+        ),
+        (
+            "/api/battles",
+            "minKills",
+            json!(u64::from(u32::MAX) + 1),
+            false,
+        ),
+        ("/api/battles", "since", json!(i64::MIN), true),
+        ("/api/battles", "since", json!(u64::MAX), false),
+        ("/api/battles", "since", json!("2024-01-01T00:00:00Z"), true),
+        ("/api/battles", "since", json!("yesterday"), false),
+        ("/api/battles", "minIsk", json!(f64::MAX), true),
+        ("/api/battles", "minIsk", json!(-1), false),
+        ("/api/battles", "limit", json!(0), false),
+        // Found: any text was documented as a cursor.
+        ("/api/battles", "cursor", battle_cursor, true),
+        ("/api/battles", "cursor", json!(""), false),
+        ("/api/battles", "cursor", json!("1_2"), false),
+        ("/api/killmails/recent", "cursor", killmail_cursor, true),
+        ("/api/killmails/recent", "cursor", json!(""), false),
+        // Found: blank text was documented as a query.
+        ("/api/search", "q", json!("jita"), true),
+        ("/api/search", "q", json!(""), false),
+        ("/api/search", "q", json!(" \t\u{3000}"), false),
+        ("/api/search", "q", json!(" jita "), true),
+        ("/api/search", "q", json!(long), true),
+        ("/api/search", "q", json!(format!(" {long}")), false),
+        ("/api/search", "kinds", json!(["battle", "system"]), true),
+        ("/api/search", "kinds", json!([]), false),
+        ("/api/search", "kinds", json!(["planet"]), false),
+    ];
+    for (path, name, value, valid) in cases {
+        assert_eq!(
+            parameter_validator(&doc, path, name).is_valid(&value),
+            valid,
+            "{path} documents {name}={value} as {}",
+            if valid { "invalid" } else { "valid" }
+        );
+        let uri = if path.contains("{id}") {
+            path.replace("{id}", &written(&value))
+        } else if path == "/api/search" && name != "q" {
+            format!("{path}?q=jita&{name}={}", written(&value))
+        } else {
+            format!("{path}?{name}={}", written(&value))
+        };
+        let (status, _, body) = json_call(&app, get(&uri)).await;
+        if valid {
+            assert_ne!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        } else {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+            assert_eq!(body["error"]["parameter"], name, "{uri}: {body}");
+        }
+    }
+
+    // The body of the battle search, likewise.
+    let request = &doc["paths"]["/api/search/battles"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    let mut root = json!({ "components": doc["components"].clone() });
+    root["$ref"] = request["$ref"].clone();
+    let input = jsonschema::draft202012::new(&root).unwrap();
+    for (body, parameter) in [
+        // Found: JSON Schema counts 2.0 as an integer; serde did not.
+        (
+            json!({"limit": 2.0, "minKills": 1.0, "system": 30_000_142.0}),
+            None,
+        ),
+        (json!({"limit": 500, "alliance": u64::MAX}), None),
+        (json!({"limit": 0}), Some("limit")),
+        (json!({"limit": 501}), Some("limit")),
+        (json!({"limit": 2.5}), Some("limit")),
+        (json!({"system": u64::from(u32::MAX) + 1}), Some("system")),
+        (json!({"minIsk": -1}), Some("minIsk")),
+        (json!({"q": ""}), Some("q")),
+        (json!({"q": " \n "}), Some("q")),
+        (json!({"cursor": ""}), Some("cursor")),
+        (json!({"colour": "red"}), Some("colour")),
+    ] {
+        assert_eq!(input.is_valid(&body), parameter.is_none(), "{body}");
+        let (status, _, answer) = json_call(
+            &app,
+            Request::post("/api/search/battles")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await;
+        match parameter {
+            None => assert_eq!(status, StatusCode::OK, "{body}: {answer}"),
+            Some(p) => {
+                assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+                assert_eq!(answer["error"]["parameter"], p, "{body}: {answer}");
+            }
+        }
+    }
+}
+
+/// A text query must have a character that is not white space, as Rust
+/// means it (the API trims with `str::trim`): the documented pattern says
+/// the same for every character of the Basic Multilingual Plane.
+#[tokio::test]
+async fn the_not_blank_pattern_is_rusts_white_space() {
+    let w = world().await;
+    let doc = document(&router(w.state)).await;
+    let q = parameter_validator(&doc, "/api/search", "q");
+    for c in (0..=0xFFFF_u32).filter_map(char::from_u32) {
+        assert_eq!(
+            q.is_valid(&json!(c.to_string())),
+            !c.is_whitespace(),
+            "U+{:04X}",
+            u32::from(c)
+        );
+    }
 }
 
 #[tokio::test]

@@ -1349,6 +1349,10 @@ impl Store for FlakyStore {
     ) -> Result<Vec<Battle>, battlescope_platform::ports::StoreError> {
         self.inner.battles_holding(ids).await
     }
+    async fn last_event_seq(&self) -> Result<i64, battlescope_platform::ports::StoreError> {
+        self.inner.last_event_seq().await
+    }
+
     async fn events_after(
         &self,
         seq: i64,

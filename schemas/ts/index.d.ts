@@ -38,6 +38,21 @@ export type ShipClass =
   | "npc"
   | "other";
 /**
+ * What a WebSocket client sends (JSON text frames).
+ */
+export type ClientMessage = {
+  /**
+   * Resume after this `seq` (the last one received): the events stored since are sent first. Absent: only events from now on.
+   */
+  after?: number | null;
+  subscription?: Subscription;
+  type: "subscribe";
+};
+/**
+ * Which events a stream carries.
+ */
+export type LiveFeed = "killmails" | "battles";
+/**
  * What counts as a shared participant between two killmails.
  */
 export type CorrelateBy = "character" | "corporation" | "alliance";
@@ -158,6 +173,48 @@ export type UnknownValue = "reject" | "accept";
  */
 export type SearchHitKind =
   "battle" | "alliance" | "corporation" | "character" | "system" | "killmail";
+/**
+ * What the server sends on a WebSocket (JSON text frames).
+ */
+export type ServerMessage =
+  | {
+      /**
+       * The events that follow come after this one.
+       */
+      seq: number;
+      subscription: Subscription;
+      type: "subscribed";
+    }
+  | {
+      event: Event;
+      /**
+       * Its place in the event store.
+       */
+      seq: number;
+      type: "event";
+    }
+  | {
+      /**
+       * The newest event the server has seen.
+       */
+      seq: number;
+      /**
+       * The server's clock.
+       */
+      time: string;
+      type: "heartbeat";
+    }
+  | {
+      error: ErrorDetail;
+      type: "error";
+    }
+  | {
+      /**
+       * Why.
+       */
+      reason: string;
+      type: "closing";
+    };
 
 /**
  * One attacker: a pilot, an NPC (no `character_id`) or a structure.
@@ -470,6 +527,8 @@ export interface BattleSealedEvent {
 }
 /**
  * `POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+ *
+ * Each field's schema states every bound the API checks on it; `since` after `until` is refused too.
  */
 export interface BattleSearch {
   /**
@@ -501,7 +560,7 @@ export interface BattleSearch {
    */
   minKills?: number | null;
   /**
-   * Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found.
+   * Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found. Not blank, at most 200 characters.
    */
   q?: string | null;
   /**
@@ -513,7 +572,7 @@ export interface BattleSearch {
    */
   security?: SecurityClass | null;
   /**
-   * Battles still going at or after this time.
+   * Battles still going at or after this time (at or before `until`).
    */
   since?: string | null;
   /**
@@ -597,6 +656,41 @@ export interface ClassStats {
    * Those losses without a value (not counted as zero ISK).
    */
   lostWithoutValue: number;
+}
+/**
+ * What a connection wants to receive. Every field is optional; an event is admitted when it passes each field given: - `feeds`: its feed is listed (all feeds when empty); - `systems` / `regions`: it happens in one of the systems or one of the   regions (either list matching is enough); - `alliances` / `corporations` / `characters`: one of them took part (as   victim or attacker, or on a side of the battle); - `minIsk`: its value (a killmail's, or a battle's ISK destroyed) is at   least this; an unknown value does not pass.
+ *
+ * A `battle.deleted` event names only its system: it passes on place alone, so a client never keeps a battle that is gone.
+ */
+export interface Subscription {
+  /**
+   * Alliance ids.
+   */
+  alliances?: number[];
+  /**
+   * Character ids.
+   */
+  characters?: number[];
+  /**
+   * Corporation ids.
+   */
+  corporations?: number[];
+  /**
+   * The feeds (all when empty).
+   */
+  feeds?: LiveFeed[];
+  /**
+   * Least ISK value.
+   */
+  minIsk?: number | null;
+  /**
+   * Region ids.
+   */
+  regions?: number[];
+  /**
+   * Solar system ids.
+   */
+  systems?: number[];
 }
 /**
  * Parameters of clustering (DESIGN.md "Clustering").

@@ -17,6 +17,7 @@ import type {
   BattleRedirect,
   BattleSearch,
   ClassStats,
+  ClientMessage,
   ClusterConfig,
   CorrelateBy,
   Entity,
@@ -36,6 +37,7 @@ import type {
   KillmailIngestedEvent,
   KillmailPage,
   KillmailView,
+  LiveFeed,
   Lists,
   NameCategory,
   Opponent,
@@ -51,10 +53,12 @@ import type {
   SearchHitKind,
   SearchResults,
   SecurityClass,
+  ServerMessage,
   ShipClass,
   Ships,
   Side,
   SideMinute,
+  Subscription,
   Summary,
   Timeline,
   TimelineMinute,
@@ -290,3 +294,32 @@ export const requests = { search, moved };
 export const all: Event[] = [ingested, enriched, created, updated, deleted, sealed];
 export const documents = { config, ruleset, killmail, summary, battle };
 export const lines: string[] = all.map(headline).concat(String(lost(stats, "frigate")));
+
+// The WebSocket (`GET /api/ws`): a subscription, and what the server sends.
+const feeds: LiveFeed[] = ["battles"];
+const subscription: Subscription = { feeds, regions: [10000030], alliances: [99000001], minIsk: 1e8 };
+export const subscribe: ClientMessage = { type: "subscribe", subscription, after: 41 };
+
+/** What a live battle list does with a WebSocket message. */
+export function onMessage(message: ServerMessage): string {
+  switch (message.type) {
+    case "subscribed":
+      return `subscribed after ${message.seq}`;
+    case "event":
+      return `#${message.seq} ${headline(message.event)}`;
+    case "heartbeat":
+      return `alive at ${message.time} (newest ${message.seq})`;
+    case "error":
+      return `refused ${message.error.parameter ?? "-"}: ${message.error.message}`;
+    case "closing":
+      return `closed: ${message.reason}; resume after the last seq`;
+  }
+}
+
+const messages: ServerMessage[] = [
+  { type: "subscribed", subscription, seq: 41 },
+  { type: "event", seq: 42, event: created },
+  { type: "heartbeat", seq: 42, time: "2025-06-14T12:05:00Z" },
+  { type: "closing", reason: "too slow: 1024 events behind" },
+];
+export const live: string[] = messages.map(onMessage);

@@ -21,8 +21,10 @@ pub fn generate(root: &Path, bundle: &Value) -> Result<String> {
         .and_then(Value::as_object)
         .context("the bundle has no $defs")?;
     let mut defs = Vec::with_capacity(definitions.len());
-    // The union of all events is the client's own `Event` (with its decoder).
-    for (name, schema) in definitions.iter().filter(|(name, _)| *name != "Event") {
+    // The union of all events is the client's own `Event` (with its
+    // decoder): typify makes none, and types holding an event (the
+    // WebSocket's messages) use the client's.
+    for (name, schema) in definitions {
         let schema: schemars08::schema::Schema = serde_json::from_value(schema.clone())
             .with_context(|| format!("schema {name} is not a schema typify reads"))?;
         defs.push((name.clone(), schema));
@@ -31,7 +33,8 @@ pub fn generate(root: &Path, bundle: &Value) -> Result<String> {
     settings
         .with_struct_builder(false)
         .with_derive("PartialEq".to_owned())
-        .with_map_type("::std::collections::BTreeMap");
+        .with_map_type("::std::collections::BTreeMap")
+        .with_replacement("Event", "crate::Event", std::iter::empty());
     let mut space = TypeSpace::new(&settings);
     space
         .add_ref_types(defs)

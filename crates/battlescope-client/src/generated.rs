@@ -176,7 +176,9 @@ pub struct BattleSealedEvent {
     ///Version of this event type's schema; additive changes keep it.
     pub version: ::std::string::String,
 }
-///`POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+/**`POST /api/search/battles`: the filters of `GET /api/battles`, each optional, and a text query. Unknown fields are refused, so a misspelt filter is an error rather than silently ignored.
+
+Each field's schema states every bound the API checks on it; `since` after `until` is refused too.*/
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BattleSearch {
@@ -191,10 +193,10 @@ pub struct BattleSearch {
     pub corporation: ::std::option::Option<u64>,
     ///The `nextCursor` of the previous page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub cursor: ::std::option::Option<::std::string::String>,
+    pub cursor: ::std::option::Option<BattleSearchCursor>,
     ///Page size, 1 to 500 (default 50).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub limit: ::std::option::Option<u32>,
+    pub limit: ::std::option::Option<::std::num::NonZeroU32>,
     ///At least this much ISK destroyed.
     #[serde(
         rename = "minIsk",
@@ -207,16 +209,16 @@ pub struct BattleSearch {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub min_kills: ::std::option::Option<u32>,
-    ///Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found.
+    ///Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found. Not blank, at most 200 characters.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub q: ::std::option::Option<::std::string::String>,
+    pub q: ::std::option::Option<BattleSearchQ>,
     ///Region id.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<u32>,
     ///Security class.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub security: ::std::option::Option<SecurityClass>,
-    ///Battles still going at or after this time.
+    ///Battles still going at or after this time (at or before `until`).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub since: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Solar system id.
@@ -225,6 +227,134 @@ pub struct BattleSearch {
     ///Battles begun at or before this time.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub until: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+}
+///The `nextCursor` of the previous page.
+#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[serde(transparent)]
+pub struct BattleSearchCursor(::std::string::String);
+impl ::std::ops::Deref for BattleSearchCursor {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<BattleSearchCursor> for ::std::string::String {
+    fn from(value: BattleSearchCursor) -> Self {
+        value.0
+    }
+}
+impl ::std::str::FromStr for BattleSearchCursor {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
+            || {
+                ::regress::Regex::new(
+                    "^-?[0-9]{1,18}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                )
+                .unwrap()
+            },
+        );
+        if PATTERN.find(value).is_none() {
+            return Err(
+                "doesn't match pattern \"^-?[0-9]{1,18}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$\""
+                    .into(),
+            );
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::convert::TryFrom<&str> for BattleSearchCursor {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for BattleSearchCursor {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BattleSearchCursor {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ::std::string::String::deserialize(deserializer)?
+            .parse()
+            .map_err(|e: self::error::ConversionError| {
+                <D::Error as ::serde::de::Error>::custom(e.to_string())
+            })
+    }
+}
+///Typo-tolerant text (system, region, security class), matched by the search index; the filters then apply to what it found. Not blank, at most 200 characters.
+#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[serde(transparent)]
+pub struct BattleSearchQ(::std::string::String);
+impl ::std::ops::Deref for BattleSearchQ {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+impl ::std::convert::From<BattleSearchQ> for ::std::string::String {
+    fn from(value: BattleSearchQ) -> Self {
+        value.0
+    }
+}
+impl ::std::str::FromStr for BattleSearchQ {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        if value.chars().count() > 200usize {
+            return Err("longer than 200 characters".into());
+        }
+        if value.chars().count() < 1usize {
+            return Err("shorter than 1 characters".into());
+        }
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
+            || {
+                ::regress::Regex::new(
+                    "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+                )
+                .unwrap()
+            },
+        );
+        if PATTERN.find(value).is_none() {
+            return Err(
+                "doesn't match pattern \"[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]\""
+                    .into(),
+            );
+        }
+        Ok(Self(value.to_string()))
+    }
+}
+impl ::std::convert::TryFrom<&str> for BattleSearchQ {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for BattleSearchQ {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BattleSearchQ {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+    {
+        ::std::string::String::deserialize(deserializer)?
+            .parse()
+            .map_err(|e: self::error::ConversionError| {
+                <D::Error as ::serde::de::Error>::custom(e.to_string())
+            })
+    }
 }
 ///Figures of one battle.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -315,6 +445,21 @@ pub struct ClassStats {
     ///Those losses without a value (not counted as zero ISK).
     #[serde(rename = "lostWithoutValue")]
     pub lost_without_value: u32,
+}
+///What a WebSocket client sends (JSON text frames).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum ClientMessage {
+    ///Replace the connection's subscription. A new connection receives only heartbeats until it subscribes.
+    #[serde(rename = "subscribe")]
+    Subscribe {
+        ///Resume after this `seq` (the last one received): the events stored since are sent first. Absent: only events from now on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        after: ::std::option::Option<i64>,
+        ///What to receive.
+        #[serde(default = "defaults::client_message_subscribe_subscription")]
+        subscription: Subscription,
+    },
 }
 ///Parameters of clustering (DESIGN.md "Clustering").
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -896,6 +1041,59 @@ impl ::std::convert::TryFrom<&str> for ListsSecurityClassesItem {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ListsSecurityClassesItem {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Which events a stream carries.
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum LiveFeed {
+    ///`killmail.enriched`: every killmail stored.
+    #[serde(rename = "killmails")]
+    Killmails,
+    ///`battle.created`, `battle.updated`, `battle.deleted`, `battle.sealed`.
+    #[serde(rename = "battles")]
+    Battles,
+}
+impl ::std::fmt::Display for LiveFeed {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Killmails => f.write_str("killmails"),
+            Self::Battles => f.write_str("battles"),
+        }
+    }
+}
+impl ::std::str::FromStr for LiveFeed {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "killmails" => Ok(Self::Killmails),
+            "battles" => Ok(Self::Battles),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for LiveFeed {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for LiveFeed {
     type Error = self::error::ConversionError;
     fn try_from(
         value: ::std::string::String,
@@ -1666,6 +1864,47 @@ impl ::std::convert::TryFrom<::std::string::String> for SecurityClass {
         value.parse()
     }
 }
+///What the server sends on a WebSocket (JSON text frames).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type")]
+pub enum ServerMessage {
+    ///The answer to a subscribe: the subscription in force and the `seq` the events that follow come after.
+    #[serde(rename = "subscribed")]
+    Subscribed {
+        ///The events that follow come after this one.
+        seq: i64,
+        ///The subscription in force.
+        subscription: Subscription,
+    },
+    ///An event the subscription admits; `seq` is its place in the event store.
+    #[serde(rename = "event")]
+    Event {
+        ///The event, as the bus carried it.
+        event: crate::Event,
+        ///Its place in the event store.
+        seq: i64,
+    },
+    ///Sent when nothing else was for a heartbeat interval: the connection is alive; `seq` is the newest event the server has seen.
+    #[serde(rename = "heartbeat")]
+    Heartbeat {
+        ///The newest event the server has seen.
+        seq: i64,
+        ///The server's clock.
+        time: ::chrono::DateTime<::chrono::offset::Utc>,
+    },
+    ///A message the server could not use (the connection stays open).
+    #[serde(rename = "error")]
+    Error {
+        ///What was wrong (`parameter` names the field).
+        error: ErrorDetail,
+    },
+    ///The last message before the server closes the connection, and why (a client too slow to keep up, the server shutting down). Resume with `after` set to the last `seq` received.
+    #[serde(rename = "closing")]
+    Closing {
+        ///Why.
+        reason: ::std::string::String,
+    },
+}
 ///The hull class of a ship type.
 #[derive(
     ::serde::Deserialize,
@@ -1847,6 +2086,37 @@ pub struct SideMinute {
     pub losses: u32,
     ///Index into the battle's `sides`.
     pub side: u32,
+}
+/**What a connection wants to receive. Every field is optional; an event is admitted when it passes each field given: - `feeds`: its feed is listed (all feeds when empty); - `systems` / `regions`: it happens in one of the systems or one of the   regions (either list matching is enough); - `alliances` / `corporations` / `characters`: one of them took part (as   victim or attacker, or on a side of the battle); - `minIsk`: its value (a killmail's, or a battle's ISK destroyed) is at   least this; an unknown value does not pass.
+
+A `battle.deleted` event names only its system: it passes on place alone, so a client never keeps a battle that is gone.*/
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    ///Alliance ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub alliances: ::std::vec::Vec<u64>,
+    ///Character ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub characters: ::std::vec::Vec<u64>,
+    ///Corporation ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub corporations: ::std::vec::Vec<u64>,
+    ///The feeds (all when empty).
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub feeds: ::std::vec::Vec<LiveFeed>,
+    ///Least ISK value.
+    #[serde(
+        rename = "minIsk",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub min_isk: ::std::option::Option<f64>,
+    ///Region ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub regions: ::std::vec::Vec<u32>,
+    ///Solar system ids.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub systems: ::std::vec::Vec<u32>,
 }
 ///The entity's figures over its battles.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2142,6 +2412,17 @@ pub mod defaults {
         <T as ::std::convert::TryFrom<::std::num::NonZeroU64>>::Error: ::std::fmt::Debug,
     {
         T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
+    }
+    pub(super) fn client_message_subscribe_subscription() -> super::Subscription {
+        super::Subscription {
+            alliances: Default::default(),
+            characters: Default::default(),
+            corporations: Default::default(),
+            feeds: Default::default(),
+            min_isk: Default::default(),
+            regions: Default::default(),
+            systems: Default::default(),
+        }
     }
     pub(super) fn cluster_config_allowed_lateness() -> super::ClusterConfigAllowedLateness {
         super::ClusterConfigAllowedLateness::String("6h".to_string())

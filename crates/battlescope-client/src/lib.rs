@@ -272,3 +272,11 @@ impl Serialize for Event {
         with_event!(self, e => e.serialize(s))
     }
 }
+
+/// Through [`decode_value`], with its checks and messages: how an event
+/// inside another message (a WebSocket `event`) is read.
+impl<'de> serde::Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        decode_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}

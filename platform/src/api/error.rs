@@ -65,6 +65,17 @@ impl ApiError {
         }
     }
 
+    /// 503: the server is shutting down (a stream asked for meanwhile).
+    #[must_use]
+    pub fn shutting_down() -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "shutting_down",
+            parameter: None,
+            message: "the server is shutting down".to_owned(),
+        }
+    }
+
     /// 503: no answer within the request timeout.
     #[must_use]
     pub fn timed_out(after: std::time::Duration) -> Self {

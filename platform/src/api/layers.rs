@@ -65,6 +65,8 @@ pub struct ApiOptions {
     /// headers at all. `*` allows any origin.
     pub cors_origins: Vec<HeaderValue>,
     pub rate_limit: RateLimit,
+    /// The live streams' heartbeat, buffer and stop signal.
+    pub live: super::live::LiveOptions,
 }
 
 /// The command line of the above, shared by `serve` and `service api`.
@@ -97,6 +99,35 @@ pub struct HttpArgs {
         value_name = "REQUESTS"
     )]
     pub rate_burst: u32,
+    /// How long a live stream (SSE, WebSocket) may stay silent before a
+    /// heartbeat is sent (`15s`, `1m`).
+    #[arg(
+        long,
+        env = "BATTLESCOPE_STREAM_HEARTBEAT",
+        default_value = "15s",
+        value_parser = heartbeat,
+        value_name = "DURATION"
+    )]
+    pub stream_heartbeat: Duration,
+    /// Events a live stream client may fall behind before it is closed as
+    /// too slow (it resumes from the event store when it reconnects).
+    #[arg(
+        long,
+        env = "BATTLESCOPE_STREAM_BUFFER",
+        default_value_t = super::live::LiveOptions::default().buffer,
+        value_name = "EVENTS"
+    )]
+    pub stream_buffer: usize,
+}
+
+/// A heartbeat period as users write it (`15s`, `1m`), at least 100 ms.
+fn heartbeat(text: &str) -> Result<Duration, String> {
+    let d = battlescope_core::cluster::parse_duration("--stream-heartbeat", text)
+        .map_err(|e| e.to_string())?;
+    if d < Duration::from_millis(100) {
+        return Err("at least 100ms".to_owned());
+    }
+    Ok(d)
 }
 
 impl HttpArgs {
@@ -117,6 +148,11 @@ impl HttpArgs {
             rate_limit: RateLimit {
                 per_second: self.rate_limit,
                 burst: self.rate_burst.max(1),
+            },
+            live: super::live::LiveOptions {
+                heartbeat: self.stream_heartbeat,
+                buffer: self.stream_buffer.max(1),
+                ..super::live::LiveOptions::default()
             },
         })
     }

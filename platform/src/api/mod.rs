@@ -17,6 +17,7 @@ mod error;
 pub mod health;
 mod killmails;
 pub mod layers;
+pub mod live;
 pub mod metrics;
 pub mod openapi;
 mod params;
@@ -33,9 +34,11 @@ use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
+use battlescope_core::api::live::MAX_SUBSCRIPTION_IDS;
 use battlescope_core::api::{
-    BattlePage, BattleRedirect, BattleSearch, EntityPage, KillmailPage, KillmailView, Participants,
-    SearchResults, Timeline,
+    BattlePage, BattleRedirect, BattleSearch, ClientMessage, EntityPage, KillmailPage,
+    KillmailView, Participants, SearchHitKind, SearchResults, ServerMessage, Timeline,
+    BATTLE_CURSOR, MAX_QUERY_CHARS, NOT_BLANK,
 };
 use battlescope_core::events::schema::SchemaSet;
 use battlescope_core::universe::SecurityClass;
@@ -74,6 +77,7 @@ pub struct AppState {
 pub struct Shared {
     app: AppState,
     probes: health::ProbeState,
+    live: Arc<live::Live>,
 }
 
 impl FromRef<Shared> for AppState {
@@ -85,6 +89,12 @@ impl FromRef<Shared> for AppState {
 impl FromRef<Shared> for health::Probe {
     fn from_ref(s: &Shared) -> Self {
         s.probes.probe.clone()
+    }
+}
+
+impl FromRef<Shared> for Arc<live::Live> {
+    fn from_ref(s: &Shared) -> Self {
+        s.live.clone()
     }
 }
 
@@ -121,7 +131,13 @@ pub fn router_needing(
     };
     let mut registry = metrics::registry(state.stats.clone());
     let http = metrics::HttpMetrics::register(&mut registry);
+    let live = Arc::new(live::Live::new(
+        state.store.clone(),
+        options.live.clone(),
+        live::LiveMetrics::register(&mut registry),
+    ));
     let shared = Shared {
+        live,
         app: state,
         probes: health::ProbeState {
             probe,
@@ -153,23 +169,52 @@ where
     AppState: FromRef<S>,
     health::Probe: FromRef<S>,
     Arc<Registry>: FromRef<S>,
+    Arc<live::Live>: FromRef<S>,
 {
+    // Each schema states every bound its parameter's parser checks (the
+    // Rust type's range included), so a value it allows is never refused.
     let battle_id: SchemaFn = |_| json!({"type": "string", "format": "uuid"});
-    let entity_id: SchemaFn = |_| json!({"type": "integer", "format": "uint64", "minimum": 1});
-    let id: SchemaFn = |_| json!({"type": "integer", "format": "uint64", "minimum": 0});
-    let count: SchemaFn = |_| json!({"type": "integer", "format": "uint32", "minimum": 0});
-    let isk: SchemaFn = |_| json!({"type": "number", "minimum": 0});
+    let entity_id: SchemaFn =
+        |_| json!({"type": "integer", "format": "uint64", "minimum": 1, "maximum": u64::MAX});
+    let id: SchemaFn =
+        |_| json!({"type": "integer", "format": "uint64", "minimum": 0, "maximum": u64::MAX});
+    let id32: SchemaFn =
+        |_| json!({"type": "integer", "format": "uint32", "minimum": 0, "maximum": u32::MAX});
+    let count = id32;
+    let isk: SchemaFn = |_| json!({"type": "number", "minimum": 0, "maximum": f64::MAX});
     let time: SchemaFn = |_| {
         json!({"oneOf": [
             {"type": "string", "format": "date-time"},
-            {"type": "integer", "description": "Seconds since the epoch"},
+            {"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX,
+             "description": "Seconds since the epoch"},
         ]})
     };
     let page: SchemaFn =
         |_| json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE});
-    let text: SchemaFn = |_| json!({"type": "string"});
+    let battle_cursor: SchemaFn = |_| json!({"type": "string", "pattern": BATTLE_CURSOR});
+    let killmail_cursor: SchemaFn =
+        |_| json!({"type": "string", "pattern": params::KILLMAIL_CURSOR});
+    let query_text: SchemaFn = |_| json!({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": NOT_BLANK});
+    let kinds: SchemaFn =
+        |s| json!({"type": "array", "minItems": 1, "items": s.output::<SearchHitKind>()});
     let redirect = Content::Json(SchemaSet::output::<BattleRedirect>);
     let battle_path = |op: Operation| op.path_param("id", "The battle's id", battle_id);
+    let ids32: SchemaFn = |_| json!({"type": "array", "minItems": 1, "maxItems": MAX_SUBSCRIPTION_IDS, "items": {"type": "integer", "format": "uint32", "minimum": 0, "maximum": u32::MAX}});
+    let ids64: SchemaFn = |_| json!({"type": "array", "minItems": 1, "maxItems": MAX_SUBSCRIPTION_IDS, "items": {"type": "integer", "format": "uint64", "minimum": 0, "maximum": u64::MAX}});
+    let seq: SchemaFn =
+        |_| json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX});
+    let stream = |op: Operation| {
+        op.query_list("systems", "Only these solar systems (or `regions`)", ids32)
+            .query_list("regions", "Only these regions (or `systems`)", ids32)
+            .query_list("alliances", "Only with one of these alliances (or `corporations`, `characters`)", ids64)
+            .query_list("corporations", "Only with one of these corporations", ids64)
+            .query_list("characters", "Only with one of these characters", ids64)
+            .query("minIsk", "Only worth at least this much (unknown values do not pass)", isk)
+            .query("after", "Resume after this seq", seq)
+            .header("Last-Event-ID", "Resume after this seq (wins over `after`; EventSource sends it when it reconnects)", seq)
+            .answer(200, "The event stream", Content::Other("text/event-stream", |_| json!({"type": "string", "description": "Server-Sent Events; each `data` is an event envelope (see the Event schema)"})))
+            .api_errors(&[400])
+    };
     let entity = |path, op_id, what| {
         Operation::get(path, op_id, "entities")
             .summary(what, "The entity's name, its recent battles (at most 20) and the intel over them: ships, systems, allies, enemies. 404 when no stored killmail names it.")
@@ -183,18 +228,18 @@ where
                 "Battles, newest first",
                 "Filtered and paginated by cursor; every filter is optional. An unknown or repeated parameter is a 400 naming it.",
             )
-            .query("system", "Solar system id", id)
-            .query("region", "Region id", id)
+            .query("system", "Solar system id", id32)
+            .query("region", "Region id", id32)
             .query("security", "Security class of the system", SchemaSet::output::<SecurityClass>)
             .query("alliance", "An alliance among the participants", id)
             .query("corporation", "A corporation among the participants", id)
             .query("character", "A character among the participants", id)
-            .query("since", "Battles ending at or after (RFC 3339, or seconds since the epoch)", time)
+            .query("since", "Battles ending at or after (RFC 3339, or seconds since the epoch); at or before `until`", time)
             .query("until", "Battles starting at or before (RFC 3339, or seconds since the epoch)", time)
             .query("minKills", "At least this many kills", count)
             .query("minIsk", "At least this much ISK destroyed", isk)
             .query("limit", "Page size (1 to 500)", page)
-            .query("cursor", "The `nextCursor` of the previous page", text)
+            .query("cursor", "The `nextCursor` of the previous page", battle_cursor)
             .ok("A page of battles", SchemaSet::output::<BattlePage>)
             .api_errors(&[400])
             .serve(get(battles::list)),
@@ -219,7 +264,7 @@ where
         Operation::get("/api/killmails/recent", "recentKillmails", "killmails")
             .summary("Recent killmails, newest first", "Paginated by cursor.")
             .query("limit", "Page size (1 to 500)", page)
-            .query("cursor", "The `nextCursor` of the previous page", text)
+            .query("cursor", "The `nextCursor` of the previous page", killmail_cursor)
             .ok("A page of killmails", SchemaSet::output::<KillmailPage>)
             .api_errors(&[400])
             .serve(get(killmails::recent)),
@@ -229,10 +274,39 @@ where
             .ok("The killmail", SchemaSet::output::<KillmailView>)
             .api_errors(&[400, 404])
             .serve(get(killmails::one)),
+        stream(Operation::get("/api/killmails/stream", "streamKillmails", "live"))
+            .summary(
+                "Killmails as they are stored (SSE)",
+                "Server-Sent Events: one `killmail.enriched` event per killmail stored (`id:` its seq in the event store, `event:` its type, `data:` the envelope), filtered by the parameters. `Last-Event-ID` (or `after`) resumes: what was stored since comes first. A comment line is sent when idle; a `closing` event says why the server ends the stream (a client too slow to keep up, a shutdown).",
+            )
+            .serve(get(live::sse::killmails)),
+        stream(Operation::get("/api/battles/stream", "streamBattles", "live"))
+            .summary(
+                "Battle events as they are stored (SSE)",
+                "Server-Sent Events: `battle.created`, `battle.updated`, `battle.deleted` and `battle.sealed`, as `GET /api/killmails/stream` sends killmails. A deletion passes on place alone (it names no pilots).",
+            )
+            .serve(get(live::sse::battles)),
+        Operation::get("/api/ws", "websocket", "live")
+            .summary(
+                "Killmails and battle events over a WebSocket",
+                "Upgrade to a WebSocket carrying JSON text messages: the client sends `subscribe` (filters, feeds, and `after` to resume), the server answers `subscribed`, then sends `event`s, a `heartbeat` when idle, `error` for a message it cannot use, and `closing` with the reason before it closes (1013 for a client too slow to keep up, 1001 at shutdown). Message schemas: `ClientMessage` and `ServerMessage` under components.",
+            )
+            .answer(101, "Switching to the WebSocket protocol: the messages are JSON text frames", Content::Other("application/json", |s| {
+                let server = s.output::<ServerMessage>();
+                let client = s.input::<ClientMessage>();
+                json!({
+                    "description": "What the server sends; what the client sends is under `x-client-message`",
+                    "oneOf": [server],
+                    "x-client-message": client,
+                })
+            }))
+            .answer(426, "Upgrade required: a plain GET, not a WebSocket handshake", Content::Json(SchemaSet::output::<battlescope_core::api::ErrorBody>))
+            .api_errors(&[400])
+            .serve(get(live::ws::upgrade)),
         Operation::get("/api/search", "search", "search")
             .summary("Search by name", "Battles, alliances, corporations, characters, systems and killmails matching the text. 503 when the API runs without a search index.")
-            .query_required("q", "The text (at most 200 characters)", text)
-            .query("kinds", "Comma-separated kinds to search (battle, alliance, corporation, character, system, killmail); all when absent", text)
+            .query_required("q", "The text (not blank, at most 200 characters)", query_text)
+            .query_list("kinds", "Comma-separated kinds to search (battle, alliance, corporation, character, system, killmail); all when absent", kinds)
             .query("limit", "Hits (1 to 100, default 10)", |_| json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}))
             .ok("The hits, best first", SchemaSet::output::<SearchResults>)
             .api_errors(&[400])

@@ -27,6 +27,7 @@ pub type SchemaFn = fn(&mut SchemaSet) -> Value;
 pub enum In {
     Path,
     Query,
+    Header,
 }
 
 /// One parameter of an operation.
@@ -37,6 +38,9 @@ pub struct Parameter {
     pub description: &'static str,
     pub required: bool,
     pub schema: SchemaFn,
+    /// An array written as one comma-separated value (`kinds=battle,system`:
+    /// OpenAPI's `style: form, explode: false`).
+    pub comma_separated: bool,
 }
 
 /// What an answer carries.
@@ -124,6 +128,7 @@ impl Operation {
             description,
             required: true,
             schema,
+            comma_separated: false,
         });
         self
     }
@@ -140,6 +145,42 @@ impl Operation {
             location: In::Query,
             description,
             required: false,
+            schema,
+            comma_separated: false,
+        });
+        self
+    }
+
+    /// An optional query parameter whose array `schema` is written as one
+    /// comma-separated value.
+    #[must_use]
+    pub fn query_list(
+        self,
+        name: &'static str,
+        description: &'static str,
+        schema: SchemaFn,
+    ) -> Self {
+        let mut op = self.query(name, description, schema);
+        if let Some(p) = op.parameters.last_mut() {
+            p.comma_separated = true;
+        }
+        op
+    }
+
+    /// An optional request header.
+    #[must_use]
+    pub fn header(
+        mut self,
+        name: &'static str,
+        description: &'static str,
+        schema: SchemaFn,
+    ) -> Self {
+        self.parameters.push(Parameter {
+            name,
+            location: In::Header,
+            description,
+            required: false,
+            comma_separated: false,
             schema,
         });
         self
@@ -247,13 +288,18 @@ pub fn document(ops: &[Operation]) -> Value {
                 .parameters
                 .iter()
                 .map(|p| {
-                    json!({
+                    let mut parameter = json!({
                         "name": p.name,
-                        "in": match p.location { In::Path => "path", In::Query => "query" },
+                        "in": match p.location { In::Path => "path", In::Query => "query", In::Header => "header" },
                         "description": p.description,
                         "required": p.required,
                         "schema": (p.schema)(&mut set),
-                    })
+                    });
+                    if p.comma_separated {
+                        parameter["style"] = json!("form");
+                        parameter["explode"] = json!(false);
+                    }
+                    parameter
                 })
                 .collect();
         }

@@ -107,6 +107,9 @@ pub(super) fn encode_cursor(start: i64, id: Uuid) -> String {
     format!("{start}_{id}")
 }
 
+/// The shape of a killmail page's cursor, for the OpenAPI document.
+pub(super) const KILLMAIL_CURSOR: &str = "^-?[0-9]{1,18}_[0-9]{1,19}$";
+
 /// A killmail page's cursor: `{time}_{killmail id}`.
 pub(super) fn killmail_cursor(value: &str) -> Result<(i64, u64), ApiError> {
     let bad = || {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::Json;
-use battlescope_core::api::{BattlePage, BattleSearch, SearchHit, SearchHitKind, SearchResults};
+use battlescope_core::api::{
+    BattlePage, BattleSearch, SearchHit, SearchHitKind, SearchResults, MAX_QUERY_CHARS,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -23,8 +25,6 @@ pub const DEFAULT_HITS: u32 = 10;
 /// Battles a text query of the battle search can match, best first, before
 /// the filters apply (Typesense pages at 250).
 pub const TEXT_MATCHES: u32 = 250;
-/// Longest text query, in characters.
-const MAX_QUERY: usize = 200;
 
 fn index(state: &AppState) -> Result<&Arc<dyn SearchIndex>, ApiError> {
     state
@@ -56,17 +56,18 @@ fn port_kind(kind: SearchHitKind) -> HitKind {
     }
 }
 
-/// Some non-blank text of at most [`MAX_QUERY`] characters.
+/// Some non-blank text of at most [`MAX_QUERY_CHARS`] characters (counted
+/// before trimming, as the schema's `maxLength` counts), trimmed.
 fn text(name: &str, value: &str) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ApiError::bad_parameter(name, "is empty"));
-    }
-    if value.chars().count() > MAX_QUERY {
+    if value.chars().count() > MAX_QUERY_CHARS as usize {
         return Err(ApiError::bad_parameter(
             name,
-            format!("is longer than {MAX_QUERY} characters"),
+            format!("is longer than {MAX_QUERY_CHARS} characters"),
         ));
+    }
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::bad_parameter(name, "is empty or blank"));
     }
     Ok(value.to_owned())
 }
@@ -141,7 +142,7 @@ pub async fn search(
 pub fn parse_body(body: &[u8]) -> Result<BattleSearch, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_parameter("body", format!("not JSON: {e}")))?;
-    let Value::Object(fields) = &value else {
+    let Value::Object(mut fields) = value else {
         return Err(ApiError::bad_parameter("body", "must be a JSON object"));
     };
     if let Some(unknown) = fields
@@ -153,7 +154,8 @@ pub fn parse_body(body: &[u8]) -> Result<BattleSearch, ApiError> {
             format!("unknown field (known: {})", BattleSearch::FIELDS.join(", ")),
         ));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    fields.values_mut().for_each(integral);
+    serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
         let field = e.path().to_string();
         let field = field
             .split('.')
@@ -163,6 +165,25 @@ pub fn parse_body(body: &[u8]) -> Result<BattleSearch, ApiError> {
             .to_owned();
         ApiError::bad_parameter(&field, e.inner().to_string())
     })
+}
+
+/// `2.0` as `2`: JSON Schema counts a number without a fractional part as
+/// an integer (the body's schema allows `{"limit": 2.0}`), serde's integer
+/// types do not. Other numbers are left for serde to refuse or take.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn integral(value: &mut Value) {
+    let Some(f) = value
+        .as_f64()
+        .filter(|f| value.is_f64() && f.fract() == 0.0)
+    else {
+        return;
+    };
+    // Whole and within the type's range, so each cast is exact.
+    if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+        *value = Value::from(f as u64);
+    } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+        *value = Value::from(f as i64);
+    }
 }
 
 /// The store query of a search (`ids` left for the text query).
@@ -261,6 +282,22 @@ mod tests {
                 "{body}: {}",
                 err.message
             );
+        }
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let s = parse_body(br#"{"limit": 7.0, "system": 30000142.0, "minIsk": 2.0}"#).unwrap();
+        assert_eq!(
+            (s.limit, s.system, s.min_isk),
+            (Some(7), Some(30_000_142), Some(2.0))
+        );
+        for body in [
+            r#"{"limit": 7.5}"#,
+            r#"{"limit": -1.0}"#,
+            r#"{"alliance": 2e19}"#,
+        ] {
+            assert!(parse_body(body.as_bytes()).is_err(), "{body}");
         }
     }
 

@@ -8,6 +8,7 @@
 //! Times are whole seconds since the epoch.
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use battlescope_core::battle::KillSummary;
@@ -15,6 +16,7 @@ use battlescope_core::events::EntityName;
 use battlescope_core::intel::Entity;
 use battlescope_core::universe::SecurityClass;
 use battlescope_core::{Battle, Killmail};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::source::SourceCursor;
@@ -348,6 +350,15 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<Killmail>, StoreError>;
     /// The battles (not merged away) holding any of these killmails.
     async fn battles_holding(&self, killmail_ids: &[u64]) -> Result<Vec<Battle>, StoreError>;
+    /// The `seq` of the newest event (0 when none): where a stream that
+    /// starts now begins.
+    async fn last_event_seq(&self) -> Result<i64, StoreError>;
+    /// Woken after events were appended, when the store can tell (in the
+    /// same process, or by the database's notifications): streams then
+    /// deliver at once instead of at their next poll. `None`: poll only.
+    fn appends(&self) -> Option<Arc<Notify>> {
+        None
+    }
     /// Events appended after `after_seq`, oldest first.
     async fn events_after(
         &self,

@@ -46,6 +46,7 @@ macro_rules! contract_tests {
             killmails_in_gives_a_systems_window_in_time_order,
             battles_holding_names_only_battles_still_standing,
             events_read_back_in_append_order_and_resume_after_a_seq,
+            the_newest_seq_is_known_and_appends_wake_the_signal,
             a_killmail_event_kept_by_reference_reads_back_whole,
             dead_letters_come_newest_first_and_once_each,
             pilot_ships_come_newest_first_with_losses_marked,
@@ -739,6 +740,45 @@ pub async fn battles_holding_names_only_battles_still_standing(store: Arc<dyn St
         vec![standing]
     );
     assert!(store.battles_holding(&[]).await.unwrap().is_empty());
+}
+
+/// Where the event store ends, and the append signal the live streams
+/// wait on: a write that appends events wakes it (PostgreSQL: through
+/// LISTEN/NOTIFY, so from any process).
+pub async fn the_newest_seq_is_known_and_appends_wake_the_signal(store: Arc<dyn Store>) {
+    assert_eq!(store.last_event_seq().await.unwrap(), 0, "empty");
+    let signal = store
+        .appends()
+        .expect("both stores can tell when events are appended");
+    let appended = |events: Vec<EventRecord>| {
+        let store = store.clone();
+        let signal = signal.clone();
+        async move {
+            let woken = signal.notified();
+            let mut woken = std::pin::pin!(woken);
+            woken.as_mut().enable();
+            write(
+                &*store,
+                &WriteBatch {
+                    events,
+                    ..WriteBatch::default()
+                },
+            )
+            .await;
+            tokio::time::timeout(std::time::Duration::from_secs(10), woken)
+                .await
+                .is_ok()
+        }
+    };
+    // The first may race the listener's start; the second cannot.
+    appended(vec![json_event(1), json_event(2)]).await;
+    assert!(
+        appended(vec![json_event(3)]).await,
+        "an append wakes the signal"
+    );
+    let all = store.events_after(0, 100).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(store.last_event_seq().await.unwrap(), all[2].seq);
 }
 
 pub async fn events_read_back_in_append_order_and_resume_after_a_seq(store: Arc<dyn Store>) {

@@ -363,7 +363,7 @@ impl Client {
     pub async fn battles(&self, filter: &BattleFilter) -> Result<BattlePage, ClientError> {
         self.fetch_page(
             &Request::Battles(filter.clone()),
-            filter.as_search().cursor.clone(),
+            filter.page_cursor().map(str::to_owned),
         )
         .await
     }
@@ -372,7 +372,7 @@ impl Client {
     /// filter's cursor (the first page when it has none).
     #[must_use]
     pub fn battle_pages(&self, filter: BattleFilter) -> Pages<BattlePage> {
-        let cursor = filter.as_search().cursor.clone();
+        let cursor = filter.page_cursor().map(str::to_owned);
         Pages::new(self.clone(), Request::Battles(filter), cursor)
     }
 
@@ -490,7 +490,7 @@ impl Client {
     pub async fn search_battles(&self, search: &BattleSearch) -> Result<BattlePage, ClientError> {
         self.fetch_page(
             &Request::SearchBattles(search.clone()),
-            search.cursor.clone(),
+            search.cursor.as_ref().map(|c| c.to_string()),
         )
         .await
     }
@@ -498,7 +498,7 @@ impl Client {
     /// Every page of `POST /api/search/battles`, from the body's cursor.
     #[must_use]
     pub fn search_battle_pages(&self, search: BattleSearch) -> Pages<BattlePage> {
-        let cursor = search.cursor.clone();
+        let cursor = search.cursor.as_ref().map(|c| c.to_string());
         Pages::new(self.clone(), Request::SearchBattles(search), cursor)
     }
 

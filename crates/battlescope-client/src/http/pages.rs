@@ -150,6 +150,17 @@ impl Client {
                     .await
             }
             Request::SearchBattles(search) => {
+                let cursor = match cursor {
+                    None => None,
+                    Some(c) => Some(crate::BattleSearchCursor::try_from(c.as_str()).map_err(
+                        |e| ClientError::UnexpectedAnswer {
+                            status: reqwest::StatusCode::OK,
+                            url: "/api/search/battles".to_owned(),
+                            path: Some("nextCursor".to_owned()),
+                            message: format!("`{c}` is not a battle cursor: {e}"),
+                        },
+                    )?),
+                };
                 let body = BattleSearch {
                     cursor,
                     ..search.clone()

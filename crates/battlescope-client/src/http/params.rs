@@ -24,7 +24,13 @@ use crate::{BattleSearch, SearchHitKind, SecurityClass};
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BattleFilter {
+    /// The filters, and the page size when one the body can carry.
     search: BattleSearch,
+    /// The page size as asked (the server refuses 0 or more than 500,
+    /// naming `limit`).
+    limit: Option<u32>,
+    /// The page to start after, as the server gave it out.
+    cursor: Option<String>,
 }
 
 impl BattleFilter {
@@ -109,44 +115,69 @@ impl BattleFilter {
     /// `limit`).
     #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
-        self.search.limit = Some(limit);
+        self.limit = Some(limit);
+        self.search.limit = std::num::NonZeroU32::new(limit);
         self
     }
 
     /// Start after the page whose `nextCursor` this is.
     #[must_use]
     pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
-        self.search.cursor = Some(cursor.into());
+        self.cursor = Some(cursor.into());
         self
     }
 
-    /// The filters as the battle search's body (with no text).
+    /// The filters as the battle search's body (with no text, and without
+    /// the page position: see [`BattleFilter::page_cursor`]).
     #[must_use]
     pub fn as_search(&self) -> &BattleSearch {
         &self.search
     }
 
+    /// The `nextCursor` this filter starts after, if any.
+    #[must_use]
+    pub fn page_cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+
     /// The same filters with a text query, for
     /// [`super::Client::search_battles`].
-    #[must_use]
-    pub fn with_text(self, q: impl Into<String>) -> BattleSearch {
-        BattleSearch {
-            q: Some(q.into()),
+    ///
+    /// # Errors
+    /// A blank text, or one longer than the server takes (200 characters).
+    pub fn with_text(
+        self,
+        q: impl Into<String>,
+    ) -> Result<BattleSearch, crate::error::ConversionError> {
+        Ok(BattleSearch {
+            q: Some(crate::BattleSearchQ::try_from(q.into())?),
             ..self.search
-        }
+        })
     }
 
     pub(super) fn set_cursor(&mut self, cursor: Option<String>) {
-        self.search.cursor = cursor;
+        self.cursor = cursor;
     }
 
     /// `(name, value)` for each filter set, named as the body's fields.
     pub(super) fn query_pairs(&self) -> Vec<(String, String)> {
-        let Ok(Value::Object(fields)) = serde_json::to_value(&self.search) else {
+        let search = BattleSearch {
+            limit: None,
+            cursor: None,
+            ..self.search.clone()
+        };
+        let Ok(Value::Object(fields)) = serde_json::to_value(&search) else {
             unreachable!("a BattleSearch serialises to an object");
         };
+        let page = [
+            self.limit.map(|l| ("limit".to_owned(), Value::from(l))),
+            self.cursor
+                .clone()
+                .map(|c| ("cursor".to_owned(), Value::String(c))),
+        ];
         fields
             .into_iter()
+            .chain(page.into_iter().flatten())
             .filter_map(|(name, value)| {
                 let value = match value {
                     Value::Null => return None,
@@ -269,9 +300,11 @@ mod tests {
             .collect();
         assert_eq!(pairs, expected);
         assert!(BattleFilter::new().query_pairs().is_empty());
-        let search = filter.with_text("jita");
-        assert_eq!(search.q.as_deref(), Some("jita"));
+        assert!(filter.clone().with_text("   ").is_err(), "blank text");
+        let search = filter.with_text("jita").unwrap();
+        assert_eq!(search.q.as_deref().map(String::as_str), Some("jita"));
         assert_eq!(search.system, Some(30_000_142));
+        assert_eq!(search.limit.map(std::num::NonZeroU32::get), Some(10));
     }
 
     #[test]

@@ -163,7 +163,7 @@ async fn paths_go_below_the_base_and_the_user_agent_is_sent() {
     let requests = server.requests();
     assert_eq!(
         request_line(&requests[0]),
-        "GET /prefix/api/battles?limit=3&system=30000142 HTTP/1.1"
+        "GET /prefix/api/battles?system=30000142&limit=3 HTTP/1.1"
     );
     assert_eq!(header(&requests[0], "user-agent"), Some(DEFAULT_USER_AGENT));
     assert_eq!(

@@ -9,6 +9,7 @@
 //! battle ids UUIDs.
 
 mod entities;
+pub mod live;
 mod names;
 mod pages;
 mod participants;
@@ -16,8 +17,12 @@ mod search;
 mod timeline;
 
 pub use entities::{entity_page, EntityPage};
+pub use live::{ClientMessage, EventFacts, LiveFeed, ServerMessage, Subscription};
 pub use names::Names;
 pub use pages::{BattlePage, BattleRedirect, ErrorBody, ErrorDetail, KillmailPage, KillmailView};
 pub use participants::{participants, Participant, Participants};
-pub use search::{BattleSearch, SearchHit, SearchHitKind, SearchResults};
+pub use search::{
+    BattleSearch, SearchHit, SearchHitKind, SearchResults, BATTLE_CURSOR, MAX_QUERY_CHARS,
+    NOT_BLANK,
+};
 pub use timeline::{timeline, SideMinute, Timeline, TimelineMinute};

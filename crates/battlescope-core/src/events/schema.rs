@@ -113,6 +113,9 @@ pub fn schema_files() -> Vec<SchemaFile> {
         file::<api::BattleSearch>(body("api-battle-search"), Deserialize),
         file::<api::EntityPage>(body("api-entity-page"), Serialize),
         file::<api::ErrorBody>(body("api-error"), Serialize),
+        file::<api::Subscription>(body("api-subscription"), Deserialize),
+        file::<api::ClientMessage>(body("api-ws-client-message"), Deserialize),
+        file::<api::ServerMessage>(body("api-ws-server-message"), Serialize),
     ]
 }
 

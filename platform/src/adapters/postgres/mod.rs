@@ -22,13 +22,15 @@
 //! The URL's options pick the schema: `?options=-c%20search_path%3Dname`
 //! (the schema must exist).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use battlescope_core::intel::Entity;
 use battlescope_core::{Battle, Killmail};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::sql::reads::{self, BattleStateRow, StoredEventRow, StoredKillmailRow};
@@ -61,6 +63,54 @@ fn failed(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The `LISTEN` on [`write::EVENTS_CHANNEL`], started by the first
+    /// [`Store::appends`] (only streaming processes need it).
+    appends: Arc<OnceLock<Listener>>,
+}
+
+/// A notification listener; stopped with its store.
+#[derive(Debug)]
+struct Listener {
+    appended: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Wake `appended` at every notification of appended events, and after a
+/// lost connection (notifications sent meanwhile are lost: the streams
+/// re-read). Holds one connection of the pool.
+async fn listen(pool: PgPool, appended: Arc<Notify>) {
+    let mut listener = loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut l) => match l.listen(write::EVENTS_CHANNEL).await {
+                Ok(()) => {
+                    // What was appended before the LISTEN is read now.
+                    appended.notify_waiters();
+                    break l;
+                }
+                Err(e) => tracing::warn!(error = %e, "LISTEN for appended events failed; retrying"),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "no connection to LISTEN for appended events; retrying");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    loop {
+        match listener.try_recv().await {
+            // `None`: reconnected; what was sent meanwhile is lost.
+            Ok(Some(_) | None) => appended.notify_waiters(),
+            Err(e) => {
+                tracing::debug!(error = %e, "appended-events listener lost its connection");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
 }
 
 impl PgStore {
@@ -108,7 +158,10 @@ impl PgStore {
             .await
             .map_err(unreachable)?;
         migrate(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            appends: Arc::default(),
+        })
     }
 }
 
@@ -326,6 +379,24 @@ impl Store for PgStore {
         .await
         .map_err(failed("battles holding killmails"))?;
         documents.iter().map(|d| reads::parse_battle(d)).collect()
+    }
+
+    async fn last_event_seq(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0)::bigint FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(failed("newest event"))
+    }
+
+    fn appends(&self) -> Option<Arc<Notify>> {
+        let listener = self.appends.get_or_init(|| {
+            let appended = Arc::new(Notify::new());
+            Listener {
+                task: tokio::spawn(listen(self.pool.clone(), appended.clone())),
+                appended,
+            }
+        });
+        Some(listener.appended.clone())
     }
 
     async fn events_after(

@@ -252,6 +252,10 @@ pub(super) async fn dead_letters(
 /// hands out numbers when rows are inserted, not when they commit, so two
 /// writers could otherwise commit seq 11 before seq 10, and a reader that
 /// resumed after 11 would never see 10. Call last before the commit.
+/// The notification channel of appended events
+/// ([`Store::appends`](crate::ports::Store::appends)).
+pub(super) const EVENTS_CHANNEL: &str = "battlescope_events";
+
 pub(super) async fn events(
     tx: &mut Transaction<'_, Postgres>,
     events: &[EventRow],
@@ -282,5 +286,12 @@ pub(super) async fn events(
         .await
         .map_err(failed("append events"))?;
     }
+    // Delivered at the commit, to every process listening (the API's
+    // streams).
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(EVENTS_CHANNEL)
+        .execute(&mut **tx)
+        .await
+        .map_err(failed("notify appended events"))?;
     Ok(())
 }

@@ -16,7 +16,7 @@ use battlescope_core::intel::Entity;
 use battlescope_core::{Battle, Killmail};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
 use uuid::Uuid;
 
 use super::sql::reads::{self, BattleStateRow, StoredEventRow, StoredKillmailRow};
@@ -67,6 +67,9 @@ pub struct SqliteStore {
     write: Arc<Mutex<()>>,
     /// The background checkpointer of a file database (see [`SqliteStore::open`]).
     _checkpointer: Option<Arc<Checkpointer>>,
+    /// Woken after each write that appended events ([`Store::appends`]):
+    /// the one writer is in this process.
+    appends: Arc<Notify>,
 }
 
 impl SqliteStore {
@@ -117,6 +120,7 @@ impl SqliteStore {
             read,
             write,
             _checkpointer: Some(checkpointer),
+            appends: Arc::new(Notify::new()),
         })
     }
 
@@ -138,6 +142,7 @@ impl SqliteStore {
             pool,
             write: Arc::new(Mutex::new(())),
             _checkpointer: None,
+            appends: Arc::new(Notify::new()),
         })
     }
 
@@ -536,7 +541,11 @@ impl Store for SqliteStore {
                 .await
                 .map_err(backend)?;
         }
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        if !rows.events.is_empty() {
+            self.appends.notify_waiters();
+        }
+        Ok(())
     }
 
     async fn battles(&self, q: &BattleQuery) -> Result<BattlePage, StoreError> {
@@ -594,6 +603,17 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?;
         documents.iter().map(|d| reads::parse_battle(d)).collect()
+    }
+
+    async fn last_event_seq(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM events")
+            .fetch_one(&self.read)
+            .await
+            .map_err(backend)
+    }
+
+    fn appends(&self) -> Option<Arc<Notify>> {
+        Some(self.appends.clone())
     }
 
     async fn events_after(
