@@ -160,30 +160,15 @@ impl Operation {
         description: &'static str,
         schema: SchemaFn,
     ) -> Self {
-        let mut op = self.query(name, description, schema);
-        if let Some(p) = op.parameters.last_mut() {
-            p.comma_separated = true;
-        }
-        op
+        self.query(name, description, schema)
+            .last_parameter(|p| p.comma_separated = true)
     }
 
     /// An optional request header.
     #[must_use]
-    pub fn header(
-        mut self,
-        name: &'static str,
-        description: &'static str,
-        schema: SchemaFn,
-    ) -> Self {
-        self.parameters.push(Parameter {
-            name,
-            location: In::Header,
-            description,
-            required: false,
-            comma_separated: false,
-            schema,
-        });
-        self
+    pub fn header(self, name: &'static str, description: &'static str, schema: SchemaFn) -> Self {
+        self.query(name, description, schema)
+            .last_parameter(|p| p.location = In::Header)
     }
 
     /// A required query parameter.
@@ -194,11 +179,16 @@ impl Operation {
         description: &'static str,
         schema: SchemaFn,
     ) -> Self {
-        let mut op = self.query(name, description, schema);
-        if let Some(p) = op.parameters.last_mut() {
-            p.required = true;
+        self.query(name, description, schema)
+            .last_parameter(|p| p.required = true)
+    }
+
+    /// `change` the parameter added last.
+    fn last_parameter(mut self, change: impl FnOnce(&mut Parameter)) -> Self {
+        if let Some(p) = self.parameters.last_mut() {
+            change(p);
         }
-        op
+        self
     }
 
     /// A JSON request body.
